@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../temporal.config';
 import { registerConfigCommand } from './commands/config';
+import { registerSandboxCommand } from './commands/sandbox';
 
 const program = new Command()
   .name('bbetl')
@@ -10,6 +11,7 @@ const program = new Command()
   .exitOverride();
 
 registerConfigCommand(program);
+registerSandboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

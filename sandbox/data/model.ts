@@ -1,0 +1,211 @@
+// The sandbox's internal records: compact, timestamps in epoch milliseconds plus a microsecond
+// part, users by index. sandbox/render/ turns them into Bitbucket's JSON shapes.
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+
+/** A point in time: epoch ms plus extra microseconds (0-999), so timestamps carry 6 fraction digits. */
+export interface Instant {
+  ms: number;
+  us: number;
+}
+
+export type UserProfile = 'regular' | 'idle' | 'never' | 'bot' | 'left';
+
+export interface User {
+  idx: number;
+  uuid: string;
+  accountId: string;
+  displayName: string;
+  nickname: string;
+  email: string;
+  kind: 'user' | 'app_user';
+  profile: UserProfile;
+  createdOn: Instant;
+  /** Relative share of the work this person does (heavy-tailed). */
+  weight: number;
+  /** The person stops acting after this time (idle members, members who left). */
+  activeUntilMs: number;
+}
+
+export interface Membership {
+  userIdx: number;
+  permission: 'owner' | 'collaborator' | 'member';
+  addedOn: Instant;
+  /** Set when the member was removed from the workspace. */
+  removedAtMs?: number;
+}
+
+export interface Project {
+  uuid: string;
+  key: string;
+  name: string;
+  description: string;
+  isPrivate: boolean;
+  createdOn: Instant;
+  updatedOn: Instant;
+}
+
+export interface RepositoryMeta {
+  idx: number;
+  uuid: string;
+  slug: string;
+  name: string;
+  description: string;
+  projectKey: string;
+  language: string;
+  isPrivate: boolean;
+  createdOn: Instant;
+  /** How busy this repository is relative to the workspace's average. */
+  activity: number;
+  hasNightlyBuild: boolean;
+  /** Set when the clock removed the repository: it answers 404 and leaves every list. */
+  deletedAtMs?: number;
+}
+
+export interface Workspace {
+  idx: number;
+  uuid: string;
+  slug: string;
+  name: string;
+  isPrivate: boolean;
+  createdOn: Instant;
+  updatedOn: Instant;
+  /** admin.atlassian.com-managed workspaces no longer report membership timestamps. */
+  membershipTimestamps: boolean;
+  members: Membership[];
+  projects: Project[];
+  repositories: RepositoryMeta[];
+}
+
+export interface Commit {
+  hash: string;
+  date: Instant;
+  /** Index of a Bitbucket user, or undefined when the author email maps to no account. */
+  authorIdx?: number;
+  authorRaw: string;
+  message: string;
+  parents: string[];
+}
+
+export interface Branch {
+  name: string;
+  headHash: string;
+}
+
+export type PullRequestState = 'OPEN' | 'MERGED' | 'DECLINED' | 'SUPERSEDED';
+
+export interface Participant {
+  userIdx: number;
+  role: 'PARTICIPANT' | 'REVIEWER';
+  approved: boolean;
+  state: 'approved' | 'changes_requested' | null;
+  participatedOn?: Instant;
+}
+
+export interface PrComment {
+  id: number;
+  createdOn: Instant;
+  updatedOn: Instant;
+  userIdx: number;
+  text: string;
+  deleted: boolean;
+  parentId?: number;
+  inline?: { path: string; to: number };
+}
+
+export type PrActivity =
+  | { kind: 'comment'; at: Instant; commentId: number }
+  | { kind: 'approval'; at: Instant; userIdx: number }
+  | { kind: 'changes_requested'; at: Instant; userIdx: number }
+  | { kind: 'update'; at: Instant; userIdx: number; state: PullRequestState; sourceHash: string };
+
+export interface PullRequest {
+  id: number;
+  title: string;
+  description: string;
+  state: PullRequestState;
+  authorIdx: number;
+  createdOn: Instant;
+  updatedOn: Instant;
+  sourceBranch: string;
+  destinationBranch: string;
+  sourceHash: string;
+  destinationHash: string;
+  mergeHash?: string;
+  closedByIdx?: number;
+  reason: string;
+  draft: boolean;
+  closeSourceBranch: boolean;
+  participants: Participant[];
+  comments: PrComment[];
+  activity: PrActivity[];
+  commitHashes: string[];
+  linesAdded: number;
+  linesRemoved: number;
+  filesChanged: number;
+}
+
+export type PipelineTrigger = 'PUSH' | 'PULL_REQUEST' | 'MANUAL' | 'SCHEDULE';
+export type RunState = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED';
+export type PipelineResult = 'SUCCESSFUL' | 'FAILED' | 'ERROR' | 'STOPPED';
+
+export interface PipelineStep {
+  uuid: string;
+  name: string;
+  image: string;
+  startedOn?: Instant;
+  completedOn?: Instant;
+  state: RunState;
+  result?: PipelineResult | 'NOT_RUN';
+  buildSeconds: number;
+}
+
+export interface Pipeline {
+  uuid: string;
+  buildNumber: number;
+  creatorIdx?: number;
+  trigger: PipelineTrigger;
+  refName: string;
+  commitHash: string;
+  pullRequestId?: number;
+  createdOn: Instant;
+  completedOn?: Instant;
+  state: RunState;
+  result?: PipelineResult;
+  buildSeconds: number;
+  steps: PipelineStep[];
+}
+
+export interface Environment {
+  uuid: string;
+  name: string;
+  slug: string;
+  type: 'Test' | 'Staging' | 'Production';
+  rank: number;
+}
+
+export interface Deployment {
+  uuid: string;
+  environmentUuid: string;
+  pipelineUuid: string;
+  stepUuid: string;
+  commitHash: string;
+  releaseName: string;
+  deployerIdx?: number;
+  startedOn: Instant;
+  completedOn?: Instant;
+  state: 'IN_PROGRESS' | 'COMPLETED';
+  status?: 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
+  lastUpdate: Instant;
+}
+
+/** Everything inside one repository at the current clock. */
+export interface RepositoryData {
+  commits: Commit[];
+  branches: Branch[];
+  pullRequests: PullRequest[];
+  pipelines: Pipeline[];
+  environments: Environment[];
+  deployments: Deployment[];
+}

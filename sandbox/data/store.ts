@@ -1,0 +1,74 @@
+// The sandbox's state: the world, the clock, and repositories simulated on demand. A bounded
+// cache keeps memory flat at large scale: an evicted repository is simply simulated again.
+import { LRUCache } from 'lru-cache';
+import type { RepositoryMeta, Workspace } from './model';
+import { RepositorySimulation } from './repository';
+import type { Scale } from './scales';
+import { generateWorld, isMemberAt, repositoryExistsAt, type World } from './world';
+
+export class SandboxStore {
+  readonly world: World;
+  private clockMs: number;
+  private readonly repositories: LRUCache<string, RepositorySimulation>;
+
+  constructor(seed: number, scale: Scale, epochMs: number, cachedRepositories = 48) {
+    this.world = generateWorld(seed, scale, epochMs);
+    this.clockMs = epochMs;
+    this.repositories = new LRUCache({ max: cachedRepositories });
+  }
+
+  get nowMs(): number {
+    return this.clockMs;
+  }
+
+  /** Moves the clock forward: new activity appears, runs finish, members and repositories may go. */
+  advance(byMs: number): void {
+    if (!(byMs >= 0)) throw new RangeError('the clock only moves forward');
+    this.clockMs += Math.floor(byMs);
+  }
+
+  workspace(idOrSlug: string): Workspace | undefined {
+    return this.world.workspaces.find((w) => w.slug === idOrSlug || w.uuid === idOrSlug);
+  }
+
+  /** Repositories that exist now (created, not removed). */
+  liveRepositories(ws: Workspace): RepositoryMeta[] {
+    return ws.repositories.filter((r) => repositoryExistsAt(r, this.clockMs));
+  }
+
+  repository(ws: Workspace, idOrSlug: string): RepositoryMeta | undefined {
+    return this.liveRepositories(ws).find((r) => r.slug === idOrSlug || r.uuid === idOrSlug);
+  }
+
+  /** Finds a live repository by uuid in any workspace (`/repositories/{}/{uuid}`). */
+  repositoryByUuid(uuid: string): { ws: Workspace; repo: RepositoryMeta } | undefined {
+    for (const ws of this.world.workspaces) {
+      const repo = this.liveRepositories(ws).find((r) => r.uuid === uuid);
+      if (repo) return { ws, repo };
+    }
+    return undefined;
+  }
+
+  currentMembers(ws: Workspace) {
+    return ws.members.filter((m) => isMemberAt(m, this.clockMs));
+  }
+
+  /** The repository's data at the current clock. */
+  simulation(ws: Workspace, repo: RepositoryMeta): RepositorySimulation {
+    const key = `${ws.idx}/${repo.idx}`;
+    let sim = this.repositories.get(key);
+    if (!sim || sim.nowMs > this.clockMs) {
+      sim = new RepositorySimulation({
+        seed: this.world.seed,
+        workspace: ws,
+        repository: repo,
+        users: this.world.users,
+        prsPerDay: this.world.spec.prsPerRepoDay,
+        historyStartMs: this.world.historyStartMs,
+      });
+      this.repositories.set(key, sim);
+    }
+    sim.advanceTo(this.clockMs);
+    return sim;
+  }
+}

@@ -1,0 +1,87 @@
+// Fault injection, switchable at runtime through the control API: the failures a live
+// Bitbucket shows now and then, on demand and reproducible (seeded).
+import { z } from 'zod';
+import { Rng } from './data/random';
+
+export const faultSettingsSchema = z
+  .object({
+    /** Share of API requests answered 500/502/503. */
+    errorRate: z.number().min(0).max(1),
+    /** Chance that a request starts a burst of 429s (rate-limit answers not caused by our budget). */
+    burst429Rate: z.number().min(0).max(1),
+    /** How many consecutive requests a 429 burst lasts. */
+    burst429Length: z.number().int().min(1),
+    /** Added latency per API request, in milliseconds. */
+    latencyMs: z.number().min(0),
+    /** Share of API requests whose connection is reset before any answer. */
+    resetRate: z.number().min(0).max(1),
+    /** Share of successful JSON answers cut off mid-body. */
+    truncateRate: z.number().min(0).max(1),
+    /** Chance that fetching page 2 or later first moves the clock (new records at the head). */
+    pageDriftRate: z.number().min(0).max(1),
+    /** How far the clock moves on a drift, in seconds. */
+    pageDriftSeconds: z.number().min(0),
+  })
+  .strict();
+
+export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+
+export const NO_FAULTS: FaultSettings = {
+  errorRate: 0,
+  burst429Rate: 0,
+  burst429Length: 3,
+  latencyMs: 0,
+  resetRate: 0,
+  truncateRate: 0,
+  pageDriftRate: 0,
+  pageDriftSeconds: 3600,
+};
+
+export type FaultKind = 'error' | 'burst429' | 'reset' | 'truncate' | 'drift';
+
+export class Faults {
+  settings: FaultSettings = { ...NO_FAULTS };
+  readonly injected: Record<FaultKind, number> = { error: 0, burst429: 0, reset: 0, truncate: 0, drift: 0 };
+  private burstLeft = 0;
+  private readonly rng: Rng;
+
+  constructor(seed: number) {
+    this.rng = new Rng(seed, ['faults']);
+  }
+
+  update(patch: Partial<FaultSettings>): FaultSettings {
+    this.settings = faultSettingsSchema.parse({ ...this.settings, ...patch });
+    return this.settings;
+  }
+
+  private roll(kind: FaultKind, rate: number): boolean {
+    if (rate <= 0 || !this.rng.chance(rate)) return false;
+    this.injected[kind] += 1;
+    return true;
+  }
+
+  reset(): boolean {
+    return this.roll('reset', this.settings.resetRate);
+  }
+
+  serverError(): number | undefined {
+    return this.roll('error', this.settings.errorRate) ? this.rng.pick([500, 502, 503]) : undefined;
+  }
+
+  burst429(): boolean {
+    if (this.burstLeft === 0 && this.roll('burst429', this.settings.burst429Rate)) {
+      this.burstLeft = this.settings.burst429Length;
+    }
+    if (this.burstLeft === 0) return false;
+    this.burstLeft -= 1;
+    return true;
+  }
+
+  truncate(): boolean {
+    return this.roll('truncate', this.settings.truncateRate);
+  }
+
+  drift(): number {
+    return this.roll('drift', this.settings.pageDriftRate) ? this.settings.pageDriftSeconds * 1000 : 0;
+  }
+}

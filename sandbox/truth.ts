@@ -1,0 +1,78 @@
+// Ground truth for tests: what the API would return for each stream of a workspace at the
+// current clock, as counts and natural keys (the same keys the extractor derives).
+import type { Workspace } from './data/model';
+import type { SandboxStore } from './data/store';
+import { isoOffset } from './render/time';
+
+export const STREAMS = [
+  'workspaces',
+  'members',
+  'permissions',
+  'projects',
+  'repositories',
+  'branches',
+  'commits',
+  'pullrequests',
+  'pr_activity',
+  'pr_comments',
+  'pr_commits',
+  'pipelines',
+  'pipeline_steps',
+  'environments',
+  'deployments',
+] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+export interface Truth {
+  now: string;
+  workspace: string;
+  counts: Record<StreamName, number>;
+  keys: Record<StreamName, string[]>;
+  /** Repositories the clock has removed (the API answers 404 for them). */
+  removedRepositories: string[];
+}
+
+export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
+  const keys = Object.fromEntries(STREAMS.map((s) => [s, [] as string[]])) as Record<StreamName, string[]>;
+  const users = store.world.users;
+  keys.workspaces.push(ws.uuid);
+  for (const m of store.currentMembers(ws)) {
+    const key = `${ws.uuid}:${users[m.userIdx]?.uuid}`;
+    keys.members.push(key);
+    keys.permissions.push(key);
+  }
+  for (const p of ws.projects) keys.projects.push(p.uuid);
+  for (const repo of store.liveRepositories(ws)) {
+    const r = repo.uuid;
+    keys.repositories.push(r);
+    const data = store.simulation(ws, repo).data;
+    for (const b of data.branches) keys.branches.push(`${r}:${b.name}`);
+    for (const c of data.commits) keys.commits.push(`${r}:${c.hash}`);
+    for (const pr of data.pullRequests) {
+      keys.pullrequests.push(`${r}:${pr.id}`);
+      for (const c of pr.comments) keys.pr_comments.push(`${r}:${c.id}`);
+      for (const h of pr.commitHashes) keys.pr_commits.push(`${r}:${pr.id}:${h}`);
+      for (const a of pr.activity) {
+        const who = a.kind === 'comment' ? `comment-${a.commentId}` : users[a.userIdx]?.uuid;
+        keys.pr_activity.push(`${r}:${pr.id}:${a.kind}:${isoOffset(a.at)}:${who}`);
+      }
+    }
+    for (const p of data.pipelines) {
+      keys.pipelines.push(p.uuid);
+      for (const s of p.steps) keys.pipeline_steps.push(s.uuid);
+    }
+    for (const e of data.environments) keys.environments.push(e.uuid);
+    for (const d of data.deployments) keys.deployments.push(d.uuid);
+  }
+  const counts = Object.fromEntries(STREAMS.map((s) => [s, keys[s].length])) as Record<StreamName, number>;
+  const removedRepositories = ws.repositories
+    .filter((r) => r.deletedAtMs !== undefined && r.deletedAtMs <= store.nowMs)
+    .map((r) => r.uuid);
+  return {
+    now: isoOffset({ ms: store.nowMs, us: 0 }),
+    workspace: ws.slug,
+    counts,
+    keys,
+    removedRepositories,
+  };
+}
