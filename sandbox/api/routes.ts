@@ -440,12 +440,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get('/2.0/repositories/:workspace/:repo_slug/diffstat/:spec', async (req, reply) => {
+  // The spec is `{workspace}/{repo}:{source}%0D{destination}`, slash included, as in real PR links.diffstat.
+  app.get('/2.0/repositories/:workspace/:repo_slug/diffstat/*', async (req, reply) => {
     requireScope(req, reply, 'repository');
     const { ws, repo } = repositoryFor(req, req.params as Params);
     const sim = store.simulation(ws, repo);
     const prId = Number(one(query(req).from_pullrequest_id));
-    const source = String((req.params as Params).spec).split(/[:\r]/)[1] ?? '';
+    const source = String((req.params as Params)['*']).split(/[:\r]/)[1] ?? '';
     const pr: PullRequest | undefined =
       sim.data.pullRequests.find((x) => x.id === prId) ??
       sim.data.pullRequests.find((x) => source !== '' && x.sourceHash.startsWith(source));

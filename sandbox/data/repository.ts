@@ -81,6 +81,8 @@ export class RepositorySimulation {
   advanceTo(untilMs: number): void {
     for (let next = this.queue.peek(); next && next.ms <= untilMs; next = this.queue.peek()) {
       this.queue.pop();
+      // Handlers read the current time from nowMs: it is the event's own time while it runs.
+      this.nowMs = Math.max(this.nowMs, next.ms);
       next.run(this.rng.fork('event', next.seq));
     }
     this.nowMs = Math.max(this.nowMs, untilMs);

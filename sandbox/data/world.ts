@@ -93,7 +93,9 @@ function makeWorkspace(
     addMember(2, 'member');
   }
   const shared = first
-    ? first.members.filter((m) => m.userIdx > 2 && !m.removedAtMs).slice(0, spec.sharedWithFirst)
+    ? first.members
+        .filter((m) => m.userIdx > 2 && (m.removedAtMs === undefined || m.removedAtMs > epochMs))
+        .slice(0, spec.sharedWithFirst)
     : [];
   for (const m of shared) addMember(m.userIdx, 'member');
   // One app user (bot) per workspace, the rest new people.
@@ -104,9 +106,9 @@ function makeWorkspace(
     addMember(userIdx, rng.chance(0.08) ? 'collaborator' : 'member');
   }
 
-  // Future departures: about one member a month leaves after the epoch.
+  // Future departures: about one member every two months leaves after the epoch.
   for (let day = 1; day < FUTURE_DAYS; day += 1) {
-    if (!rng.chance(1 / 30)) continue;
+    if (!rng.chance(1 / 60)) continue;
     const candidates = members.filter((m) => m.permission !== 'owner' && m.removedAtMs === undefined);
     if (candidates.length === 0) break;
     const leaving = rng.pick(candidates);

@@ -99,12 +99,20 @@ export class Renderer {
     };
   }
 
+  /** As in the spec's example for GET /user/workspaces: a bare workspace_base (links: avatar and self only). */
   workspaceAccess(ws: Workspace, administrator: boolean): Json {
     return {
       type: 'workspace_access',
       administrator,
-      workspace: { ...this.workspaceLink(ws), type: 'workspace_base' },
-      links: { self: href(`${this.apiUrl}/user/workspaces/${ws.slug}/permission`) },
+      workspace: {
+        type: 'workspace_base',
+        uuid: ws.uuid,
+        slug: ws.slug,
+        links: {
+          avatar: href(`${this.webUrl}/workspaces/${ws.slug}/avatar/`),
+          self: href(`${this.apiUrl}/workspaces/${ws.slug}`),
+        },
+      },
     };
   }
 
@@ -292,7 +300,7 @@ export class Renderer {
       author: this.account(pr.authorIdx),
       source: this.endpoint(ws, r, pr.sourceBranch, pr.sourceHash),
       destination: this.endpoint(ws, r, pr.destinationBranch, pr.destinationHash),
-      merge_commit: pr.mergeHash ? { type: 'commit', hash: pr.mergeHash.slice(0, 12) } : null,
+      merge_commit: pr.mergeHash ? this.commitRef(ws, r, pr.mergeHash.slice(0, 12)) : null,
       comment_count: pr.comments.filter((c) => !c.deleted).length,
       task_count: 0,
       close_source_branch: pr.closeSourceBranch,
@@ -334,7 +342,17 @@ export class Renderer {
         html: href(`${this.webUrl}/${ws.slug}/${r.slug}/pull-requests/${pr.id}#comment-${c.id}`),
       },
     };
-    if (c.parentId !== undefined) json.parent = { id: c.parentId, links: {} };
+    if (c.parentId !== undefined) {
+      const parent = `${this.apiUrl}/repositories/${ws.slug}/${r.slug}/pullrequests/${pr.id}/comments/${c.parentId}`;
+      json.parent = {
+        type: 'pullrequest_comment',
+        id: c.parentId,
+        links: {
+          self: href(parent),
+          html: href(`${this.webUrl}/${ws.slug}/${r.slug}/pull-requests/${pr.id}#comment-${c.parentId}`),
+        },
+      };
+    }
     if (c.inline) json.inline = { path: c.inline.path, from: null, to: c.inline.to };
     return json;
   }
@@ -443,7 +461,6 @@ export class Renderer {
       type: 'pipeline',
       uuid: p.uuid,
       build_number: p.buildNumber,
-      creator: this.account(p.creatorIdx),
       repository: this.repositoryLink(ws, r),
       target,
       trigger: { name: p.trigger, type: `pipeline_trigger_${p.trigger.toLowerCase()}` },
@@ -454,6 +471,8 @@ export class Renderer {
       duration_in_seconds: p.completedOn ? Math.round((p.completedOn.ms - p.createdOn.ms) / 1000) : null,
       links: { self: href(self), steps: href(`${self}/steps`) },
     };
+    // A run nobody started (schedule, unlinked pusher) has no creator; the spec's `account` is not nullable.
+    if (p.creatorIdx !== undefined) json.creator = this.account(p.creatorIdx);
     if (p.completedOn) json.completed_on = isoZulu(p.completedOn);
     return json;
   }

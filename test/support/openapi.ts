@@ -34,7 +34,10 @@ interface Route {
   segments: RegExp[];
   /** Per segment: 2 literal, 1 literal with a parameter inside, 0 a bare parameter. */
   ranks: number[];
-  /** A trailing `{path}` is a file path, so it spans several segments (src, filehistory, downloads…). */
+  /**
+   * A trailing `{path}` is a file path, so it spans several segments (src, filehistory, downloads…); so does the
+   * `{spec}` of diff and diffstat (specRelaxations 11).
+   */
   greedyTail: boolean;
 }
 
@@ -54,8 +57,8 @@ export function openApiAvailable(): boolean {
 }
 
 /**
- * Everything this module accepts beyond the spec, with the evidence. Each one is applied in `relax()` or
- * `responseTarget()`; nothing else is loosened.
+ * Everything this module accepts beyond the spec, with the evidence. Each one is applied in `toAjv()`, `relax()`,
+ * `compileRoute()` or `responseTarget()`; nothing else is loosened.
  */
 export const specRelaxations: readonly string[] = [
   '1. error.error also declares `fields` (object of string arrays) and `id` (string): the spec closes it ' +
@@ -75,6 +78,22 @@ export const specRelaxations: readonly string[] = [
   '6. A 4xx/5xx status that the operation does not declare, or declares without a JSON body, is checked against ' +
     'components.schemas.error: the spec lists only some error statuses (e.g. no 400 on GET …/pullrequests, ' +
     'though "Invalid pagelen" is documented), and every JSON error uses that envelope (API-NOTES §2, §4, §6).',
+  '7. pullrequest.merge_commit and pullrequest.closed_by may be null, merge_commit also declares `type` and ' +
+    '`links`, and pullrequest.links also declares `statuses` and `request-changes`: real responses recorded in ' +
+    'sourcegraph/sourcegraph-public-snapshot internal/extsvc/bitbucketcloud/testdata/vcr/TestClient-GetPullRequest.yaml ' +
+    '(2022-03-21, an OPEN PR: "merge_commit": null, "closed_by": null, links with statuses and request-changes) and ' +
+    'TestClient-MergePullRequest.yaml (2022-04-06: merge_commit with "type": "commit" and links).',
+  '8. participant.participated_on may be null: the spec’s own description says "or null if they have not ' +
+    'commented", and the GetPullRequest recording of 7 has a reviewer with "participated_on": null.',
+  '9. repository.links also declares `branches`, `tags` and `source`, project.links also declares `self`, and a ' +
+    'clone href may be an scp-style SSH address (`git@bitbucket.org:ws/repo.git`, not a URI): the real repository ' +
+    'recorded in sourcegraph/sourcegraph-public-snapshot …/testdata/vcr/TestClient-Repo.yaml (2022-04-13) has all ' +
+    'of these.',
+  '10. A pipeline’s `links` and its link sections need no `type` (the spec derives both from `object`, which ' +
+    'requires it): a real 2026-05-27 GET …/pipelines answer logged in gildas/bitbucket-cli issue #102 has ' +
+    '"links": {"self": {"href": …}, "steps": {"href": …}}.',
+  '11. In `…/diff/{spec}` and `…/diffstat/{spec}` the spec may span several segments, like a trailing `{path}`: ' +
+    'real PR links point at `…/diffstat/sourcegraph-testing/src-cli:8bbb22dda4e7%0D12fba599d6b6` (recordings of 7).',
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -200,7 +219,7 @@ const uniqueJsonItems: KeywordDefinition = {
   validate: checkUniqueItems as SchemaValidateFunction,
 };
 
-/** Applies `specRelaxations` 1, 4, 5; throws if the spec lost that shape, so no relaxation goes stale. */
+/** Applies `specRelaxations` 1, 4, 5, 7-10; throws if the spec lost that shape, so no relaxation goes stale. */
 function relax(schemas: Record<string, Schema>): void {
   Object.assign(at(schemas, 'error', 'properties', 'error', 'properties'), {
     fields: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
@@ -213,6 +232,35 @@ function relax(schemas: Record<string, Schema>): void {
   const inline = at(schemas, 'comment', 'allOf', '1', 'properties', 'inline', 'properties');
   for (const line of ['from', 'to', 'start_from', 'start_to']) at(inline, line).type = ['integer', 'null'];
   Object.assign(inline, { context_lines: { type: 'string' }, outdated: { type: 'boolean' } });
+
+  // 7, 8: pull requests.
+  const pr = at(schemas, 'pullrequest', 'allOf', '1', 'properties');
+  const mergeCommit = at(pr, 'merge_commit');
+  mergeCommit.type = ['object', 'null'];
+  Object.assign(at(mergeCommit, 'properties'), { type: { type: 'string' }, links: { type: 'object' } });
+  pr.closed_by = { anyOf: [at(pr, 'closed_by'), { type: 'null' }] };
+  const prLinks = at(pr, 'links', 'properties');
+  Object.assign(prLinks, { statuses: at(prLinks, 'self'), 'request-changes': at(prLinks, 'self') });
+  at(schemas, 'participant', 'allOf', '1', 'properties', 'participated_on').type = ['string', 'null'];
+
+  // 9: repositories and projects.
+  const repoLinks = at(schemas, 'repository', 'allOf', '1', 'properties', 'links', 'properties');
+  for (const name of ['branches', 'tags', 'source']) repoLinks[name] = at(repoLinks, 'self');
+  const cloneHref = at(repoLinks, 'clone', 'items', 'properties', 'href');
+  if (cloneHref.format !== 'uri') throw new Error('OpenAPI spec changed: repository clone href is not a uri');
+  delete cloneHref.format;
+  cloneHref.anyOf = [{ format: 'uri' }, { pattern: '^[^\\s@/]+@[^\\s:/]+:\\S+$' }];
+  const projectLinks = at(schemas, 'project', 'allOf', '1', 'properties', 'links', 'properties');
+  projectLinks.self = at(projectLinks, 'html');
+
+  // 10: pipeline links without `type`.
+  for (const name of ['pipelines_pipeline_links', 'pipelines_links_section_href']) {
+    const allOf = at(schemas, name).allOf;
+    const base = Array.isArray(allOf) ? (allOf[0] as Schema | undefined) : undefined;
+    if (base?.$ref !== `${SPEC_ID}#/components/schemas/object`)
+      throw new Error(`OpenAPI spec changed: components.schemas.${name} no longer extends object`);
+    (allOf as Schema[])[0] = { type: 'object' };
+  }
 }
 
 function at(root: Schema, ...keys: string[]): Schema {
@@ -232,14 +280,17 @@ function compileRoute(template: string, item: Record<string, unknown>): Route {
     item,
     segments: parts.map(segmentPattern),
     ranks: parts.map((p) => (/^\{[^}]+\}$/.test(p) ? 0 : p.includes('{') ? 1 : 2)),
-    greedyTail: parts.at(-1) === '{path}',
+    // specRelaxations 11: a diff/diffstat spec such as `ws/repo:abc%0Ddef` holds a slash.
+    greedyTail:
+      parts.at(-1) === '{path}' || (parts.at(-1) === '{spec}' && /^diff(stat)?$/.test(parts.at(-2) ?? '')),
   };
 }
 
 /** `{repo_name}-issues-{task_id}.zip` → /^.+-issues-.+\.zip$/ */
 function segmentPattern(part: string): RegExp {
   const literals = part.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${literals.join('.+')}$`);
+  // `s`: a decoded segment may hold any character, e.g. the CR (%0D) between the two commits of a diff spec.
+  return new RegExp(`^${literals.join('.+')}$`, 's');
 }
 
 /** Decoded path segments relative to `/2.0`; accepts `/2.0/…`, a full URL (e.g. a `next` link) and a query. */

@@ -1,0 +1,118 @@
+// Sandbox throughput and memory: how fast the emulator serves records to a client that pages
+// through every stream at max pagelen, and how much memory it needs at each scale.
+// Runs the sandbox as a child process (as in real use) and reads its peak RSS from /proc.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface SandboxBenchResult {
+  scale: string;
+  repositoriesCrawled: number;
+  requests: number;
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  truthSeconds: number;
+  truthRecords: number;
+  peakRssMb: number;
+}
+
+const bin = fileURLToPath(new URL('../scripts/bbetl.mjs', import.meta.url));
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function benchSandbox(scale: string, maxRepositories: number): Promise<SandboxBenchResult> {
+  const child = spawn('node', [bin, 'sandbox', '--scale', scale, '--seed', '1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const info = JSON.parse(
+      await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+    ) as {
+      apiUrl: string;
+      oauthUrl: string;
+      controlUrl: string;
+      clientId: string;
+      clientSecret: string;
+      workspaces: string[];
+    };
+    // The crawl would spend the default 1,000 requests an hour quickly; lift it for the benchmark.
+    await fetch(`${info.controlUrl}/limits`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rateLimitPerHour: 10_000_000 }),
+    });
+    const tokenRes = await fetch(`${info.oauthUrl}/access_token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${info.clientId}:${info.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const { access_token } = (await tokenRes.json()) as { access_token: string };
+    let requests = 0;
+    let records = 0;
+    const all = async (url: string): Promise<any[]> => {
+      const out: any[] = [];
+      for (let next: string | undefined = url; next; ) {
+        const res = await fetch(next, { headers: { authorization: `Bearer ${access_token}` } });
+        requests += 1;
+        if (res.status !== 200) throw new Error(`${next}: ${res.status}`);
+        const page = (await res.json()) as { values: any[]; next?: string };
+        out.push(...page.values);
+        records += page.values.length;
+        next = page.next;
+      }
+      return out;
+    };
+    const t0 = performance.now();
+    let crawled = 0;
+    for (const ws of info.workspaces) {
+      await all(`${info.apiUrl}/workspaces/${ws}/members?pagelen=100`);
+      const repos = await all(`${info.apiUrl}/repositories/${ws}?pagelen=100`);
+      for (const repo of repos.slice(0, maxRepositories)) {
+        crawled += 1;
+        const base = `${info.apiUrl}/repositories/${ws}/${repo.slug}`;
+        await all(`${base}/commits?pagelen=100`);
+        const prs = await all(
+          `${base}/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50`,
+        );
+        for (const pr of prs) {
+          await all(`${base}/pullrequests/${pr.id}/activity?pagelen=50`);
+        }
+        const pipelines = await all(`${base}/pipelines?pagelen=100`);
+        for (const p of pipelines.slice(0, 200))
+          await all(`${base}/pipelines/${encodeURIComponent(p.uuid)}/steps?pagelen=100`);
+        await all(`${base}/deployments?pagelen=100`);
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    let truthRecords = 0;
+    for (const ws of info.workspaces) {
+      const truth = (await (await fetch(`${info.controlUrl}/truth?workspace=${ws}`)).json()) as {
+        counts: Record<string, number>;
+      };
+      truthRecords += Object.values(truth.counts).reduce((a, b) => a + b, 0);
+    }
+    return {
+      scale,
+      repositoriesCrawled: crawled,
+      requests,
+      records,
+      seconds: Number(seconds.toFixed(2)),
+      recordsPerSecond: Math.round(records / seconds),
+      truthSeconds: Number(((performance.now() - t1) / 1000).toFixed(2)),
+      truthRecords,
+      peakRssMb: peakRssMb(child.pid as number),
+    };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
