@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 export interface SandboxBenchResult {
   scale: string;
   repositoriesCrawled: number;
+  concurrency: number;
   requests: number;
   records: number;
   seconds: number;
@@ -26,7 +27,11 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-export async function benchSandbox(scale: string, maxRepositories: number): Promise<SandboxBenchResult> {
+export async function benchSandbox(
+  scale: string,
+  maxRepositories: number,
+  concurrency = 4,
+): Promise<SandboxBenchResult> {
   const child = spawn('node', [bin, 'sandbox', '--scale', scale, '--seed', '1'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -72,26 +77,27 @@ export async function benchSandbox(scale: string, maxRepositories: number): Prom
       return out;
     };
     const t0 = performance.now();
-    let crawled = 0;
+    const repositories: Array<{ ws: string; slug: string }> = [];
     for (const ws of info.workspaces) {
       await all(`${info.apiUrl}/workspaces/${ws}/members?pagelen=100`);
       const repos = await all(`${info.apiUrl}/repositories/${ws}?pagelen=100`);
-      for (const repo of repos.slice(0, maxRepositories)) {
-        crawled += 1;
-        const base = `${info.apiUrl}/repositories/${ws}/${repo.slug}`;
+      repositories.push(...repos.map((r) => ({ ws, slug: r.slug as string })));
+    }
+    const queue = repositories.slice(0, maxRepositories);
+    const crawled = queue.length;
+    // Several repositories at once, as the extractor does: this measures the sandbox's capacity.
+    const crawlNext = async (): Promise<void> => {
+      for (let repo = queue.shift(); repo; repo = queue.shift()) {
+        const base = `${info.apiUrl}/repositories/${repo.ws}/${repo.slug}`;
         await all(`${base}/commits?pagelen=100`);
-        const prs = await all(
-          `${base}/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50`,
-        );
-        for (const pr of prs) {
-          await all(`${base}/pullrequests/${pr.id}/activity?pagelen=50`);
-        }
+        const prs = await all(`${base}/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50`);
+        for (const pr of prs) await all(`${base}/pullrequests/${pr.id}/activity?pagelen=50`);
         const pipelines = await all(`${base}/pipelines?pagelen=100`);
-        for (const p of pipelines.slice(0, 200))
-          await all(`${base}/pipelines/${encodeURIComponent(p.uuid)}/steps?pagelen=100`);
+        for (const p of pipelines.slice(0, 200)) await all(`${base}/pipelines/${encodeURIComponent(p.uuid)}/steps?pagelen=100`);
         await all(`${base}/deployments?pagelen=100`);
       }
-    }
+    };
+    await Promise.all(Array.from({ length: concurrency }, crawlNext));
     const seconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     let truthRecords = 0;
@@ -104,6 +110,7 @@ export async function benchSandbox(scale: string, maxRepositories: number): Prom
     return {
       scale,
       repositoriesCrawled: crawled,
+      concurrency,
       requests,
       records,
       seconds: Number(seconds.toFixed(2)),

@@ -9,7 +9,7 @@ import { PR_HIDDEN_FIELDS, type Renderer } from '../render/objects';
 import { BbqlError, compileBbql } from './bbql';
 import { ApiError, CHANGE_2770, errorBody, notFound } from './errors';
 import { projectFields } from './fields';
-import { type PageOptions, paginate } from './pagination';
+import { type Envelope, type PageOptions, paginate } from './pagination';
 import { hasScope } from './scopes';
 
 type Json = Record<string, unknown>;
@@ -187,17 +187,39 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return out;
   }
 
+  function finishPage(req: FastifyRequest, envelope: Envelope, hidden: readonly string[]) {
+    ctx.onPage?.(Number(requestUrl(req).searchParams.get('page') ?? 1));
+    ctx.countRecords(envelope.values.length);
+    return projectFields(envelope, one(query(req).fields), hidden);
+  }
+
   function sendPage(
     req: FastifyRequest,
     items: unknown[],
     options: PageOptions,
     hidden: readonly string[] = [],
   ) {
-    const url = requestUrl(req);
-    const envelope = paginate(items, url, options);
-    ctx.onPage?.(Number(url.searchParams.get('page') ?? 1));
-    ctx.countRecords(envelope.values.length);
-    return projectFields(envelope, one(query(req).fields), hidden);
+    return finishPage(req, paginate(items, requestUrl(req), options), hidden);
+  }
+
+  /**
+   * Like sendPage for internal records. Without `q` or `sort` only the requested page is
+   * rendered, which keeps long lists (commits, pipelines, pull requests) cheap to serve.
+   */
+  function sendList<T>(
+    req: FastifyRequest,
+    raw: readonly T[],
+    renderOne: (item: T) => Json,
+    options: PageOptions,
+    rules: { filter?: readonly string[]; sort?: readonly string[] } = {},
+    hidden: readonly string[] = [],
+  ) {
+    if ((one(query(req).q) ?? '') !== '' || one(query(req).sort)) {
+      return sendPage(req, filterAndSort(req, raw.map(renderOne), rules.filter, rules.sort), options, hidden);
+    }
+    const envelope = paginate(raw, requestUrl(req), options);
+    envelope.values = envelope.values.map((item) => renderOne(item as T));
+    return finishPage(req, envelope, hidden);
   }
 
   function sendObject(req: FastifyRequest, object: Json) {
@@ -350,17 +372,12 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const commits = store.simulation(ws, repo).data.commits;
     // Newest first, like `git log --all --date-order`.
     const ordered = [...commits].sort((a, b) => b.date.ms - a.date.ms || b.date.us - a.date.us);
-    const url = requestUrl(req);
-    const envelope = paginate(ordered, url, {
+    return sendList(req, ordered, (c) => render.commit(ws, repo, c), {
       maxPagelen: 100,
       defaultPagelen: 30,
       style: 'cursor',
       keyOf: (c) => (c as { hash: string }).hash,
     });
-    ctx.onPage?.(Number(url.searchParams.get('page') ?? 1));
-    ctx.countRecords(envelope.values.length);
-    envelope.values = envelope.values.map((c) => render.commit(ws, repo, c as (typeof commits)[number]));
-    return projectFields(envelope, one(query(req).fields));
   });
 
   // ---- pull requests --------------------------------------------------------------------------
@@ -377,12 +394,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const prs = store
       .simulation(ws, repo)
       .data.pullRequests.filter((pr) => states.includes(pr.state))
-      .sort((a, b) => b.id - a.id)
-      .map((pr) => render.pullRequest(ws, repo, pr));
-    return sendPage(
+      .sort((a, b) => b.id - a.id);
+    return sendList(
       req,
-      filterAndSort(req, prs, QUERY_FIELDS.pullrequests),
+      prs,
+      (pr) => render.pullRequest(ws, repo, pr),
       { maxPagelen: 50 },
+      { filter: QUERY_FIELDS.pullrequests },
       PR_HIDDEN_FIELDS,
     );
   });
@@ -398,8 +416,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       requireScope(req, reply, 'pullrequest');
       const { ws, repo, pr } = pullRequestFor(req, req.params as Params);
-      const items = [...pr.activity].reverse().map((a) => render.activity(ws, repo, pr, a));
-      return sendPage(req, items, { maxPagelen: 50 });
+      const newestFirst = [...pr.activity].reverse();
+      return sendList(req, newestFirst, (a) => render.activity(ws, repo, pr, a), { maxPagelen: 50 });
     },
   );
 
@@ -408,8 +426,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       requireScope(req, reply, 'pullrequest');
       const { ws, repo, pr } = pullRequestFor(req, req.params as Params);
-      const items = pr.comments.map((c) => render.comment(ws, repo, pr, c));
-      return sendPage(req, filterAndSort(req, items, QUERY_FIELDS.comments), { maxPagelen: 100 });
+      return sendList(
+        req,
+        pr.comments,
+        (c) => render.comment(ws, repo, pr, c),
+        { maxPagelen: 100 },
+        {
+          filter: QUERY_FIELDS.comments,
+        },
+      );
     },
   );
 
@@ -460,7 +485,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     requireScope(req, reply, 'pipeline');
     const { ws, repo } = repositoryFor(req, req.params as Params);
     const q = query(req);
-    let items = store.simulation(ws, repo).data.pipelines.map((p) => render.pipeline(ws, repo, p));
+    const pipelines = store.simulation(ws, repo).data.pipelines;
+    const renderOne = (p: (typeof pipelines)[number]) => render.pipeline(ws, repo, p);
     // Pipelines have their own filters instead of BBQL.
     const filters: Array<[string, (p: Json) => unknown]> = [
       ['creator.uuid', (p) => valueAt(p, 'creator.uuid')],
@@ -473,11 +499,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       ['trigger_type', (p) => valueAt(p, 'trigger.name')],
       ['status', (p) => valueAt(p, 'state.result.name') ?? valueAt(p, 'state.name')],
     ];
+    const sort = one(q.sort);
+    if (sort === undefined && filters.every(([name]) => q[name] === undefined)) {
+      return sendList(req, pipelines, renderOne, { maxPagelen: 100 });
+    }
+    let items = pipelines.map(renderOne);
     for (const [name, get] of filters) {
       const wanted = one(q[name]);
       if (wanted !== undefined) items = items.filter((p) => String(get(p)) === wanted);
     }
-    const sort = one(q.sort);
     if (sort !== undefined) {
       const field = sort.replace(/^-/, '');
       if (!PIPELINE_SORTS.includes(field)) throw new ApiError(400, `Invalid sort field: ${field}`);
@@ -527,9 +557,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     requireScope(req, reply, 'pipeline');
     const { ws, repo } = repositoryFor(req, req.params as Params);
     const data = store.simulation(ws, repo).data;
-    const items = [...data.deployments]
-      .reverse()
-      .map((d) => render.deployment(ws, repo, d, data.environments));
-    return sendPage(req, items, { maxPagelen: 100 });
+    const newestFirst = [...data.deployments].reverse();
+    return sendList(req, newestFirst, (d) => render.deployment(ws, repo, d, data.environments), {
+      maxPagelen: 100,
+    });
   });
 }
