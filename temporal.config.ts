@@ -89,8 +89,8 @@ const envSchema = z.object({
 type Env = z.infer<typeof envSchema>;
 
 export type WarehouseConfig =
-  | { engine: 'pglite'; dir: string }
-  | { engine: 'postgres'; url: string }
+  | { engine: 'pglite'; dir: string; schemaPrefix?: string }
+  | { engine: 'postgres'; url: string; schemaPrefix?: string }
   | { engine: 'bigquery'; project: string; datasetPrefix: string; location: string; apiEndpoint?: string };
 
 export interface Config {

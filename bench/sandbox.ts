@@ -90,10 +90,13 @@ export async function benchSandbox(
       for (let repo = queue.shift(); repo; repo = queue.shift()) {
         const base = `${info.apiUrl}/repositories/${repo.ws}/${repo.slug}`;
         await all(`${base}/commits?pagelen=100`);
-        const prs = await all(`${base}/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50`);
+        const prs = await all(
+          `${base}/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50`,
+        );
         for (const pr of prs) await all(`${base}/pullrequests/${pr.id}/activity?pagelen=50`);
         const pipelines = await all(`${base}/pipelines?pagelen=100`);
-        for (const p of pipelines.slice(0, 200)) await all(`${base}/pipelines/${encodeURIComponent(p.uuid)}/steps?pagelen=100`);
+        for (const p of pipelines.slice(0, 200))
+          await all(`${base}/pipelines/${encodeURIComponent(p.uuid)}/steps?pagelen=100`);
         await all(`${base}/deployments?pagelen=100`);
       }
     };

@@ -1,7 +1,7 @@
 import { BigQuery, type TableField } from '@google-cloud/bigquery';
 import { OAuth2Client } from 'google-auth-library';
 import type { WarehouseConfig } from '../temporal.config';
-import type { Row, WarehouseEngine } from './engine';
+import { type Queryable, quoteBqIdent, type Row, type Schema, type WarehouseEngine } from './engine';
 
 type BigQueryConfig = Extract<WarehouseConfig, { engine: 'bigquery' }>;
 
@@ -36,13 +36,24 @@ function parseJsonFields(rows: Row[], fields: TableField[] | undefined): Row[] {
 
 export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEngine> {
   const bq = bigQueryClient(config);
-  return {
-    name: 'bigquery',
+  const schemaName = (schema: Schema) => `${config.datasetPrefix}_${schema}`;
+  const runner: Queryable = {
     async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []) {
       const [job] = await bq.createQueryJob({ ...bindPositional(sql, params), location: config.location });
       const [rows, , response] = await job.getQueryResults({ autoPaginate: true });
       return parseJsonFields(rows as Row[], response?.schema?.fields) as T[];
     },
+  };
+  return {
+    name: 'bigquery',
+    dialect: 'bigquery',
+    schemaName,
+    schemaRef: (schema) => quoteBqIdent(`${config.project}.${schemaName(schema)}`),
+    table: (schema, name) => quoteBqIdent(`${config.project}.${schemaName(schema)}.${name}`),
+    ...runner,
+    // BigQuery has no interactive transactions across jobs: each statement (MERGE, DELETE …) is
+    // atomic on its own, and callers write each unit of work as one statement or script.
+    transaction: (fn) => fn(runner),
     close: async () => {},
   };
 }

@@ -1,24 +1,59 @@
 // The warehouse contract every engine implements. Callers write SQL with $1, $2 … placeholders;
-// each adapter binds them its own way. JSON columns come back parsed on every engine.
+// each adapter binds them its own way. JSON columns come back parsed on every engine. Tables are
+// always named through `table()`, which quotes them and applies the engine's schema prefix, so no
+// identifier from outside ever reaches SQL unquoted.
 import type { WarehouseConfig } from '../temporal.config';
 
 export type EngineName = WarehouseConfig['engine'];
+export type Dialect = 'postgres' | 'bigquery';
+
+/** The warehouse's schemas (BigQuery: datasets). */
+export const SCHEMAS = ['etl_meta', 'raw_bitbucket', 'staging', 'intermediate', 'marts'] as const;
+export type Schema = (typeof SCHEMAS)[number];
 
 export type Row = Record<string, unknown>;
 
-export interface WarehouseEngine {
-  readonly name: EngineName;
+export interface Queryable {
   /** Runs one statement and returns its rows. */
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface WarehouseEngine extends Queryable {
+  readonly name: EngineName;
+  readonly dialect: Dialect;
+  /** The physical name of a schema (prefix applied), unquoted. */
+  schemaName(schema: Schema): string;
+  /** The schema's quoted reference, for DDL: "etl_meta" or `project.bbetl_etl_meta`. */
+  schemaRef(schema: Schema): string;
+  /** A qualified, quoted table name, e.g. "etl_meta"."connections" or `project.bbetl_etl_meta.connections`. */
+  table(schema: Schema, name: string): string;
+  /**
+   * Postgres and PGlite: runs `fn` in one transaction (all of it commits, or none). BigQuery has
+   * no transactions across jobs: statements run in order, each atomic on its own, so callers that
+   * need atomicity there write the unit of work as one statement.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Double-quotes a Postgres identifier; any character is allowed, quotes are doubled. */
+export function quotePgIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Backquotes a BigQuery identifier path; rejects characters BigQuery never allows in one. */
+export function quoteBqIdent(path: string): string {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(path))
+    throw new Error(`invalid BigQuery identifier: ${JSON.stringify(path)}`);
+  return `\`${path}\``;
 }
 
 export async function openWarehouse(config: WarehouseConfig): Promise<WarehouseEngine> {
   switch (config.engine) {
     case 'pglite':
-      return (await import('./pglite')).openPglite(config.dir);
+      return (await import('./pglite')).openPglite(config.dir, config.schemaPrefix);
     case 'postgres':
-      return (await import('./postgres')).openPostgres(config.url);
+      return (await import('./postgres')).openPostgres(config.url, config.schemaPrefix);
     case 'bigquery':
       return (await import('./bigquery')).openBigQuery(config);
   }

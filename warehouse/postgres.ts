@@ -1,16 +1,37 @@
 import pg from 'pg';
-import type { Row, WarehouseEngine } from './engine';
+import type { Queryable, Row, WarehouseEngine } from './engine';
+import { postgresNames } from './postgresNames';
 
-export async function openPostgres(url: string): Promise<WarehouseEngine> {
+export async function openPostgres(url: string, schemaPrefix?: string): Promise<WarehouseEngine> {
   const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'bbetl' });
+  // An idle client that loses its server (restart, network) must not crash the process.
+  pool.on('error', () => {});
   // Fail at open, with the server's own reason, rather than at the first query.
   const client = await pool.connect();
   client.release();
+  const run = (q: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []) {
+      return (await q.query<T>(sql, params as unknown[])).rows;
+    },
+  });
   return {
     name: 'postgres',
-    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await pool.query<T>(sql, params as unknown[]);
-      return result.rows;
+    dialect: 'postgres',
+    ...postgresNames(schemaPrefix),
+    ...run(pool),
+    async transaction(fn) {
+      const conn = await pool.connect();
+      try {
+        await conn.query('begin');
+        const result = await fn(run(conn));
+        await conn.query('commit');
+        return result;
+      } catch (err) {
+        await conn.query('rollback').catch(() => {});
+        throw err;
+      } finally {
+        conn.release();
+      }
     },
     close: () => pool.end(),
   };

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { WarehouseEngine } from '../../warehouse/engine';
+import { migrate } from '../../warehouse/migrate';
+import { MIGRATIONS } from '../../warehouse/migrations/index';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
 const doc = { user: { uuid: '{0b6c}', display_name: 'Zoë <b>' }, tags: ['a', 'b'], count: 3, none: null };
@@ -12,8 +14,8 @@ describeEachWarehouse('warehouse engine (smoke)', (engineUnderTest) => {
     db = await wh.open();
   });
   afterAll(async () => {
+    await wh?.cleanup(db);
     await db?.close();
-    wh?.cleanup();
   });
 
   it('answers select 1', async () => {
@@ -25,5 +27,19 @@ describeEachWarehouse('warehouse engine (smoke)', (engineUnderTest) => {
     const sql = db.name === 'bigquery' ? 'select parse_json($1) as doc' : 'select $1::jsonb as doc';
     const rows = await db.query<{ doc: unknown }>(sql, [JSON.stringify(doc)]);
     expect(rows[0]?.doc).toEqual(doc);
+  });
+
+  it('migrates once: a second run applies nothing, and the tables exist', async () => {
+    expect(await migrate(db)).toEqual(MIGRATIONS.map((m) => m.id));
+    expect(await migrate(db)).toEqual([]);
+    const rows = await db.query(`select count(*) as n from ${db.table('etl_meta', 'connections')}`);
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+
+  it('quotes hostile identifiers instead of letting them reach SQL', () => {
+    const name = db.table('raw_bitbucket', db.name === 'bigquery' ? 'ok_name' : 'x"; drop table y; --');
+    expect(name).toMatch(db.name === 'bigquery' ? /^`[^`]+`$/ : /"x""; drop table y; --"$/);
+    if (db.name === 'bigquery')
+      expect(() => db.table('raw_bitbucket', 'x`; drop')).toThrow(/invalid BigQuery identifier/);
   });
 });

@@ -5,8 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import type { WarehouseConfig } from '../../temporal.config';
-import { type EngineName, openWarehouse, type WarehouseEngine } from '../../warehouse/engine';
+import { type EngineName, openWarehouse, SCHEMAS, type WarehouseEngine } from '../../warehouse/engine';
 import { needService } from './services';
+
+let prefixCounter = 0;
+/** Each test gets its own schemas (BigQuery: datasets) on the shared servers. */
+function uniquePrefix(): string {
+  prefixCounter += 1;
+  return `t${process.pid}_${prefixCounter}_`;
+}
 
 interface EngineCase {
   name: EngineName;
@@ -26,7 +33,11 @@ const ENGINE_CASES: EngineCase[] = [
     name: 'postgres',
     available: Boolean(process.env.DATABASE_URL),
     howToFix: 'set DATABASE_URL, e.g. by sourcing .tools/services.env after scripts/provision.sh',
-    config: () => ({ engine: 'postgres', url: process.env.DATABASE_URL as string }),
+    config: () => ({
+      engine: 'postgres',
+      url: process.env.DATABASE_URL as string,
+      schemaPrefix: uniquePrefix(),
+    }),
   },
   {
     name: 'bigquery',
@@ -36,7 +47,7 @@ const ENGINE_CASES: EngineCase[] = [
     config: () => ({
       engine: 'bigquery',
       project: process.env.BIGQUERY_PROJECT as string,
-      datasetPrefix: `t${process.pid}`,
+      datasetPrefix: uniquePrefix().replace(/_$/, ''),
       location: 'US',
       apiEndpoint: process.env.BIGQUERY_API_ENDPOINT,
     }),
@@ -47,8 +58,8 @@ export interface WarehouseUnderTest {
   name: EngineName;
   config: WarehouseConfig;
   open: () => Promise<WarehouseEngine>;
-  /** Removes what the test left behind (PGlite's temp dir). */
-  cleanup: () => void;
+  /** Removes what the test left behind: PGlite's directory, the test's schemas or datasets. */
+  cleanup: (db?: WarehouseEngine) => Promise<void>;
 }
 
 /** `describe` once per available engine; absent engines print SKIPPED (or fail under REQUIRE_SERVICES=1). */
@@ -70,8 +81,12 @@ export function describeEachWarehouse(
           name: c.name,
           config,
           open: () => openWarehouse(config),
-          cleanup: () => {
+          cleanup: async (db) => {
             if (config.engine === 'pglite') rmSync(config.dir, { recursive: true, force: true });
+            if (db && config.engine !== 'pglite') {
+              for (const schema of SCHEMAS)
+                await db.query(`drop schema if exists ${db.schemaRef(schema)} cascade`);
+            }
           },
         };
       });
