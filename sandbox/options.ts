@@ -21,7 +21,8 @@ export const sandboxOptionsSchema = z
     redirectUris: z.array(z.url()).default(['http://localhost', 'http://127.0.0.1']),
     scopes: z.array(z.string()).optional(),
     faults: faultSettingsSchema.partial().default({}),
-    cachedRepositories: z.number().int().min(1).default(48),
+    // Repositories kept simulated in memory; others are regenerated on demand (memory stays flat).
+    cachedRepositories: z.number().int().min(1).default(8),
   })
   .strict();
 

@@ -87,6 +87,9 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
 
   app.addHook('onSend', async (req, reply, payload) => {
     if (!req.url.startsWith('/2.0')) return payload;
+    // The server's clock is the sandbox clock: clients that read time from the Date header
+    // (as bbetl does for its window bounds) see the same time as the data.
+    reply.header('date', new Date(store.nowMs).toUTCString());
     stats.byStatus[reply.statusCode] = (stats.byStatus[reply.statusCode] ?? 0) + 1;
     if (reply.statusCode === 200 && typeof payload === 'string' && faults.truncate()) {
       return payload.slice(0, Math.floor(payload.length * 0.6));

@@ -11,7 +11,7 @@ export class SandboxStore {
   private clockMs: number;
   private readonly repositories: LRUCache<string, RepositorySimulation>;
 
-  constructor(seed: number, scale: Scale, epochMs: number, cachedRepositories = 48) {
+  constructor(seed: number, scale: Scale, epochMs: number, cachedRepositories = 8) {
     this.world = generateWorld(seed, scale, epochMs);
     this.clockMs = epochMs;
     this.repositories = new LRUCache({ max: cachedRepositories });

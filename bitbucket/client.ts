@@ -1,0 +1,174 @@
+// The Bitbucket Cloud API client: the same code talks to bitbucket.org and to the sandbox (only
+// the base URL differs). It sends the bearer token, follows `next` links exactly as given (only
+// to the API's own origin, so a token never leaves for another host), spends the request budget,
+// retries RATE and TRANSIENT failures with exponential backoff and jitter, refreshes the token
+// once on a 401, and turns every failure into a classified BitbucketError.
+import { BitbucketError, kindForStatus } from './errors';
+import type { RequestBudget } from './requestBudget';
+
+export interface TokenProvider {
+  accessToken(): Promise<string>;
+  /** Called once after a 401 with the rejected token; returns a fresh one or throws AUTH. */
+  refreshAfterUnauthorized(rejected: string): Promise<string>;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  transientErrors: number;
+}
+
+export interface ClientOptions {
+  apiUrl: string;
+  tokens: TokenProvider;
+  budget?: RequestBudget;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export type Query = Record<string, string | number | readonly string[] | undefined>;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string; detail?: string } };
+    const { message, detail } = body.error ?? {};
+    return message ? (detail ? `${message} (${detail})` : message) : undefined;
+  } catch {
+    return text.trim().slice(0, 200) || undefined;
+  }
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+export class BitbucketClient {
+  readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, transientErrors: 0 };
+  private readonly origin: string;
+  private readonly base: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.apiUrl.replace(/\/+$/, '');
+    this.origin = new URL(this.base).origin;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The absolute URL for an API path (with query) or a `next` link. */
+  url(pathOrUrl: string, query: Query = {}): URL {
+    const url = new URL(/^https?:/.test(pathOrUrl) ? pathOrUrl : `${this.base}${pathOrUrl}`);
+    if (url.origin !== this.origin) {
+      throw new BitbucketError('BAD_PAYLOAD', `refusing to follow a link to another host: ${url.origin}`);
+    }
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, item);
+      else url.searchParams.set(k, String(v));
+    }
+    return url;
+  }
+
+  /** GETs JSON, with retries; `pathOrUrl` is an API path or a `next` link. */
+  async get<T = unknown>(pathOrUrl: string, query: Query = {}): Promise<T> {
+    const url = this.url(pathOrUrl, query);
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    let refreshed = false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.once<T>(url, refreshed);
+      } catch (err) {
+        if (err instanceof UnauthorizedOnce && !refreshed) {
+          // One refresh per call: a second 401 means the grant is gone (AUTH, not retried).
+          refreshed = true;
+          await this.options.tokens.refreshAfterUnauthorized(err.rejectedToken);
+          attempt -= 1;
+          continue;
+        }
+        const error = err instanceof UnauthorizedOnce ? err.error : err;
+        if (!(error instanceof BitbucketError) || !error.retryable || attempt >= maxAttempts) throw error;
+        this.stats.retries += 1;
+        await this.sleep(this.backoff(attempt, error.details.retryAfterMs));
+      }
+    }
+  }
+
+  private backoff(attempt: number, retryAfter?: number): number {
+    if (retryAfter !== undefined) return retryAfter;
+    const base = this.options.backoffBaseMs ?? 500;
+    const cap = this.options.backoffMaxMs ?? 60_000;
+    // "Full jitter": a random wait up to the exponential ceiling spreads retries apart.
+    return Math.round(this.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+  }
+
+  private async once<T>(url: URL, afterRefresh: boolean): Promise<T> {
+    await this.options.budget?.acquire();
+    const token = await this.options.tokens.accessToken();
+    const path = url.pathname;
+    this.stats.requests += 1;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        redirect: 'follow',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      text = await res.text();
+    } catch (cause) {
+      this.stats.transientErrors += 1;
+      const reason = (cause as Error)?.name === 'TimeoutError' ? 'timed out' : 'connection failed';
+      throw new BitbucketError('TRANSIENT', `GET ${path}: ${reason}`, { path }, { cause });
+    }
+    if (res.status === 200) {
+      try {
+        return JSON.parse(text) as T;
+      } catch (cause) {
+        this.stats.transientErrors += 1;
+        throw new BitbucketError(
+          'TRANSIENT',
+          `GET ${path}: truncated or invalid JSON`,
+          { path, status: 200 },
+          { cause },
+        );
+      }
+    }
+    const kind = kindForStatus(res.status);
+    const details = { status: res.status, path, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
+    if (kind === 'RATE') {
+      this.stats.rateLimited += 1;
+      this.options.budget?.onRateLimited();
+    }
+    if (kind === 'TRANSIENT') this.stats.transientErrors += 1;
+    let message = `GET ${path}: ${res.status} ${errorMessageOf(text) ?? res.statusText}`;
+    if (kind === 'FORBIDDEN') {
+      const needed = res.headers.get('x-accepted-oauth-scopes');
+      if (needed) message += `; this needs the OAuth scope "${needed}", which the connection was not granted`;
+    }
+    const error = new BitbucketError(kind, message, details);
+    if (kind === 'AUTH' && !afterRefresh) throw new UnauthorizedOnce(error, token);
+    throw error;
+  }
+}
+
+/** Internal: a first 401, to be answered with one token refresh. */
+class UnauthorizedOnce extends Error {
+  constructor(
+    readonly error: BitbucketError,
+    readonly rejectedToken: string,
+  ) {
+    super(error.message);
+  }
+}
