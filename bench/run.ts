@@ -2,6 +2,7 @@
 // and writes bench/results/<date>-<scale>.json. Numbers, not pass/fail.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { benchExtract } from './extract';
 import { benchSandbox } from './sandbox';
 
 const { values } = parseArgs({
@@ -19,10 +20,19 @@ if (!Number.isInteger(repos) || repos < 1) {
   process.exit(2);
 }
 
+function table(title: string, result: object): string {
+  const rows = Object.entries(result).map(([k, v]) => `| ${k} | ${v} |`);
+  return [`## ${title}`, '', '| measure | value |', '|---|---|', ...rows, ''].join('\n');
+}
+
 const sandbox = await benchSandbox(scale, repos);
-const rows = Object.entries(sandbox).map(([k, v]) => `| ${k} | ${v} |`);
-console.log(['## Sandbox', '', '| measure | value |', '|---|---|', ...rows].join('\n'));
+console.log(table('Sandbox (emulator throughput and memory)', sandbox));
+const extract = await benchExtract(scale as 'tiny' | 'small' | 'medium' | 'large');
+console.log(table('Extraction API efficiency (stream iterators, in memory)', extract));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-${scale}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), scale, sandbox }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ date: new Date().toISOString(), scale, sandbox, extract }, null, 2)}\n`,
+);
 console.log(`\nwritten: ${file.pathname}`);

@@ -42,7 +42,7 @@ async function expectTruth(sb: Sandbox, got: Record<string, string[]>) {
   // The workspaces stream lists every workspace the user is in, not only this one.
   const all: string[] = [];
   for (const ws of (await control(sb, 'GET', '/state')).json.workspaces)
-    all.push(...(await truthKeys(sb, ws)).workspaces);
+    all.push(...((await truthKeys(sb, ws)).workspaces ?? []));
   want.workspaces = all.sort();
   for (const stream of Object.keys(want)) expect(got[stream] ?? [], stream).toEqual(want[stream]);
 }

@@ -63,12 +63,16 @@ export async function crawlWorkspace(
   for (const stream of ['members', 'permissions', 'projects'] as const) {
     reconcile(store, stream, ws.uuid, await drain(store, iterateStream(client, stream, wsRef)));
   }
+  const before = [...(store.get('repositories') ?? [])]
+    .filter(([, row]) => row.parentKey === ws.uuid)
+    .map(([key]) => key);
   const repos = await drain(store, iterateStream(client, 'repositories', wsRef));
   reconcile(store, 'repositories', ws.uuid, repos);
   // A repository that is gone takes everything in it along.
   const live = new Set(repos.map((r) => r.key));
+  const gone = new Set(before.filter((key) => !live.has(key)));
   for (const table of store.values()) {
-    for (const [key, row] of table) if (row.repo !== undefined && !live.has(row.repo)) table.delete(key);
+    for (const [key, row] of table) if (row.repo !== undefined && gone.has(row.repo)) table.delete(key);
   }
   for (const repo of repos) {
     const { slug, uuid } = repo.payload as { slug: string; uuid: string };
