@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BitbucketClient } from '../../bitbucket/client';
+import type { BitbucketError } from '../../bitbucket/errors';
+import { iterateStream } from '../../bitbucket/streams/iterate';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { crawlWorkspace, emptyStore, keysOf, sandboxTokens } from '../support/crawl';
 import { control } from '../support/sandbox';
@@ -100,5 +102,38 @@ describe('incremental sync after the clock moves', () => {
     });
     await expectTruth(sb, keysOf(store));
     expect(client.stats.requests - fullRequests).toBeGreaterThan(0);
+  });
+});
+
+describe('bad input on the Bitbucket side', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ scale: 'tiny', seed: 2, scopes: ['account', 'repository', 'pullrequest'] });
+  });
+  afterAll(() => sb?.close());
+
+  const drainAll = async (pages: AsyncGenerator<unknown>) => {
+    for await (const _ of pages);
+  };
+  const ref = { workspace: 'acme', workspaceUuid: '{w}', repository: 'api', repositoryUuid: '{r}' };
+
+  it('a stream whose scope was not granted fails FORBIDDEN naming the scope; the others still read', async () => {
+    const client = clientFor(sb);
+    const err = await drainAll(iterateStream(client, 'pipelines', ref)).then(() => undefined, (e: BitbucketError) => e);
+    expect(err?.kind).toBe('FORBIDDEN');
+    expect(err?.message).toContain('"pipeline"');
+    const prs = [];
+    for await (const page of iterateStream(client, 'pullrequests', ref)) prs.push(...page.records);
+    expect(prs.length).toBeGreaterThan(0);
+  });
+
+  it('an unknown workspace fails NOT_FOUND naming it', async () => {
+    const client = clientFor(sb);
+    const err = await drainAll(iterateStream(client, 'repositories', { workspace: 'no-such-ws' })).then(
+      () => undefined,
+      (e: BitbucketError) => e,
+    );
+    expect(err?.kind).toBe('NOT_FOUND');
+    expect(err?.message).toContain('no-such-ws');
   });
 });
