@@ -54,6 +54,26 @@ export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEng
     // BigQuery has no interactive transactions across jobs: each statement (MERGE, DELETE …) is
     // atomic on its own, and callers write each unit of work as one statement or script.
     transaction: (fn) => fn(runner),
+    async loadTable(schema, name, columns, rows, options = {}) {
+      const dataset = bq.dataset(schemaName(schema));
+      await dataset.createTable(name, {
+        schema: { fields: columns.map((c) => ({ name: c.name, type: c.type, mode: 'NULLABLE' })) },
+        ...(options.expiresAt ? { expirationTime: String(options.expiresAt.getTime()) } : {}),
+        location: config.location,
+      });
+      if (rows.length === 0) return;
+      const ndjson = `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
+      await new Promise<void>((resolve, reject) => {
+        const stream = dataset.table(name).createWriteStream({
+          sourceFormat: 'NEWLINE_DELIMITED_JSON',
+          writeDisposition: 'WRITE_APPEND',
+          location: config.location,
+        });
+        stream.on('error', reject);
+        stream.on('complete', () => resolve());
+        stream.end(ndjson);
+      });
+    },
     close: async () => {},
   };
 }

@@ -16,6 +16,17 @@ export type Row = Record<string, unknown>;
 export interface Queryable {
   /** Runs one statement and returns its rows. */
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Postgres server only, inside `transaction()`: streams `source` into a `COPY … FROM STDIN`
+   * statement on the transaction's connection; returns the number of rows copied.
+   */
+  copyFrom?(sql: string, source: Iterable<string> | AsyncIterable<string>): Promise<number>;
+}
+
+/** A column of a bulk-loaded table (BigQuery types). */
+export interface BulkColumn {
+  name: string;
+  type: 'STRING' | 'TIMESTAMP' | 'JSON' | 'INT64' | 'BOOL';
 }
 
 export interface WarehouseEngine extends Queryable {
@@ -33,6 +44,17 @@ export interface WarehouseEngine extends Queryable {
    * need atomicity there write the unit of work as one statement.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * BigQuery only: creates table `name` in `schema` (expiring at `expiresAt`, so a crash leaves no
+   * litter behind) and fills it with `rows` by one load job of newline-delimited JSON.
+   */
+  loadTable?(
+    schema: Schema,
+    name: string,
+    columns: readonly BulkColumn[],
+    rows: readonly Row[],
+    options?: { expiresAt?: Date },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Queryable, Row, WarehouseEngine } from './engine';
 import { postgresNames } from './postgresNames';
 
@@ -23,7 +26,15 @@ export async function openPostgres(url: string, schemaPrefix?: string): Promise<
       const conn = await pool.connect();
       try {
         await conn.query('begin');
-        const result = await fn(run(conn));
+        const tx: Queryable = {
+          ...run(conn),
+          async copyFrom(sql, source) {
+            const stream = conn.query(copyFromStdin(sql));
+            await pipeline(Readable.from(source), stream);
+            return stream.rowCount;
+          },
+        };
+        const result = await fn(tx);
         await conn.query('commit');
         return result;
       } catch (err) {

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate';
 import { connections } from './001_etl_meta_connections';
+import { rawAndLedger } from './002_raw_and_ledger';
 
 /** Every migration, in the order they apply. Append only. */
-export const MIGRATIONS: Migration[] = [connections];
+export const MIGRATIONS: Migration[] = [connections, rawAndLedger];
