@@ -1,7 +1,7 @@
 // Structured logs: pino JSON by default (production), pretty when writing to a terminal.
 // Secrets are redacted by key wherever they appear in a logged object, so a token can never
 // reach a log line by accident.
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export const SECRET_KEYS = [
   'access_token',
@@ -20,16 +20,22 @@ export const SECRET_KEYS = [
 
 const redactPaths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
-export function createLogger(options: { level?: string; pretty?: boolean; name?: string } = {}): Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
-  return pino({
-    name: options.name ?? 'bbetl',
-    level: options.level ?? 'info',
-    redact: { paths: redactPaths, censor: '[redacted]' },
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } }
-      : {}),
-  });
+/** `destination` (JSON lines, e.g. to capture logs in a test) replaces stdout and pretty printing. */
+export function createLogger(
+  options: { level?: string; pretty?: boolean; name?: string; destination?: DestinationStream } = {},
+): Logger {
+  const pretty = !options.destination && (options.pretty ?? process.stdout.isTTY === true);
+  return pino(
+    {
+      name: options.name ?? 'bbetl',
+      level: options.level ?? 'info',
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      ...(pretty
+        ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } }
+        : {}),
+    },
+    options.destination,
+  );
 }
 
 export type { Logger };

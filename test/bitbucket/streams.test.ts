@@ -119,7 +119,10 @@ describe('bad input on the Bitbucket side', () => {
 
   it('a stream whose scope was not granted fails FORBIDDEN naming the scope; the others still read', async () => {
     const client = clientFor(sb);
-    const err = await drainAll(iterateStream(client, 'pipelines', ref)).then(() => undefined, (e: BitbucketError) => e);
+    const err = await drainAll(iterateStream(client, 'pipelines', ref)).then(
+      () => undefined,
+      (e: BitbucketError) => e,
+    );
     expect(err?.kind).toBe('FORBIDDEN');
     expect(err?.message).toContain('"pipeline"');
     const prs = [];

@@ -1,7 +1,8 @@
 import type { Migration } from '../migrate';
 
 // OAuth connections (tokens encrypted by the caller; this table only stores ciphertext), their
-// status history, and single-use OAuth `state` values.
+// status history, and single-use OAuth `state` values. `used_by` holds the consumer's nonce, so
+// a consumer on BigQuery (no RETURNING, no affected-row count) can tell whether its update won.
 export const connections: Migration = {
   id: '001_etl_meta_connections',
   postgres: (db) => [
@@ -35,7 +36,8 @@ export const connections: Migration = {
       binding text,
       created_at timestamptz not null default now(),
       expires_at timestamptz not null,
-      used_at timestamptz
+      used_at timestamptz,
+      used_by text
     )`,
   ],
   bigquery: (db) => [
@@ -68,7 +70,8 @@ export const connections: Migration = {
       binding string,
       created_at timestamp not null,
       expires_at timestamp not null,
-      used_at timestamp
+      used_at timestamp,
+      used_by string
     )`,
   ],
 };
