@@ -55,6 +55,8 @@ function retryAfterMs(header: string | null): number | undefined {
 
 export class BitbucketClient {
   readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, transientErrors: 0 };
+  /** Bitbucket's clock, from the Date header of the last answer (window bounds use it). */
+  serverTime?: Date;
   private readonly origin: string;
   private readonly base: string;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -127,6 +129,8 @@ export class BitbucketClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
       text = await res.text();
+      const date = Date.parse(res.headers.get('date') ?? '');
+      if (Number.isFinite(date)) this.serverTime = new Date(date);
     } catch (cause) {
       this.stats.transientErrors += 1;
       const reason = (cause as Error)?.name === 'TimeoutError' ? 'timed out' : 'connection failed';

@@ -252,7 +252,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
     maxPagelen: 100,
     fields: '-values.links,-values.setup_commands,-values.script_commands',
     key: (r) => str(r.uuid),
-    parentKey: (p) => p.pipelineUuid,
+    parentKey: (p) => `${p.repositoryUuid}:${p.pipelineUuid}`,
     updatedOn: (r) => str(r.completed_on ?? r.started_on),
     strategy: 'children',
     scope: 'pipeline',

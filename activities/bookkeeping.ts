@@ -1,0 +1,96 @@
+// Short activities around the extraction: the run ledger, windows and watermarks, stream errors,
+// tombstones, and the transforms hook.
+import { finishRun, recordError, startRun } from '../warehouse/ledger';
+import { readState, writeState } from '../warehouse/rawLoader';
+import { tombstoneSubtree } from '../warehouse/rawQueries';
+import type { Counters, RepoScope, SyncWindow } from './contracts';
+import type { ActivityDeps } from './deps';
+import { classified } from './failures';
+
+export interface RunStart {
+  runId: string;
+  connectionId: string;
+  workflowId: string;
+  kind: string;
+  workspace: string;
+  since?: string;
+  until: string;
+}
+
+/** Where a workspace's incremental watermark lives in etl_meta.stream_state. */
+const watermarkScope = (workspace: string) => ({ stream: 'workspaces', scopeKey: `sync:${workspace}` });
+
+export function createBookkeepingActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  return {
+    async startRun(run: RunStart): Promise<void> {
+      await startRun(db, {
+        runId: run.runId,
+        connectionId: run.connectionId,
+        workflowId: run.workflowId,
+        kind: run.kind,
+        workspace: run.workspace,
+        windowSince: run.since,
+        windowUntil: run.until,
+      });
+    },
+
+    async finishRun(
+      runId: string,
+      status: 'completed' | 'failed' | 'cancelled',
+      counters?: Counters,
+      message?: string,
+    ) {
+      await finishRun(db, { runId, status, ...counters, detail: message ? { message } : undefined });
+    },
+
+    async recordStreamError(scope: RepoScope, stream: string, kind: string, message: string): Promise<void> {
+      await recordError(db, { connectionId: scope.connectionId, runId: scope.runId, stream, kind, message });
+      deps.log.warn(
+        { connectionId: scope.connectionId, repository: scope.repository.slug, stream, kind },
+        message,
+      );
+    },
+
+    async tombstoneRepository(scope: RepoScope): Promise<void> {
+      await tombstoneSubtree(db, scope.connectionId, scope.repository.uuid, new Date().toISOString());
+    },
+
+    /**
+     * The next window of each workspace: from its watermark less the overlap (a first run reads
+     * everything) to the scheduled time, but never past Bitbucket's own clock.
+     */
+    async planIncrementalWindows(input: {
+      connectionId: string;
+      workspaces?: string[];
+      scheduledTime: string;
+      overlapMinutes: number;
+    }): Promise<Array<SyncWindow & { workspace: string }>> {
+      return classified(deps, input.connectionId, async () => {
+        const client = await deps.clientFor(input.connectionId);
+        await client.get('/user');
+        const serverNow = client.serverTime?.getTime() ?? Date.parse(input.scheduledTime);
+        const until = new Date(Math.min(Date.parse(input.scheduledTime), serverNow)).toISOString();
+        const workspaces = input.workspaces ?? (await deps.workspacesOf(input.connectionId));
+        const windows: Array<SyncWindow & { workspace: string }> = [];
+        for (const workspace of workspaces) {
+          const { stream, scopeKey } = watermarkScope(workspace);
+          const { watermark } = await readState(db, input.connectionId, stream, scopeKey);
+          const since = watermark
+            ? new Date(Date.parse(watermark) - input.overlapMinutes * 60_000).toISOString()
+            : undefined;
+          windows.push({ workspace, since, until });
+        }
+        return windows;
+      });
+    },
+
+    async commitWatermark(connectionId: string, workspace: string, until: string): Promise<void> {
+      await writeState(db, { connectionId, ...watermarkScope(workspace), watermark: until });
+    },
+
+    async runTransforms(connectionId: string): Promise<void> {
+      await deps.runTransforms(connectionId);
+    },
+  };
+}

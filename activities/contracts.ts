@@ -1,0 +1,79 @@
+// What workflows and activities exchange: ids, windows, cursors and counts, never records.
+// Pure types, so workflow code can import them.
+
+export interface Counters {
+  records: number;
+  requests: number;
+  rateLimited: number;
+  errors: number;
+  rejects: number;
+}
+
+export const ZERO: Counters = { records: 0, requests: 0, rateLimited: 0, errors: 0, rejects: 0 };
+
+export function addCounters(a: Counters, b: Counters): Counters {
+  return {
+    records: a.records + b.records,
+    requests: a.requests + b.requests,
+    rateLimited: a.rateLimited + b.rateLimited,
+    errors: a.errors + b.errors,
+    rejects: a.rejects + b.rejects,
+  };
+}
+
+/** One sync of one workspace over a closed window [since, until) of Bitbucket time. */
+export interface SyncScope {
+  connectionId: string;
+  workspace: string;
+  runId: string;
+  /** Undefined: from the beginning (a full load). */
+  since?: string;
+  until: string;
+  /** Streams read without a window (re-lists, commits, pipelines, deployments): once per run. */
+  includeUnwindowed: boolean;
+}
+
+export interface RepoRef {
+  slug: string;
+  uuid: string;
+}
+
+export interface RepoScope extends SyncScope {
+  workspaceUuid: string;
+  repository: RepoRef;
+}
+
+export const REPOSITORY_STREAMS = [
+  'branches',
+  'environments',
+  'deployments',
+  'commits',
+  'pipelines',
+  'pullrequests',
+] as const;
+export type RepositoryStream = (typeof REPOSITORY_STREAMS)[number];
+
+/** Streams read in every window; the rest only when includeUnwindowed. */
+export const WINDOWED_STREAMS: readonly RepositoryStream[] = ['pullrequests'];
+
+export interface WorkspaceLevelResult {
+  workspaceUuid: string;
+  repositoryCount: number;
+  counters: Counters;
+}
+
+export interface SyncWindow {
+  since?: string;
+  until: string;
+}
+
+/** Failure types activities raise (ApplicationFailure.type), one per error kind. */
+export type FailureKind =
+  | 'AUTH'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'GONE'
+  | 'RATE'
+  | 'TRANSIENT'
+  | 'BAD_REQUEST'
+  | 'BAD_PAYLOAD';

@@ -1,0 +1,17 @@
+import type { BitbucketClient } from '../bitbucket/client';
+import type { Logger } from '../lib/log';
+import type { WarehouseEngine } from '../warehouse/engine';
+
+/** What activities need from the outside world; the worker builds it (worker/dependencies.ts). */
+export interface ActivityDeps {
+  db: WarehouseEngine;
+  /** A fresh API client for a connection (its own request counters; shared budget and tokens). */
+  clientFor(connectionId: string): Promise<BitbucketClient>;
+  /** Flips the connection to reconnect_required after an AUTH failure the vault did not see. */
+  onAuthFailure(connectionId: string, reason: string): Promise<void>;
+  /** The transforms hook run after syncs (a no-op until transforms exist). */
+  runTransforms(connectionId: string): Promise<void>;
+  /** The connection's workspaces, as granted. */
+  workspacesOf(connectionId: string): Promise<string[]>;
+  log: Logger;
+}

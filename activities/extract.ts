@@ -1,0 +1,278 @@
+// Extraction activities: each reads one stream (or one family of child streams) for one parent,
+// writes every page together with its resume cursor in one transaction, then heartbeats the
+// cursor. After a crash, the retry starts from the last heartbeat, not from page one.
+import { Context } from '@temporalio/activity';
+import type { BitbucketClient } from '../bitbucket/client';
+import type { ParentRef, StreamName } from '../bitbucket/streams/catalog';
+import { type Cursor, fetchPipelines, iterateStream, type Page } from '../bitbucket/streams/iterate';
+import { recordError } from '../warehouse/ledger';
+import { existingKeys, loadRecords, markDeleted } from '../warehouse/rawLoader';
+import { selectRaw, tombstoneSubtree } from '../warehouse/rawQueries';
+import {
+  addCounters,
+  type Counters,
+  type RepoScope,
+  type RepositoryStream,
+  type SyncScope,
+  type WorkspaceLevelResult,
+  ZERO,
+} from './contracts';
+import type { ActivityDeps } from './deps';
+import { classified } from './failures';
+
+/** What an extraction activity heartbeats, and resumes from. */
+interface Progress {
+  cursor?: Cursor | null;
+  /** Child-stream activities: how many parents (in key order) are done. */
+  parentsDone?: number;
+  counters: Counters;
+}
+
+const RELISTED: readonly RepositoryStream[] = ['branches', 'environments'];
+
+/** Counters of one activity attempt, on top of what earlier attempts heartbeated. */
+class Tally {
+  private loaded: Counters;
+  constructor(
+    private readonly client: BitbucketClient,
+    base: Counters = ZERO,
+  ) {
+    this.loaded = base;
+  }
+  add(records: number, rejects: number): void {
+    this.loaded = addCounters(this.loaded, { ...ZERO, records, rejects });
+  }
+  get counters(): Counters {
+    return {
+      ...this.loaded,
+      requests: this.loaded.requests + this.client.stats.requests,
+      rateLimited: this.loaded.rateLimited + this.client.stats.rateLimited,
+    };
+  }
+}
+
+export function createExtractActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  /** Loads every page with its cursor; heartbeats after each. Returns the keys it saw. */
+  async function loadPages(
+    scope: SyncScope & { workspaceUuid?: string },
+    pages: AsyncGenerator<Page>,
+    tally: Tally,
+    state: { scopeKey: string; parentsDone?: number },
+  ): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const page of pages) {
+      await loadRecords(db, {
+        stream: page.stream,
+        connectionId: scope.connectionId,
+        workspaceUuid: scope.workspaceUuid ?? null,
+        runId: scope.runId,
+        records: page.records,
+        state: { scopeKey: state.scopeKey, cursor: page.cursor },
+      });
+      for (const reject of page.rejects) {
+        await recordError(db, {
+          connectionId: scope.connectionId,
+          runId: scope.runId,
+          stream: page.stream,
+          kind: 'BAD_PAYLOAD',
+          message: reject.reason,
+          raw: reject.raw,
+        });
+      }
+      tally.add(page.records.length, page.rejects.length);
+      keys.push(...page.records.map((r) => r.key));
+      const progress: Progress = {
+        cursor: page.cursor,
+        parentsDone: state.parentsDone,
+        counters: tally.counters,
+      };
+      Context.current().heartbeat(progress);
+    }
+    return keys;
+  }
+
+  /** Reads a whole list and tombstones what it no longer holds. Lists are short: no resume. */
+  async function relist(
+    scope: SyncScope & { workspaceUuid?: string },
+    client: BitbucketClient,
+    tally: Tally,
+    stream: StreamName,
+    parent: ParentRef,
+    parentKey: string | undefined,
+  ): Promise<string[]> {
+    const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
+      scopeKey: parentKey ?? '',
+    });
+    await markDeleted(db, {
+      stream,
+      connectionId: scope.connectionId,
+      parentKey: parentKey ?? null,
+      keep: keys,
+      runId: scope.runId,
+    });
+    return keys;
+  }
+
+  function repoParent(scope: RepoScope): ParentRef {
+    return {
+      workspace: scope.workspace,
+      workspaceUuid: scope.workspaceUuid,
+      repository: scope.repository.slug,
+      repositoryUuid: scope.repository.uuid,
+    };
+  }
+
+  return {
+    /** Workspace-level streams (re-listed), and tombstones for repositories that are gone. */
+    async syncWorkspaceLevel(scope: SyncScope): Promise<WorkspaceLevelResult> {
+      return classified(deps, scope.connectionId, async () => {
+        const client = await deps.clientFor(scope.connectionId);
+        const tally = new Tally(client);
+        const ws = await client.get<{ uuid: string; slug: string }>(
+          `/workspaces/${encodeURIComponent(scope.workspace)}`,
+        );
+        const wsScope = { ...scope, workspaceUuid: ws.uuid };
+        const parent = { workspace: ws.slug, workspaceUuid: ws.uuid };
+        await loadPages(wsScope, iterateStream(client, 'workspaces', {}), tally, { scopeKey: '' });
+        for (const stream of ['members', 'permissions', 'projects'] as const) {
+          await relist(wsScope, client, tally, stream, parent, ws.uuid);
+        }
+        const before = await selectRaw(db, {
+          stream: 'repositories',
+          connectionId: scope.connectionId,
+          parentKey: ws.uuid,
+        });
+        const live = new Set(await relist(wsScope, client, tally, 'repositories', parent, ws.uuid));
+        const at = new Date().toISOString();
+        for (const row of before) {
+          if (!live.has(row.record_key as string))
+            await tombstoneSubtree(db, scope.connectionId, row.record_key as string, at);
+        }
+        return { workspaceUuid: ws.uuid, repositoryCount: live.size, counters: tally.counters };
+      });
+    },
+
+    /** One page of live repositories of a workspace, in key order. */
+    async repositoryPage(connectionId: string, workspaceUuid: string, offset: number, limit: number) {
+      const rows = await selectRaw(db, {
+        stream: 'repositories',
+        connectionId,
+        parentKey: workspaceUuid,
+        columns: { slug: ['slug'] },
+        offset,
+        limit,
+      });
+      return rows.map((r) => ({ uuid: r.record_key as string, slug: r.slug as string }));
+    },
+
+    /** One repository-level stream, resumable from its heartbeated cursor. */
+    async extractRepositoryStream(scope: RepoScope, stream: RepositoryStream): Promise<Counters> {
+      return classified(deps, scope.connectionId, async () => {
+        const client = await deps.clientFor(scope.connectionId);
+        const progress = Context.current().info.heartbeatDetails as Progress | undefined;
+        const tally = new Tally(client, progress?.counters);
+        const parent = repoParent(scope);
+        const repoKey = scope.repository.uuid;
+        if (RELISTED.includes(stream)) {
+          await relist(scope, client, tally, stream, parent, repoKey);
+          return tally.counters;
+        }
+        const window =
+          stream === 'pullrequests'
+            ? { since: scope.since, until: scope.until }
+            : stream === 'pipelines'
+              ? { since: scope.since }
+              : {};
+        const known =
+          stream === 'commits'
+            ? (keys: string[]) => existingKeys(db, 'commits', scope.connectionId, keys)
+            : undefined;
+        if (stream === 'pipelines' && !progress?.cursor) {
+          // Runs that were not finished last time: read again by uuid, whatever their age.
+          const unfinished = await selectRaw(db, {
+            stream: 'pipelines',
+            connectionId: scope.connectionId,
+            parentKey: repoKey,
+            notEqual: { path: ['state', 'name'], value: 'COMPLETED' },
+          });
+          const page = await fetchPipelines(
+            client,
+            parent,
+            unfinished.map((r) => r.record_key as string),
+          );
+          await loadRecords(db, {
+            stream: 'pipelines',
+            connectionId: scope.connectionId,
+            workspaceUuid: scope.workspaceUuid,
+            runId: scope.runId,
+            records: page.records,
+          });
+          tally.add(page.records.length, 0);
+        }
+        const pages = iterateStream(client, stream, parent, { ...window, cursor: progress?.cursor, known });
+        await loadPages(scope, pages, tally, { scopeKey: repoKey });
+        return tally.counters;
+      });
+    },
+
+    /** Activity, comments and commits of every pull request that changed in this window. */
+    async extractPullRequestChildren(scope: RepoScope): Promise<Counters> {
+      return classified(deps, scope.connectionId, async () => {
+        const client = await deps.clientFor(scope.connectionId);
+        const progress = Context.current().info.heartbeatDetails as Progress | undefined;
+        const tally = new Tally(client, progress?.counters);
+        const prs = await selectRaw(db, {
+          stream: 'pullrequests',
+          connectionId: scope.connectionId,
+          parentKey: scope.repository.uuid,
+          updatedFrom: scope.since,
+          updatedBefore: scope.until,
+          columns: { id: ['id'] },
+        });
+        for (let i = progress?.parentsDone ?? 0; i < prs.length; i += 1) {
+          const pr = prs[i] as { record_key: string; id: string };
+          const parent = { ...repoParent(scope), pullRequestId: Number(pr.id) };
+          for (const stream of ['pr_activity', 'pr_comments', 'pr_commits'] as const) {
+            const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
+              scopeKey: pr.record_key,
+              parentsDone: i,
+            });
+            await markDeleted(db, {
+              stream,
+              connectionId: scope.connectionId,
+              parentKey: pr.record_key,
+              keep: keys,
+              runId: scope.runId,
+            });
+          }
+          Context.current().heartbeat({ parentsDone: i + 1, counters: tally.counters } satisfies Progress);
+        }
+        return tally.counters;
+      });
+    },
+
+    /** Steps of every pipeline this run loaded or changed. */
+    async extractPipelineSteps(scope: RepoScope): Promise<Counters> {
+      return classified(deps, scope.connectionId, async () => {
+        const client = await deps.clientFor(scope.connectionId);
+        const progress = Context.current().info.heartbeatDetails as Progress | undefined;
+        const tally = new Tally(client, progress?.counters);
+        const pipelines = await selectRaw(db, {
+          stream: 'pipelines',
+          connectionId: scope.connectionId,
+          parentKey: scope.repository.uuid,
+          runId: scope.runId,
+        });
+        for (let i = progress?.parentsDone ?? 0; i < pipelines.length; i += 1) {
+          const uuid = (pipelines[i] as { record_key: string }).record_key;
+          const pages = iterateStream(client, 'pipeline_steps', { ...repoParent(scope), pipelineUuid: uuid });
+          await loadPages(scope, pages, tally, { scopeKey: uuid, parentsDone: i });
+          Context.current().heartbeat({ parentsDone: i + 1, counters: tally.counters } satisfies Progress);
+        }
+        return tally.counters;
+      });
+    },
+  };
+}

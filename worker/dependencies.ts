@@ -1,0 +1,83 @@
+// Builds everything activities need from the configuration: the warehouse (migrated), the token
+// vault, the request budget shared by this process's API clients, and the connection's workspaces.
+
+import type { ActivityDeps } from '../activities/deps';
+import { createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
+import { loadSecretKey } from '../bitbucket/auth/secretKey';
+import { TokenVault } from '../bitbucket/auth/tokenVault';
+import { BitbucketClient } from '../bitbucket/client';
+import { PacedBudget, type RequestBudget } from '../bitbucket/requestBudget';
+import type { Logger } from '../lib/log';
+import type { Config } from '../temporal.config';
+import { WarehouseConnectionStore } from '../warehouse/connections';
+import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
+import { migrate } from '../warehouse/migrate';
+
+export interface Services extends ActivityDeps {
+  vault: TokenVault;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** An already open warehouse (tests); otherwise opened from the config. */
+  db?: WarehouseEngine;
+  budget?: RequestBudget;
+  /** Overrides of the API client (tests: fast retries). */
+  clientOptions?: { backoffBaseMs?: number; backoffMaxMs?: number; maxAttempts?: number };
+}
+
+export async function createServices(
+  config: Config,
+  log: Logger,
+  options: ServiceOptions = {},
+): Promise<Services> {
+  const db = options.db ?? (await openWarehouse(config.warehouse));
+  await migrate(db);
+  const key = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  if (key.created)
+    log.info({ path: key.path }, 'generated a new secret key for tokens at rest (keep this file safe)');
+  const { clientId, clientSecret, oauthUrl, apiUrl, rateLimitPerHour } = config.bitbucket;
+  const oauth = createBitbucketOAuth({
+    clientId: clientId ?? '',
+    clientSecret: clientSecret ?? '',
+    oauthUrl,
+  });
+  const store = new WarehouseConnectionStore(db);
+  const vault = new TokenVault({ store, oauth, key: key.key, log });
+  const budget = options.budget ?? new PacedBudget({ limitPerWindow: rateLimitPerHour });
+
+  const clientFor = async (connectionId: string) =>
+    new BitbucketClient({
+      apiUrl,
+      budget,
+      ...options.clientOptions,
+      tokens: {
+        accessToken: () => vault.getAccessToken(connectionId),
+        refreshAfterUnauthorized: (rejected) => vault.refreshAfterUnauthorized(connectionId, rejected),
+      },
+    });
+
+  return {
+    db,
+    vault,
+    log,
+    clientFor,
+    async onAuthFailure(connectionId, reason) {
+      await store.setStatus(connectionId, 'reconnect_required', reason);
+      log.warn({ connectionId, reason }, 'connection needs a reconnect');
+    },
+    async runTransforms() {
+      // The transforms engine plugs in here; until it exists a sync ends with the raw load.
+    },
+    async workspacesOf(connectionId) {
+      const known = (await vault.status(connectionId)).workspaces;
+      if (known.length > 0) return known;
+      const client = await clientFor(connectionId);
+      const page = await client.get<{ values: Array<{ workspace: { slug: string } }> }>('/user/workspaces', {
+        pagelen: 100,
+      });
+      return page.values.map((v) => v.workspace.slug);
+    },
+    close: () => (options.db ? Promise.resolve() : db.close()),
+  };
+}

@@ -1,0 +1,53 @@
+// The scheduled incremental load of a connection (one Temporal Schedule per connection, overlap
+// SKIP). Each workspace's window runs from its stored watermark (minus an overlap, for records
+// whose updated_on lands late) to the scheduled time, capped by Bitbucket's own clock: never the
+// wall clock inside workflow code.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { workflowInfo } from '@temporalio/workflow';
+import { addCounters, type Counters, ZERO } from '../activities/contracts';
+import { bookkeeping } from './activityProxies';
+import { withRun } from './runLedger';
+import { syncWorkspaceWindow } from './syncWorkspace';
+
+export interface IncrementalSyncInput {
+  connectionId: string;
+  /** Limit to these workspaces (default: every workspace of the connection). */
+  workspaces?: string[];
+  overlapMinutes?: number;
+  concurrency?: number;
+}
+
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/** The schedule's nominal time for this run; a run started by hand uses its start time. */
+function scheduledTime(): string {
+  const info = workflowInfo();
+  const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
+  return (scheduled ?? info.startTime).toISOString();
+}
+
+export async function incrementalSync(input: IncrementalSyncInput): Promise<Counters> {
+  const { workflowId } = workflowInfo();
+  const windows = await bookkeeping.planIncrementalWindows({
+    connectionId: input.connectionId,
+    workspaces: input.workspaces,
+    scheduledTime: scheduledTime(),
+    overlapMinutes: input.overlapMinutes ?? 60,
+  });
+  let total = ZERO;
+  for (const window of windows) {
+    const scope = {
+      connectionId: input.connectionId,
+      runId: `${workflowId}:${window.workspace}`,
+      includeUnwindowed: true,
+      ...window,
+    };
+    const counters = await withRun({ ...scope, workflowId, kind: 'incremental' }, () =>
+      syncWorkspaceWindow(scope, { concurrency: input.concurrency ?? 4 }),
+    );
+    await bookkeeping.commitWatermark(input.connectionId, window.workspace, window.until);
+    total = addCounters(total, counters);
+  }
+  await bookkeeping.runTransforms(input.connectionId);
+  return total;
+}
