@@ -136,7 +136,9 @@ describe('BitbucketClient', () => {
     const budget = new PacedBudget({
       limitPerWindow: 1000,
       now: () => now,
-      sleep: async (ms) => void (now += ms),
+      sleep: async (ms) => {
+        now += ms;
+      },
     });
     const before = budget.currentRatePerHour;
     api.script.push(
@@ -220,8 +222,9 @@ describe('PacedBudget', () => {
     let now = 0;
     return {
       now: () => now,
-      sleep: async (ms: number) => void (now += ms),
-      advance: (ms: number) => void (now += ms),
+      sleep: async (ms: number) => {
+        now += ms;
+      },
     };
   }
 
