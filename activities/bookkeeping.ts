@@ -58,19 +58,21 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
 
     /**
      * The next window of each workspace: from its watermark less the overlap (a first run reads
-     * everything) to the scheduled time, but never past Bitbucket's own clock.
+     * everything) to the scheduled time, but never past Bitbucket's own clock (read from its Date
+     * header, so a skewed local clock cannot open a window into the future).
      */
     async planIncrementalWindows(input: {
       connectionId: string;
       workspaces?: string[];
-      scheduledTime: string;
+      scheduledTime?: string;
       overlapMinutes: number;
     }): Promise<Array<SyncWindow & { workspace: string }>> {
       return classified(deps, input.connectionId, async () => {
         const client = await deps.clientFor(input.connectionId);
         await client.get('/user');
-        const serverNow = client.serverTime?.getTime() ?? Date.parse(input.scheduledTime);
-        const until = new Date(Math.min(Date.parse(input.scheduledTime), serverNow)).toISOString();
+        const serverNow = client.serverTime?.getTime() ?? Date.now();
+        const scheduled = input.scheduledTime ? Date.parse(input.scheduledTime) : serverNow;
+        const until = new Date(Math.min(scheduled, serverNow)).toISOString();
         const workspaces = input.workspaces ?? (await deps.workspacesOf(input.connectionId));
         const windows: Array<SyncWindow & { workspace: string }> = [];
         for (const workspace of workspaces) {

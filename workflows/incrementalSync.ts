@@ -1,7 +1,8 @@
 // The scheduled incremental load of a connection (one Temporal Schedule per connection, overlap
-// SKIP). Each workspace's window runs from its stored watermark (minus an overlap, for records
-// whose updated_on lands late) to the scheduled time, capped by Bitbucket's own clock: never the
-// wall clock inside workflow code.
+// SKIP), also started by hand (`bbetl sync`). Each workspace's window runs from its stored
+// watermark (minus an overlap, for records whose updated_on lands late) to the scheduled time,
+// capped by Bitbucket's own clock (a run started by hand: to Bitbucket's clock). Never the wall
+// clock inside workflow code.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
 import { addCounters, type Counters, ZERO } from '../activities/contracts';
@@ -19,11 +20,9 @@ export interface IncrementalSyncInput {
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
-/** The schedule's nominal time for this run; a run started by hand uses its start time. */
-function scheduledTime(): string {
-  const info = workflowInfo();
-  const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
-  return (scheduled ?? info.startTime).toISOString();
+/** The schedule's nominal time for this run; undefined for a run started by hand. */
+function scheduledTime(): string | undefined {
+  return workflowInfo().typedSearchAttributes.get(SCHEDULED_START)?.toISOString();
 }
 
 export async function incrementalSync(input: IncrementalSyncInput): Promise<Counters> {
