@@ -6,7 +6,7 @@ import type { BitbucketClient } from '../bitbucket/client';
 import type { ParentRef, StreamName } from '../bitbucket/streams/catalog';
 import { type Cursor, fetchPipelines, iterateStream, type Page } from '../bitbucket/streams/iterate';
 import { recordError } from '../warehouse/ledger';
-import { existingKeys, loadRecords, markDeleted } from '../warehouse/rawLoader';
+import { existingKeys, loadRecords, markDeleted, readState, writeState } from '../warehouse/rawLoader';
 import { selectRaw, tombstoneSubtree } from '../warehouse/rawQueries';
 import {
   addCounters,
@@ -20,12 +20,24 @@ import {
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
-/** What an extraction activity heartbeats, and resumes from. */
+/** What an extraction activity heartbeats: its counters (Temporal keeps them across attempts). */
 interface Progress {
+  counters: Counters;
+}
+
+/**
+ * Where a resumable activity stands, kept in etl_meta.stream_state: written with every page in
+ * the same transaction (stream cursors), or after each parent (child streams). Heartbeats are
+ * throttled, so the store, not the last heartbeat, says exactly where to resume. A checkpoint
+ * only counts for the run and window that wrote it.
+ */
+interface Checkpoint {
+  runId: string;
+  since?: string;
+  until: string;
   cursor?: Cursor | null;
   /** Child-stream activities: how many parents (in key order) are done. */
   parentsDone?: number;
-  counters: Counters;
 }
 
 const RELISTED: readonly RepositoryStream[] = ['branches', 'environments'];
@@ -54,12 +66,30 @@ class Tally {
 export function createExtractActivities(deps: ActivityDeps) {
   const { db } = deps;
 
-  /** Loads every page with its cursor; heartbeats after each. Returns the keys it saw. */
+  function checkpointOf(scope: SyncScope, extra: Partial<Checkpoint>): Checkpoint {
+    return { runId: scope.runId, since: scope.since, until: scope.until, ...extra };
+  }
+
+  async function readCheckpoint(
+    scope: SyncScope,
+    stream: string,
+    scopeKey: string,
+  ): Promise<Checkpoint | undefined> {
+    const { cursor } = await readState(db, scope.connectionId, stream, scopeKey);
+    const c = cursor as Checkpoint | undefined;
+    return c && c.runId === scope.runId && c.since === scope.since && c.until === scope.until ? c : undefined;
+  }
+
+  function startTally(client: BitbucketClient): Tally {
+    return new Tally(client, (Context.current().info.heartbeatDetails as Progress | undefined)?.counters);
+  }
+
+  /** Loads every page (with its checkpoint, when given a stream scope); heartbeats after each. */
   async function loadPages(
     scope: SyncScope & { workspaceUuid?: string },
     pages: AsyncGenerator<Page>,
     tally: Tally,
-    state: { scopeKey: string; parentsDone?: number },
+    state: { scopeKey: string; checkpoint: boolean },
   ): Promise<string[]> {
     const keys: string[] = [];
     for await (const page of pages) {
@@ -69,7 +99,9 @@ export function createExtractActivities(deps: ActivityDeps) {
         workspaceUuid: scope.workspaceUuid ?? null,
         runId: scope.runId,
         records: page.records,
-        state: { scopeKey: state.scopeKey, cursor: page.cursor },
+        ...(state.checkpoint
+          ? { state: { scopeKey: state.scopeKey, cursor: checkpointOf(scope, { cursor: page.cursor }) } }
+          : {}),
       });
       for (const reject of page.rejects) {
         await recordError(db, {
@@ -83,14 +115,27 @@ export function createExtractActivities(deps: ActivityDeps) {
       }
       tally.add(page.records.length, page.rejects.length);
       keys.push(...page.records.map((r) => r.key));
-      const progress: Progress = {
-        cursor: page.cursor,
-        parentsDone: state.parentsDone,
-        counters: tally.counters,
-      };
-      Context.current().heartbeat(progress);
+      Context.current().heartbeat({ counters: tally.counters } satisfies Progress);
     }
     return keys;
+  }
+
+  /** Runs `each` over parents in key order, resuming after the last parent checkpointed. */
+  async function forEachParent(
+    scope: SyncScope,
+    checkpoint: { stream: string; scopeKey: string },
+    parents: Array<Record<string, string | null>>,
+    each: (parent: Record<string, string | null>) => Promise<void>,
+  ): Promise<void> {
+    const start = (await readCheckpoint(scope, checkpoint.stream, checkpoint.scopeKey))?.parentsDone ?? 0;
+    for (let i = start; i < parents.length; i += 1) {
+      await each(parents[i] as Record<string, string | null>);
+      await writeState(db, {
+        connectionId: scope.connectionId,
+        ...checkpoint,
+        cursor: checkpointOf(scope, { parentsDone: i + 1 }),
+      });
+    }
   }
 
   /** Reads a whole list and tombstones what it no longer holds. Lists are short: no resume. */
@@ -104,6 +149,7 @@ export function createExtractActivities(deps: ActivityDeps) {
   ): Promise<string[]> {
     const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
       scopeKey: parentKey ?? '',
+      checkpoint: false,
     });
     await markDeleted(db, {
       stream,
@@ -129,13 +175,16 @@ export function createExtractActivities(deps: ActivityDeps) {
     async syncWorkspaceLevel(scope: SyncScope): Promise<WorkspaceLevelResult> {
       return classified(deps, scope.connectionId, async () => {
         const client = await deps.clientFor(scope.connectionId);
-        const tally = new Tally(client);
+        const tally = startTally(client);
         const ws = await client.get<{ uuid: string; slug: string }>(
           `/workspaces/${encodeURIComponent(scope.workspace)}`,
         );
         const wsScope = { ...scope, workspaceUuid: ws.uuid };
         const parent = { workspace: ws.slug, workspaceUuid: ws.uuid };
-        await loadPages(wsScope, iterateStream(client, 'workspaces', {}), tally, { scopeKey: '' });
+        await loadPages(wsScope, iterateStream(client, 'workspaces', {}), tally, {
+          scopeKey: '',
+          checkpoint: false,
+        });
         for (const stream of ['members', 'permissions', 'projects'] as const) {
           await relist(wsScope, client, tally, stream, parent, ws.uuid);
         }
@@ -167,18 +216,18 @@ export function createExtractActivities(deps: ActivityDeps) {
       return rows.map((r) => ({ uuid: r.record_key as string, slug: r.slug as string }));
     },
 
-    /** One repository-level stream, resumable from its heartbeated cursor. */
+    /** One repository-level stream, resumable from its checkpointed cursor. */
     async extractRepositoryStream(scope: RepoScope, stream: RepositoryStream): Promise<Counters> {
       return classified(deps, scope.connectionId, async () => {
         const client = await deps.clientFor(scope.connectionId);
-        const progress = Context.current().info.heartbeatDetails as Progress | undefined;
-        const tally = new Tally(client, progress?.counters);
+        const tally = startTally(client);
         const parent = repoParent(scope);
         const repoKey = scope.repository.uuid;
         if (RELISTED.includes(stream)) {
           await relist(scope, client, tally, stream, parent, repoKey);
           return tally.counters;
         }
+        const resume = await readCheckpoint(scope, stream, repoKey);
         const window =
           stream === 'pullrequests'
             ? { since: scope.since, until: scope.until }
@@ -189,7 +238,7 @@ export function createExtractActivities(deps: ActivityDeps) {
           stream === 'commits'
             ? (keys: string[]) => existingKeys(db, 'commits', scope.connectionId, keys)
             : undefined;
-        if (stream === 'pipelines' && !progress?.cursor) {
+        if (stream === 'pipelines' && !resume) {
           // Runs that were not finished last time: read again by uuid, whatever their age.
           const unfinished = await selectRaw(db, {
             stream: 'pipelines',
@@ -211,8 +260,8 @@ export function createExtractActivities(deps: ActivityDeps) {
           });
           tally.add(page.records.length, 0);
         }
-        const pages = iterateStream(client, stream, parent, { ...window, cursor: progress?.cursor, known });
-        await loadPages(scope, pages, tally, { scopeKey: repoKey });
+        const pages = iterateStream(client, stream, parent, { ...window, cursor: resume?.cursor, known });
+        await loadPages(scope, pages, tally, { scopeKey: repoKey, checkpoint: true });
         return tally.counters;
       });
     },
@@ -221,8 +270,7 @@ export function createExtractActivities(deps: ActivityDeps) {
     async extractPullRequestChildren(scope: RepoScope): Promise<Counters> {
       return classified(deps, scope.connectionId, async () => {
         const client = await deps.clientFor(scope.connectionId);
-        const progress = Context.current().info.heartbeatDetails as Progress | undefined;
-        const tally = new Tally(client, progress?.counters);
+        const tally = startTally(client);
         const prs = await selectRaw(db, {
           stream: 'pullrequests',
           connectionId: scope.connectionId,
@@ -231,24 +279,24 @@ export function createExtractActivities(deps: ActivityDeps) {
           updatedBefore: scope.until,
           columns: { id: ['id'] },
         });
-        for (let i = progress?.parentsDone ?? 0; i < prs.length; i += 1) {
-          const pr = prs[i] as { record_key: string; id: string };
+        const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
+        await forEachParent(scope, checkpoint, prs, async (pr) => {
+          const prKey = pr.record_key as string;
           const parent = { ...repoParent(scope), pullRequestId: Number(pr.id) };
           for (const stream of ['pr_activity', 'pr_comments', 'pr_commits'] as const) {
             const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
-              scopeKey: pr.record_key,
-              parentsDone: i,
+              scopeKey: prKey,
+              checkpoint: false,
             });
             await markDeleted(db, {
               stream,
               connectionId: scope.connectionId,
-              parentKey: pr.record_key,
+              parentKey: prKey,
               keep: keys,
               runId: scope.runId,
             });
           }
-          Context.current().heartbeat({ parentsDone: i + 1, counters: tally.counters } satisfies Progress);
-        }
+        });
         return tally.counters;
       });
     },
@@ -257,20 +305,21 @@ export function createExtractActivities(deps: ActivityDeps) {
     async extractPipelineSteps(scope: RepoScope): Promise<Counters> {
       return classified(deps, scope.connectionId, async () => {
         const client = await deps.clientFor(scope.connectionId);
-        const progress = Context.current().info.heartbeatDetails as Progress | undefined;
-        const tally = new Tally(client, progress?.counters);
+        const tally = startTally(client);
         const pipelines = await selectRaw(db, {
           stream: 'pipelines',
           connectionId: scope.connectionId,
           parentKey: scope.repository.uuid,
           runId: scope.runId,
         });
-        for (let i = progress?.parentsDone ?? 0; i < pipelines.length; i += 1) {
-          const uuid = (pipelines[i] as { record_key: string }).record_key;
-          const pages = iterateStream(client, 'pipeline_steps', { ...repoParent(scope), pipelineUuid: uuid });
-          await loadPages(scope, pages, tally, { scopeKey: uuid, parentsDone: i });
-          Context.current().heartbeat({ parentsDone: i + 1, counters: tally.counters } satisfies Progress);
-        }
+        const checkpoint = { stream: 'pipelines', scopeKey: `steps:${scope.repository.uuid}` };
+        await forEachParent(scope, checkpoint, pipelines, async (pipeline) => {
+          const pipelineRef = { ...repoParent(scope), pipelineUuid: pipeline.record_key as string };
+          await loadPages(scope, iterateStream(client, 'pipeline_steps', pipelineRef), tally, {
+            scopeKey: '',
+            checkpoint: false,
+          });
+        });
         return tally.counters;
       });
     },

@@ -15,6 +15,12 @@ export interface SandboxStats {
   records: number;
   rateLimited: number;
   byStatus: Record<string, number>;
+  /** Successful answers to a URL already answered since the last reset (when tracking is on). */
+  repeatedRequests: number;
+  /** The first few of those URLs, to see what was read twice. */
+  repeatedSample: string[];
+  /** URLs answered so far; only kept while tracking, since at large scale it grows big. */
+  seenUrls?: Set<string>;
 }
 
 export interface ControlContext {
@@ -101,10 +107,19 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return keys === '1' ? truth : { ...truth, keys: undefined };
   });
 
-  app.get('/_sandbox/stats', async () => ({ ...stats, faultsInjected: faults.injected }));
+  app.get('/_sandbox/stats', async () => ({ ...stats, seenUrls: undefined, faultsInjected: faults.injected }));
 
-  app.post('/_sandbox/stats/reset', async () => {
-    Object.assign(stats, { requests: 0, records: 0, rateLimited: 0, byStatus: {} });
+  app.post('/_sandbox/stats/reset', async (req) => {
+    const { trackRepeats } = parse(z.object({ trackRepeats: z.boolean().optional() }).strict(), req.body);
+    Object.assign(stats, {
+      requests: 0,
+      records: 0,
+      rateLimited: 0,
+      byStatus: {},
+      repeatedRequests: 0,
+      repeatedSample: [],
+      seenUrls: trackRepeats ? new Set<string>() : undefined,
+    });
     for (const k of Object.keys(faults.injected)) faults.injected[k as keyof typeof faults.injected] = 0;
     return { ok: true };
   });

@@ -9,7 +9,7 @@ const NON_RETRYABLE = ['AUTH', 'FORBIDDEN', 'NOT_FOUND', 'GONE', 'BAD_REQUEST', 
 /** Long extraction activities: they heartbeat their cursor and resume from it after a crash. */
 export const extraction = proxyActivities<Activities>({
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,

@@ -17,10 +17,14 @@ import { control } from './sandbox';
 
 export const CONNECTION = 'test-connection';
 
-export async function pipelineServices(sb: Sandbox, db: WarehouseEngine): Promise<Services> {
-  const config = loadConfig({
-    BBETL_DATA_DIR: mkdtempSync(join(tmpdir(), 'bbetl-data-')),
-    BBETL_SECRET_KEY: randomBytes(32).toString('base64'),
+/** The environment a bbetl process needs to talk to this sandbox (tests pass it to children too). */
+export function pipelineEnv(
+  sb: Sandbox,
+  dataDir = mkdtempSync(join(tmpdir(), 'bbetl-data-')),
+): Record<string, string> {
+  return {
+    BBETL_DATA_DIR: dataDir,
+    BBETL_SECRET_KEY: SECRET_KEY,
     BITBUCKET_CLIENT_ID: sb.urls.clientId,
     BITBUCKET_CLIENT_SECRET: sb.urls.clientSecret,
     BITBUCKET_API_URL: sb.urls.apiUrl,
@@ -28,7 +32,14 @@ export async function pipelineServices(sb: Sandbox, db: WarehouseEngine): Promis
     // The sandbox's limit is lifted for tests; pacing at Bitbucket's real 1,000/h would take hours.
     BITBUCKET_RATE_LIMIT_PER_HOUR: '1000000',
     LOG_LEVEL: 'warn',
-  });
+  };
+}
+
+/** One key for the whole test process, so worker children can read what the test stored. */
+const SECRET_KEY = randomBytes(32).toString('base64');
+
+export async function pipelineServices(sb: Sandbox, db: WarehouseEngine): Promise<Services> {
+  const config = loadConfig(pipelineEnv(sb));
   return createServices(config, createLogger({ level: 'warn', pretty: false }), {
     db,
     clientOptions: { backoffBaseMs: 5, backoffMaxMs: 100, maxAttempts: 12 },

@@ -1,0 +1,29 @@
+// A worker in its own process, for tests that kill it (SIGKILL) mid-run. Configured by the same
+// environment as `bbetl worker`, plus the test's schema prefix and task queue.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createLogger } from '../../lib/log';
+import { loadConfig } from '../../temporal.config';
+import { openWarehouse } from '../../warehouse/engine';
+import { createServices } from '../../worker/dependencies';
+import { createWorker } from '../../worker/worker';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const config = loadConfig();
+const url = process.env.DATABASE_URL as string;
+const db = await openWarehouse({ engine: 'postgres', url, schemaPrefix: process.env.TEST_SCHEMA_PREFIX });
+const services = await createServices(config, createLogger({ level: 'warn', pretty: false }), {
+  db,
+  clientOptions: { backoffBaseMs: 5, backoffMaxMs: 100, maxAttempts: 12 },
+});
+const connection = await NativeConnection.connect({ address: config.temporal.address as string });
+const worker = await createWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  deps: services,
+});
+process.on('SIGTERM', () => worker.shutdown());
+console.log('worker ready');
+await worker.run();
+await db.close();
+await connection.close();
