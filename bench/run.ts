@@ -1,14 +1,22 @@
-// `npm run bench -- [--scale tiny|small|medium|large] [--repos N]`: prints a Markdown table
+// `npm run bench -- [--scale tiny|small|medium|large] [--repos N] [--only sandbox,extract,pipeline-pglite,pipeline-postgres]`:
+// prints a Markdown table
 // and writes bench/results/<date>-<scale>.json. Numbers, not pass/fail.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchExtract } from './extract';
+import { benchPipeline } from './pipeline';
 import { benchSandbox } from './sandbox';
 
 const { values } = parseArgs({
-  options: { scale: { type: 'string', default: 'small' }, repos: { type: 'string', default: '1000' } },
+  options: {
+    scale: { type: 'string', default: 'small' },
+    repos: { type: 'string', default: '1000' },
+    only: { type: 'string' },
+  },
   strict: true,
 });
+const only = values.only?.split(',');
+const want = (name: string) => !only || only.includes(name);
 const scale = values.scale as string;
 if (!['tiny', 'small', 'medium', 'large'].includes(scale)) {
   console.error(`--scale must be one of tiny, small, medium, large (got ${scale})`);
@@ -25,14 +33,28 @@ function table(title: string, result: object): string {
   return [`## ${title}`, '', '| measure | value |', '|---|---|', ...rows, ''].join('\n');
 }
 
-const sandbox = await benchSandbox(scale, repos);
-console.log(table('Sandbox (emulator throughput and memory)', sandbox));
-const extract = await benchExtract(scale as 'tiny' | 'small' | 'medium' | 'large');
-console.log(table('Extraction API efficiency (stream iterators, in memory)', extract));
+const results: Record<string, unknown> = {};
+if (want('sandbox')) {
+  results.sandbox = await benchSandbox(scale, repos);
+  console.log(table('Sandbox (emulator throughput and memory)', results.sandbox as object));
+}
+if (want('extract')) {
+  results.extract = await benchExtract(scale as 'tiny' | 'small' | 'medium' | 'large');
+  console.log(table('Extraction API efficiency (stream iterators, in memory)', results.extract as object));
+}
+for (const engine of ['pglite', 'postgres'] as const) {
+  if (!want(`pipeline-${engine}`)) continue;
+  if (engine === 'postgres' && !process.env.DATABASE_URL) {
+    console.log('## Pipeline on postgres\n\nnot run: set DATABASE_URL (scripts/provision.sh writes it to .tools/services.env)\n');
+    continue;
+  }
+  results[`pipeline-${engine}`] = await benchPipeline(scale as 'tiny' | 'small' | 'medium' | 'large', engine);
+  console.log(table(`Extract + load through Temporal into ${engine}`, results[`pipeline-${engine}`] as object));
+}
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-${scale}.json`, import.meta.url);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), scale, sandbox, extract }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), scale, ...results }, null, 2)}\n`,
 );
 console.log(`\nwritten: ${file.pathname}`);
