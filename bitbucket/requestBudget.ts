@@ -21,8 +21,17 @@ export interface PacedBudgetOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Burst and refill rate that keep every rolling window at or under the limit. */
+function bucketShape(options: PacedBudgetOptions): { burst: number; fullRatePerMs: number } {
+  const windowMs = options.windowMs ?? 3_600_000;
+  const burst = Math.max(
+    1,
+    Math.min(options.burst ?? Math.floor(options.limitPerWindow * 0.05), options.limitPerWindow - 1 || 1),
+  );
+  return { burst, fullRatePerMs: Math.max(options.limitPerWindow - burst, 1) / windowMs };
+}
+
 export class PacedBudget implements RequestBudget {
-  private readonly windowMs: number;
   private readonly burst: number;
   private readonly fullRate: number;
   private rate: number;
@@ -34,12 +43,9 @@ export class PacedBudget implements RequestBudget {
   rateLimitedCount = 0;
 
   constructor(options: PacedBudgetOptions) {
-    this.windowMs = options.windowMs ?? 3_600_000;
-    this.burst = Math.max(
-      1,
-      Math.min(options.burst ?? Math.floor(options.limitPerWindow * 0.05), options.limitPerWindow - 1 || 1),
-    );
-    this.fullRate = Math.max(options.limitPerWindow - this.burst, 1) / this.windowMs;
+    const shape = bucketShape(options);
+    this.burst = shape.burst;
+    this.fullRate = shape.fullRatePerMs;
     this.rate = this.fullRate;
     this.tokens = this.burst;
     this.now = options.now ?? Date.now;
@@ -80,5 +86,45 @@ export class PacedBudget implements RequestBudget {
     this.tokens -= 1;
     // Additive recovery: each request that goes through wins back a slice of the full rate.
     this.rate = Math.min(this.fullRate, this.rate + this.fullRate / 100);
+  }
+}
+
+/** Where a shared budget keeps its bucket (the warehouse, for all workers of a deployment). */
+export interface SharedBucketStore {
+  take(
+    key: string,
+    shape: { burst: number; fullRatePerMs: number },
+  ): Promise<{ granted: boolean; waitMs: number }>;
+  slowDown(key: string): Promise<void>;
+}
+
+/**
+ * The same pacing as PacedBudget, with the bucket in a store every worker shares: the consumer's
+ * budget holds however many worker processes run against it.
+ */
+export class SharedBudget implements RequestBudget {
+  private readonly shape: { burst: number; fullRatePerMs: number };
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly store: SharedBucketStore,
+    private readonly consumer: string,
+    options: Omit<PacedBudgetOptions, 'now'>,
+  ) {
+    this.shape = bucketShape(options);
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  async acquire(): Promise<void> {
+    for (;;) {
+      const { granted, waitMs } = await this.store.take(this.consumer, this.shape);
+      if (granted) return;
+      await this.sleep(Math.max(1, waitMs));
+    }
+  }
+
+  onRateLimited(): void {
+    // Best effort: a failed write only means the others slow down on their own 429s.
+    this.store.slowDown(this.consumer).catch(() => {});
   }
 }

@@ -6,12 +6,13 @@ import { createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
 import { loadSecretKey } from '../bitbucket/auth/secretKey';
 import { TokenVault } from '../bitbucket/auth/tokenVault';
 import { BitbucketClient } from '../bitbucket/client';
-import { PacedBudget, type RequestBudget } from '../bitbucket/requestBudget';
+import { PacedBudget, type RequestBudget, SharedBudget } from '../bitbucket/requestBudget';
 import type { Logger } from '../lib/log';
 import type { Config } from '../temporal.config';
 import { WarehouseConnectionStore } from '../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
+import { PostgresTokenBucket } from '../warehouse/tokenBucket';
 
 export interface Services extends ActivityDeps {
   vault: TokenVault;
@@ -44,7 +45,15 @@ export async function createServices(
   });
   const store = new WarehouseConnectionStore(db);
   const vault = new TokenVault({ store, oauth, key: key.key, log });
-  const budget = options.budget ?? new PacedBudget({ limitPerWindow: rateLimitPerHour });
+  // On a Postgres warehouse every worker shares one bucket per OAuth consumer, so the budget holds
+  // across processes; PGlite is single-process, and BigQuery paces in each process.
+  const budget =
+    options.budget ??
+    (db.name === 'postgres'
+      ? new SharedBudget(new PostgresTokenBucket(db), clientId ?? 'default', {
+          limitPerWindow: rateLimitPerHour,
+        })
+      : new PacedBudget({ limitPerWindow: rateLimitPerHour }));
 
   const clientFor = async (connectionId: string) =>
     new BitbucketClient({

@@ -1,6 +1,7 @@
 import type { Migration } from '../migrate';
 import { connections } from './001_etl_meta_connections';
 import { rawAndLedger } from './002_raw_and_ledger';
+import { requestBudget } from './003_request_budget';
 
 /** Every migration, in the order they apply. Append only. */
-export const MIGRATIONS: Migration[] = [connections, rawAndLedger];
+export const MIGRATIONS: Migration[] = [connections, rawAndLedger, requestBudget];

@@ -1,0 +1,63 @@
+// A token bucket kept in Postgres: one row per key, refilled by elapsed time and taken from in a
+// single UPDATE (the row lock makes concurrent takers from any process queue up). Generic: the
+// caller decides what a key is and what the rates mean.
+import type { WarehouseEngine } from './engine';
+
+export interface BucketShape {
+  burst: number;
+  fullRatePerMs: number;
+}
+
+export interface TakeResult {
+  granted: boolean;
+  /** When not granted: how long until a token is there at the current rate. */
+  waitMs: number;
+}
+
+export class PostgresTokenBucket {
+  private readonly table: string;
+
+  constructor(private readonly db: WarehouseEngine) {
+    if (db.dialect !== 'postgres')
+      throw new Error('PostgresTokenBucket needs a Postgres or PGlite warehouse');
+    this.table = db.table('etl_meta', 'request_budget');
+  }
+
+  async take(key: string, shape: BucketShape): Promise<TakeResult> {
+    await this.db.query(
+      `insert into ${this.table} (consumer, tokens, burst, full_rate_per_ms, rate_per_ms, updated_at)
+       values ($1, $2, $2, $3, $3, clock_timestamp()) on conflict (consumer) do nothing`,
+      [key, shape.burst, shape.fullRatePerMs],
+    );
+    // Refill by elapsed time, then take one token if there is one; recover the rate a little.
+    const rows = await this.db.query<{ granted: boolean; tokens: number; rate: number }>(
+      `with refilled as (
+         select consumer,
+                least(burst, tokens + extract(epoch from (clock_timestamp() - updated_at)) * 1000 * rate_per_ms) as available
+         from ${this.table} where consumer = $1 for update
+       )
+       update ${this.table} b
+          set tokens = case when r.available >= 1 then r.available - 1 else r.available end,
+              rate_per_ms = case when r.available >= 1 then least(b.full_rate_per_ms, b.rate_per_ms + b.full_rate_per_ms / 100) else b.rate_per_ms end,
+              updated_at = clock_timestamp()
+         from refilled r where b.consumer = r.consumer
+       returning r.available >= 1 as granted, b.tokens, b.rate_per_ms as rate`,
+      [key],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`request budget row for ${key} is missing`);
+    return {
+      granted: row.granted,
+      waitMs: row.granted ? 0 : Math.ceil((1 - Number(row.tokens)) / Number(row.rate)),
+    };
+  }
+
+  /** The server answered 429: halve the shared rate and empty the bucket. */
+  async slowDown(key: string): Promise<void> {
+    await this.db.query(
+      `update ${this.table} set rate_per_ms = greatest(rate_per_ms / 2, full_rate_per_ms / 64), tokens = 0,
+              updated_at = clock_timestamp() where consumer = $1`,
+      [key],
+    );
+  }
+}
