@@ -37,7 +37,10 @@ function peakRssMb(): number {
   return Math.round(kb / 1024);
 }
 
-export async function benchPipeline(scale: 'tiny' | 'small' | 'medium' | 'large', engine: 'pglite' | 'postgres'): Promise<PipelineBenchResult> {
+export async function benchPipeline(
+  scale: 'tiny' | 'small' | 'medium' | 'large',
+  engine: 'pglite' | 'postgres',
+): Promise<PipelineBenchResult> {
   try {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
@@ -49,9 +52,12 @@ export async function benchPipeline(scale: 'tiny' | 'small' | 'medium' | 'large'
     engine === 'pglite'
       ? { engine, dir: join(dataDir, 'pglite') }
       : { engine, url: process.env.DATABASE_URL ?? '', schemaPrefix: `bench_${process.pid}_` };
-  if (engine === 'postgres' && !process.env.DATABASE_URL) throw new Error('set DATABASE_URL for the Postgres run');
+  if (engine === 'postgres' && !process.env.DATABASE_URL)
+    throw new Error('set DATABASE_URL for the Postgres run');
   const db = await openWarehouse(warehouse);
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(), extraArgs: ['--log-level', 'error'] } });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: devServerExecutable(), extraArgs: ['--log-level', 'error'] },
+  });
   try {
     const config = loadConfig({
       BBETL_DATA_DIR: dataDir,
@@ -63,8 +69,14 @@ export async function benchPipeline(scale: 'tiny' | 'small' | 'medium' | 'large'
       BITBUCKET_RATE_LIMIT_PER_HOUR: '100000000',
     });
     const services = await createServices(config, createLogger({ level: 'error', pretty: false }), { db });
-    const oauth = createBitbucketOAuth({ clientId: sb.urls.clientId, clientSecret: sb.urls.clientSecret, oauthUrl: sb.urls.oauthUrl });
-    await services.vault.saveGrant('bench', await oauth.clientCredentials(), { workspaces: sb.urls.workspaces });
+    const oauth = createBitbucketOAuth({
+      clientId: sb.urls.clientId,
+      clientSecret: sb.urls.clientSecret,
+      oauthUrl: sb.urls.oauthUrl,
+    });
+    await services.vault.saveGrant('bench', await oauth.clientCredentials(), {
+      workspaces: sb.urls.workspaces,
+    });
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'bench',
@@ -82,13 +94,24 @@ export async function benchPipeline(scale: 'tiny' | 'small' | 'medium' | 'large'
         const handle = await env.client.workflow.start(backfill, {
           taskQueue: 'bench',
           workflowId: `bench-${workspace}`,
-          args: [{ connectionId: 'bench', workspace, since: '2020-01-01T00:00:00Z', until, windowDays: 3000, concurrency: 4 }],
+          args: [
+            {
+              connectionId: 'bench',
+              workspace,
+              since: '2020-01-01T00:00:00Z',
+              until,
+              windowDays: 3000,
+              concurrency: 4,
+            },
+          ],
         });
         const counters = await handle.result();
         records += counters.records;
         requests += counters.requests;
       }
-      for await (const wf of env.client.workflow.list({ query: `TaskQueue = 'bench' AND WorkflowType = 'syncRepository'` })) {
+      for await (const wf of env.client.workflow.list({
+        query: `TaskQueue = 'bench' AND WorkflowType = 'syncRepository'`,
+      })) {
         repositories += 1;
         events += (await env.client.workflow.getHandle(wf.workflowId).fetchHistory()).events?.length ?? 0;
       }
@@ -108,7 +131,8 @@ export async function benchPipeline(scale: 'tiny' | 'small' | 'medium' | 'large'
   } finally {
     await env.teardown();
     await sb.close();
-    if (engine === 'postgres') for (const schema of SCHEMAS) await db.query(`drop schema if exists ${db.schemaRef(schema)} cascade`);
+    if (engine === 'postgres')
+      for (const schema of SCHEMAS) await db.query(`drop schema if exists ${db.schemaRef(schema)} cascade`);
     await db.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

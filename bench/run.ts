@@ -45,16 +45,17 @@ if (want('extract')) {
 for (const engine of ['pglite', 'postgres'] as const) {
   if (!want(`pipeline-${engine}`)) continue;
   if (engine === 'postgres' && !process.env.DATABASE_URL) {
-    console.log('## Pipeline on postgres\n\nnot run: set DATABASE_URL (scripts/provision.sh writes it to .tools/services.env)\n');
+    console.log(
+      '## Pipeline on postgres\n\nnot run: set DATABASE_URL (scripts/provision.sh writes it to .tools/services.env)\n',
+    );
     continue;
   }
   results[`pipeline-${engine}`] = await benchPipeline(scale as 'tiny' | 'small' | 'medium' | 'large', engine);
-  console.log(table(`Extract + load through Temporal into ${engine}`, results[`pipeline-${engine}`] as object));
+  console.log(
+    table(`Extract + load through Temporal into ${engine}`, results[`pipeline-${engine}`] as object),
+  );
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-${scale}.json`, import.meta.url);
-writeFileSync(
-  file,
-  `${JSON.stringify({ date: new Date().toISOString(), scale, ...results }, null, 2)}\n`,
-);
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), scale, ...results }, null, 2)}\n`);
 console.log(`\nwritten: ${file.pathname}`);

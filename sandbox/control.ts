@@ -107,7 +107,11 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return keys === '1' ? truth : { ...truth, keys: undefined };
   });
 
-  app.get('/_sandbox/stats', async () => ({ ...stats, seenUrls: undefined, faultsInjected: faults.injected }));
+  app.get('/_sandbox/stats', async () => ({
+    ...stats,
+    seenUrls: undefined,
+    faultsInjected: faults.injected,
+  }));
 
   app.post('/_sandbox/stats/reset', async (req) => {
     const { trackRepeats } = parse(z.object({ trackRepeats: z.boolean().optional() }).strict(), req.body);

@@ -42,7 +42,14 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   const faults = new Faults(options.seed);
   faults.update(options.faults);
   const rateLimit = new RollingRateLimit(options.rateLimitPerHour, options.rateWindowSeconds * 1000);
-  const stats: SandboxStats = { requests: 0, records: 0, rateLimited: 0, byStatus: {}, repeatedRequests: 0, repeatedSample: [] };
+  const stats: SandboxStats = {
+    requests: 0,
+    records: 0,
+    rateLimited: 0,
+    byStatus: {},
+    repeatedRequests: 0,
+    repeatedSample: [],
+  };
 
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1000 }, bodyLimit: 1 << 20 });
   app.register(formbody);
@@ -95,8 +102,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
       if (stats.seenUrls.has(req.url)) {
         stats.repeatedRequests += 1;
         if (stats.repeatedSample.length < 20) stats.repeatedSample.push(req.url);
-      }
-      else stats.seenUrls.add(req.url);
+      } else stats.seenUrls.add(req.url);
     }
     if (reply.statusCode === 200 && typeof payload === 'string' && faults.truncate()) {
       return payload.slice(0, Math.floor(payload.length * 0.6));

@@ -1,8 +1,27 @@
 // The `bbetl` command line. Each command lives in scripts/commands/ and registers itself here.
 import { Command, CommanderError } from 'commander';
+import { BitbucketError } from '../bitbucket/errors';
 import { ConfigError } from '../temporal.config';
+import { registerBackfillCommand } from './commands/backfill';
 import { registerConfigCommand } from './commands/config';
+import { registerConnectCommand } from './commands/connect';
+import { registerRunsCommand } from './commands/runs';
 import { registerSandboxCommand } from './commands/sandbox';
+import { registerScheduleCommand } from './commands/schedule';
+import { registerSyncCommand } from './commands/sync';
+import { registerWorkerCommand } from './commands/worker';
+
+/**
+ * Failures whose message says all a user needs, printed without a stack trace. Known by name, so
+ * this file need not load the modules that throw them (the Temporal SDK among them).
+ */
+const EXPLAINED = new Set([
+  'UsageError',
+  'PgliteLockedError',
+  'DevServerError',
+  'TemporalUnreachableError',
+  'TemporalCliError',
+]);
 
 const program = new Command()
   .name('bbetl')
@@ -12,6 +31,12 @@ const program = new Command()
 
 registerConfigCommand(program);
 registerSandboxCommand(program);
+registerConnectCommand(program);
+registerWorkerCommand(program);
+registerSyncCommand(program);
+registerBackfillCommand(program);
+registerScheduleCommand(program);
+registerRunsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -20,6 +45,10 @@ try {
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(2);
+  }
+  if (err instanceof BitbucketError || (err instanceof Error && EXPLAINED.has(err.name))) {
+    console.error(`error: ${err.message}`);
+    process.exit(err.name === 'UsageError' ? 2 : 1);
   }
   throw err;
 }

@@ -1,0 +1,26 @@
+// What every command starts from: the validated configuration and a logger on stderr (stdout is
+// for the command's answer, e.g. `runs --json`).
+//
+// Command modules stay light: the Temporal SDK alone takes over a second to load, so commands
+// that need it load their action (and with it temporal.ts) only when they run. `bbetl --help`,
+// a mistyped flag and `bbetl runs` never pay for it.
+import pino from 'pino';
+import pinoPretty from 'pino-pretty';
+import { createLogger, type Logger } from '../../lib/log';
+import { type Config, loadConfig } from '../../temporal.config';
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+  /** The Temporal SDK's own INFO lines (worker state, bundling) are wanted from `bbetl worker` only. */
+  verboseSdk: boolean;
+}
+
+export function commandContext(options: { verboseSdk?: boolean } = {}): CommandContext {
+  const config = loadConfig();
+  const destination = process.stderr.isTTY
+    ? pinoPretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname' })
+    : pino.destination({ dest: 2, sync: true });
+  const log = createLogger({ level: config.logLevel, destination });
+  return { config, log, verboseSdk: options.verboseSdk ?? false };
+}

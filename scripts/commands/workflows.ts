@@ -1,0 +1,85 @@
+// Starting, attaching to and reporting on workflows from the CLI. Workflows are named by their
+// type string (with their types imported for the arguments), so the CLI never loads workflow code.
+import { WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+import type { Counters } from '../../activities/contracts';
+import { type TemporalStack, withLocalWorkerIfNeeded, workersPolling } from '../../worker/stack';
+import type { CommandContext } from './context';
+import { untilInterrupted } from './temporal';
+
+/** Starts the workflow, or attaches to the one already running under this business id. */
+export async function startOrAttach<W extends Workflow>(
+  stack: TemporalStack,
+  workflowType: string,
+  workflowId: string,
+  args: Parameters<W>,
+): Promise<{ handle: WorkflowHandle<W>; attached: boolean }> {
+  const attached = await isRunning(stack, workflowId);
+  const handle = await stack.client.workflow.start<Workflow>(workflowType, {
+    taskQueue: stack.taskQueue,
+    workflowId,
+    args,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  // Typed by W for the caller; the SDK's conditional `args` type cannot see through a generic.
+  return { handle: handle as WorkflowHandle<W>, attached };
+}
+
+async function isRunning(stack: TemporalStack, workflowId: string): Promise<boolean> {
+  try {
+    return (await stack.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Said when a workflow was started without --wait and nothing will run it yet. */
+export async function warnIfNoWorker(stack: TemporalStack): Promise<void> {
+  if (await workersPolling(stack)) return;
+  console.error(
+    `note: no worker polls task queue ${stack.taskQueue} right now; the workflow runs once one does ` +
+      '(start `bbetl worker`, or pass --wait to run one inside this command)',
+  );
+}
+
+export function formatCounters(c: Counters): string {
+  return `records ${c.records} · requests ${c.requests} · 429s ${c.rateLimited} · errors ${c.errors}`;
+}
+
+/** "failed: <the innermost cause>" for a workflow that did not complete. */
+function outcomeOf(err: WorkflowFailedError): string {
+  let cause: Error | undefined = err.cause;
+  while (cause?.cause instanceof Error) cause = cause.cause;
+  const name = err.cause?.name ?? '';
+  if (name === 'CancelledFailure') return 'was cancelled';
+  if (name === 'TerminatedFailure') return 'was terminated';
+  return `failed: ${cause?.message ?? err.message}`;
+}
+
+/**
+ * Waits for `work` (the workflow's result), running a worker in this process if none polls.
+ * Undefined when it did not complete: the reason is printed and the exit code set (1 failed,
+ * 130 interrupted: the workflow itself goes on).
+ */
+export async function waitForWorkflow<T>(
+  ctx: CommandContext,
+  stack: TemporalStack,
+  label: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    // Aborting the signal also cancels the work's calls to Temporal (a long poll for the result).
+    const outcome = await withLocalWorkerIfNeeded(stack, ctx.config, ctx.log, () =>
+      untilInterrupted((signal) => stack.client.withAbortSignal(signal, () => work(signal))),
+    );
+    if (!outcome.interrupted) return outcome.value;
+    console.error(`stopped waiting; ${label} goes on whenever a worker polls ${stack.taskQueue}`);
+    process.exitCode = 130;
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    console.error(`${label} ${outcomeOf(err)}`);
+    process.exitCode = 1;
+  }
+  return undefined;
+}

@@ -1,0 +1,52 @@
+// Runs the real `bbetl` executable as a child process, as a user would.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Running {
+  child: ChildProcess;
+  /** Resolves once stdout contains `text`; rejects if the process ends first. */
+  waitFor(text: string): Promise<void>;
+  finished: Promise<Finished>;
+}
+
+export function startBbetl(args: string[], env: NodeJS.ProcessEnv): Running {
+  const child = spawn(process.execPath, ['scripts/bbetl.mjs', ...args], { cwd: projectRoot, env });
+  let stdout = '';
+  let stderr = '';
+  const watchers: Array<() => void> = [];
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    for (const check of watchers) check();
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const finished = new Promise<Finished>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return {
+    child,
+    finished,
+    waitFor: (text) =>
+      new Promise((resolve, reject) => {
+        const check = () => stdout.includes(text) && resolve();
+        watchers.push(check);
+        check();
+        finished.then(({ code }) =>
+          reject(new Error(`bbetl ${args.join(' ')} exited (${code}) before printing "${text}":\n${stderr}`)),
+        );
+      }),
+  };
+}
+
+export function bbetl(args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
+  return startBbetl(args, env).finished;
+}
