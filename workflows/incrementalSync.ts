@@ -26,7 +26,7 @@ function scheduledTime(): string | undefined {
 }
 
 export async function incrementalSync(input: IncrementalSyncInput): Promise<Counters> {
-  const { workflowId } = workflowInfo();
+  const { workflowId, firstExecutionRunId } = workflowInfo();
   const windows = await bookkeeping.planIncrementalWindows({
     connectionId: input.connectionId,
     workspaces: input.workspaces,
@@ -37,7 +37,7 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Coun
   for (const window of windows) {
     const scope = {
       connectionId: input.connectionId,
-      runId: `${workflowId}:${window.workspace}`,
+      runId: `${workflowId}:${firstExecutionRunId}:${window.workspace}`,
       includeUnwindowed: true,
       ...window,
     };
