@@ -1,5 +1,6 @@
 // What workflows and activities exchange: ids, windows, cursors and counts, never records.
 // Pure types, so workflow code can import them.
+import type { BitbucketErrorKind } from '../bitbucket/errors';
 
 export interface Counters {
   records: number;
@@ -67,13 +68,5 @@ export interface SyncWindow {
   until: string;
 }
 
-/** Failure types activities raise (ApplicationFailure.type), one per error kind. */
-export type FailureKind =
-  | 'AUTH'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'GONE'
-  | 'RATE'
-  | 'TRANSIENT'
-  | 'BAD_REQUEST'
-  | 'BAD_PAYLOAD';
+/** Failure types activities raise (ApplicationFailure.type): the Bitbucket error kinds. */
+export type FailureKind = BitbucketErrorKind;

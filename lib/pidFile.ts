@@ -3,19 +3,11 @@
 // place, so no reader ever sees half of one) and is valid while its process lives. A file whose
 // process is gone is stale and is taken over; the takeover happens under a guard directory, so
 // two processes that find the same stale file never both end up believing they own it.
+
 import { randomUUID } from 'node:crypto';
-import {
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createFileExclusive } from './files';
 
 export interface PidFileContent {
   /** The process whose life keeps the file valid. */
@@ -77,17 +69,7 @@ export function isLive(holder: Partial<PidFileContent>): boolean {
 }
 
 function createExclusive(path: string, content: PidFileContent): boolean {
-  const temp = `${path}.${content.token}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(content)}\n`, { mode: 0o600 });
-  try {
-    linkSync(temp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    unlinkSync(temp);
-  }
+  return createFileExclusive(path, `${JSON.stringify(content)}\n`, { mode: 0o600, tempTag: content.token });
 }
 
 function removeIfOurs(path: string, token: string): void {

@@ -23,6 +23,10 @@ export interface SandboxStats {
   seenUrls?: Set<string>;
 }
 
+export function emptyStats(): SandboxStats {
+  return { requests: 0, records: 0, rateLimited: 0, byStatus: {}, repeatedRequests: 0, repeatedSample: [] };
+}
+
 export interface ControlContext {
   store: SandboxStore;
   grants: GrantStore;
@@ -115,15 +119,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
 
   app.post('/_sandbox/stats/reset', async (req) => {
     const { trackRepeats } = parse(z.object({ trackRepeats: z.boolean().optional() }).strict(), req.body);
-    Object.assign(stats, {
-      requests: 0,
-      records: 0,
-      rateLimited: 0,
-      byStatus: {},
-      repeatedRequests: 0,
-      repeatedSample: [],
-      seenUrls: trackRepeats ? new Set<string>() : undefined,
-    });
+    Object.assign(stats, emptyStats(), { seenUrls: trackRepeats ? new Set<string>() : undefined });
     for (const k of Object.keys(faults.injected)) faults.injected[k as keyof typeof faults.injected] = 0;
     return { ok: true };
   });

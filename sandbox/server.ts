@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, errorBody, RATE_LIMIT_TEXT, sendError } from './api/errors';
 import { registerApiRoutes } from './api/routes';
-import { registerControlRoutes, type SandboxStats } from './control';
+import { emptyStats, registerControlRoutes, type SandboxStats } from './control';
 import { SandboxStore } from './data/store';
 import { Faults } from './faults';
 import { GrantStore } from './oauth/grants';
@@ -42,14 +42,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   const faults = new Faults(options.seed);
   faults.update(options.faults);
   const rateLimit = new RollingRateLimit(options.rateLimitPerHour, options.rateWindowSeconds * 1000);
-  const stats: SandboxStats = {
-    requests: 0,
-    records: 0,
-    rateLimited: 0,
-    byStatus: {},
-    repeatedRequests: 0,
-    repeatedSample: [],
-  };
+  const stats: SandboxStats = emptyStats();
 
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1000 }, bodyLimit: 1 << 20 });
   app.register(formbody);

@@ -2,8 +2,9 @@
 // key file in the data directory that is generated on first use. Error messages describe the
 // value (its length) but never echo it: it is the one secret that unlocks all the others.
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createFileExclusive } from '../../lib/files';
 
 export interface SecretKey {
   key: Buffer;
@@ -41,21 +42,13 @@ function readKeyFile(path: string): Buffer {
   return key;
 }
 
-/** Writes a fresh key without ever exposing a half-written file: write aside, then link into place. */
+/** Writes a fresh key; when another process created one first, theirs is used. */
 function createKeyFile(dataDir: string, path: string): boolean {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600 });
-  try {
-    linkSync(temp, path);
-    return true;
-  } catch (err) {
-    // Another process created it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    unlinkSync(temp);
-  }
+  return createFileExclusive(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`, {
+    mode: 0o600,
+    tempTag: String(process.pid),
+  });
 }
 
 export function loadSecretKey(options: { secretKey?: string; dataDir: string }): SecretKey {

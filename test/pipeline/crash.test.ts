@@ -1,22 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../sandbox/index';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import type { Services } from '../../worker/dependencies';
+import { describe, expect, it } from 'vitest';
 import { backfill } from '../../workflows/backfill';
-import {
-  CONNECTION,
-  connect,
-  pipelineEnv,
-  pipelineServices,
-  rawKeys,
-  sandboxNow,
-  truthKeys,
-} from '../support/pipeline';
+import { CONNECTION, pipelineEnv, rawKeys, sandboxNow, truthKeys, usePipeline } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAddress, temporalAvailable, temporalClient, uniqueTaskQueue } from '../support/temporal';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse } from '../support/warehouse';
 
 const workerScript = fileURLToPath(new URL('../support/workerProcess.ts', import.meta.url));
 
@@ -45,39 +34,24 @@ describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
   describeEachWarehouse(
     'SIGKILL and resume',
     (engine) => {
-      let sb: Sandbox;
-      let wh: WarehouseUnderTest;
-      let db: WarehouseEngine;
-      let services: Services;
-      beforeAll(async () => {
-        // Small scale, a little latency: lists span pages, and there is time to kill mid-stream.
-        sb = await startSandbox({
-          scale: 'small',
-          seed: 51,
-          rateLimitPerHour: 1_000_000,
-          faults: { latencyMs: 2 },
-        });
-        wh = engine();
-        db = await wh.open();
-        services = await pipelineServices(sb, db);
-        await connect(sb, services);
-      });
-      afterAll(async () => {
-        await sb?.close();
-        await wh?.cleanup(db);
-        await db?.close();
+      // Small scale, a little latency: lists span pages, and there is time to kill mid-stream.
+      const ctx = usePipeline(engine, {
+        scale: 'small',
+        seed: 51,
+        rateLimitPerHour: 1_000_000,
+        faults: { latencyMs: 2 },
       });
 
       it('completes on a new worker, equals the truth, and re-reads almost nothing', async () => {
         const taskQueue = uniqueTaskQueue('crash');
         const env = {
-          ...pipelineEnv(sb),
+          ...pipelineEnv(ctx.sb),
           DATABASE_URL: process.env.DATABASE_URL as string,
-          TEST_SCHEMA_PREFIX: wh.config.engine === 'postgres' ? (wh.config.schemaPrefix ?? '') : '',
+          TEST_SCHEMA_PREFIX: ctx.wh.config.engine === 'postgres' ? (ctx.wh.config.schemaPrefix ?? '') : '',
           TEMPORAL_ADDRESS: temporalAddress(),
           TEMPORAL_TASK_QUEUE: taskQueue,
         };
-        await control(sb, 'POST', '/stats/reset', { trackRepeats: true });
+        await control(ctx.sb, 'POST', '/stats/reset', { trackRepeats: true });
         const first = await startWorker(env);
         const client = await temporalClient();
         const handle = await client.workflow.start(backfill, {
@@ -88,15 +62,15 @@ describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
               connectionId: CONNECTION,
               workspace: 'acme',
               since: '2025-01-01T00:00:00Z',
-              until: await sandboxNow(sb, 1),
+              until: await sandboxNow(ctx.sb, 1),
               windowDays: 400,
             },
           ],
         });
         // Kill it hard once a good part of the work is done.
-        await waitFor(async () => (await control(sb, 'GET', '/stats')).json.requests > 1500, 120_000);
+        await waitFor(async () => (await control(ctx.sb, 'GET', '/stats')).json.requests > 1500, 120_000);
         first.kill('SIGKILL');
-        const requestsAtKill = (await control(sb, 'GET', '/stats')).json.requests;
+        const requestsAtKill = (await control(ctx.sb, 'GET', '/stats')).json.requests;
         const second = await startWorker(env);
         try {
           await handle.result();
@@ -104,9 +78,9 @@ describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
           second.kill('SIGTERM');
           await client.connection.close();
         }
-        const truth = await truthKeys(sb, 'acme');
-        expect(await rawKeys(db, truth.uuid)).toEqual(truth.keys);
-        const stats = (await control(sb, 'GET', '/stats')).json;
+        const truth = await truthKeys(ctx.sb, 'acme');
+        expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
+        const stats = (await control(ctx.sb, 'GET', '/stats')).json;
         expect(stats.requests).toBeGreaterThan(requestsAtKill);
         // Resumed from heartbeated cursors: only pages in flight at the kill (and the short
         // re-listed lists) are read twice. Restarting streams from page one would repeat hundreds.

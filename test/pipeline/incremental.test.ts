@@ -1,44 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Counters } from '../../activities/contracts';
-import { type Sandbox, startSandbox } from '../../sandbox/index';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import type { Services } from '../../worker/dependencies';
 import { incrementalSync } from '../../workflows/incrementalSync';
-import {
-  CONNECTION,
-  connect,
-  pipelineServices,
-  rawKeys,
-  truthKeys,
-  workerOptions,
-} from '../support/pipeline';
+import { CONNECTION, rawKeys, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse } from '../support/warehouse';
 
 describe.skipIf(!temporalAvailable())('incremental sync', () => {
   describeEachWarehouse(
     'scheduled incremental loads',
     (engine) => {
-      let sb: Sandbox;
-      let wh: WarehouseUnderTest;
-      let db: WarehouseEngine;
-      let services: Services;
-      beforeAll(async () => {
-        sb = await startSandbox({ scale: 'tiny', seed: 41, rateLimitPerHour: 1_000_000 });
-        wh = engine();
-        db = await wh.open();
-        services = await pipelineServices(sb, db);
-        await connect(sb, services);
-      });
-      afterAll(async () => {
-        await sb?.close();
-        await wh?.cleanup(db);
-        await db?.close();
-      });
+      const ctx = usePipeline(engine, { scale: 'tiny', seed: 41, rateLimitPerHour: 1_000_000 });
 
       async function runSync(taskQueue: string, n: number): Promise<Counters> {
-        return withWorker(workerOptions(services, taskQueue), (client) =>
+        return withWorker(workerOptions(ctx.services, taskQueue), (client) =>
           client.workflow.execute(incrementalSync, {
             taskQueue,
             workflowId: `sync:${CONNECTION}:${taskQueue}:${n}`,
@@ -50,30 +25,30 @@ describe.skipIf(!temporalAvailable())('incremental sync', () => {
       it('lands exactly the changes after the clock moves, re-reads little, and tombstones deletes', async () => {
         const taskQueue = uniqueTaskQueue('incremental');
         const first = await runSync(taskQueue, 1);
-        let truth = await truthKeys(sb, 'acme');
-        expect(await rawKeys(db, truth.uuid)).toEqual(truth.keys);
+        let truth = await truthKeys(ctx.sb, 'acme');
+        expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
 
         // Four months pass: new work, updated PRs, finished runs, a member or repository gone.
-        await control(sb, 'POST', '/clock/advance', { days: 120 });
+        await control(ctx.sb, 'POST', '/clock/advance', { days: 120 });
         const second = await runSync(taskQueue, 2);
-        truth = await truthKeys(sb, 'acme');
-        expect(await rawKeys(db, truth.uuid)).toEqual(truth.keys);
-        const tombstoned = await db.query<{ n: number }>(
-          `select count(*) as n from ${db.table('raw_bitbucket', 'members')} where connection_id = $1 and _deleted_at is not null`,
+        truth = await truthKeys(ctx.sb, 'acme');
+        expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
+        const tombstoned = await ctx.db.query<{ n: number }>(
+          `select count(*) as n from ${ctx.db.table('raw_bitbucket', 'members')} where connection_id = $1 and _deleted_at is not null`,
           [CONNECTION],
         );
-        const removedRepos = (await control(sb, 'GET', '/truth?workspace=acme')).json.removedRepositories;
+        const removedRepos = (await control(ctx.sb, 'GET', '/truth?workspace=acme')).json.removedRepositories;
         expect(Number(tombstoned[0]?.n) + removedRepos.length).toBeGreaterThan(0);
         expect(first.records).toBeGreaterThan(0);
 
         // Nothing happened since: a third run reads list heads only and rewrites no row.
         const third = await runSync(taskQueue, 3);
         expect(third.requests).toBeLessThan(second.requests / 2);
-        expect(await rawKeys(db, truth.uuid)).toEqual(truth.keys);
+        expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
         let rewritten = 0;
         for (const stream of ['pullrequests', 'pr_activity', 'commits', 'pipelines', 'members'] as const) {
-          const rows = await db.query<{ n: number }>(
-            `select count(*) as n from ${db.table('raw_bitbucket', stream)} where _run_id like $1`,
+          const rows = await ctx.db.query<{ n: number }>(
+            `select count(*) as n from ${ctx.db.table('raw_bitbucket', stream)} where _run_id like $1`,
             [`sync:${CONNECTION}:${taskQueue}:3:%`],
           );
           rewritten += Number(rows[0]?.n);

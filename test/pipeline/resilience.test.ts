@@ -1,48 +1,20 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../sandbox/index';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import type { Services } from '../../worker/dependencies';
+import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { backfill } from '../../workflows/backfill';
 import { incrementalSync } from '../../workflows/incrementalSync';
-import {
-  CONNECTION,
-  connect,
-  pipelineServices,
-  rawKeys,
-  sandboxNow,
-  truthKeys,
-  workerOptions,
-} from '../support/pipeline';
+import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
-
-function setup(engine: () => WarehouseUnderTest, sandboxOptions: Parameters<typeof startSandbox>[0]) {
-  const ctx = {} as { sb: Sandbox; wh: WarehouseUnderTest; db: WarehouseEngine; services: Services };
-  beforeAll(async () => {
-    ctx.sb = await startSandbox(sandboxOptions);
-    ctx.wh = engine();
-    ctx.db = await ctx.wh.open();
-    ctx.services = await pipelineServices(ctx.sb, ctx.db);
-    await connect(ctx.sb, ctx.services);
-  });
-  afterAll(async () => {
-    await ctx.sb?.close();
-    await ctx.wh?.cleanup(ctx.db);
-    await ctx.db?.close();
-  });
-  return ctx;
-}
+import { describeEachWarehouse } from '../support/warehouse';
 
 describe.skipIf(!temporalAvailable())('pipeline resilience', () => {
   describeEachWarehouse(
     'faults, revoked grants and replay',
     (engine) => {
       describe('with every fault on', () => {
-        const ctx = setup(engine, {
+        const ctx = usePipeline(engine, {
           scale: 'tiny',
           seed: 61,
           rateLimitPerHour: 1_000_000,
@@ -93,7 +65,7 @@ describe.skipIf(!temporalAvailable())('pipeline resilience', () => {
       });
 
       describe('when the grant is revoked mid-backfill', () => {
-        const ctx = setup(engine, {
+        const ctx = usePipeline(engine, {
           scale: 'small',
           seed: 62,
           rateLimitPerHour: 1_000_000,

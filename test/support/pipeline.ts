@@ -4,16 +4,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createActivities } from '../../activities/index';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
 import { createLogger } from '../../lib/log';
-import type { Sandbox } from '../../sandbox/index';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/index';
 import { loadConfig } from '../../temporal.config';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import { createServices, type Services } from '../../worker/dependencies';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { control } from './sandbox';
+import type { WarehouseUnderTest } from './warehouse';
 
 export const CONNECTION = 'test-connection';
 
@@ -93,4 +95,32 @@ export async function truthKeys(
 
 export async function sandboxNow(sb: Sandbox, offsetMs = 0): Promise<string> {
   return new Date(Date.parse((await control(sb, 'GET', '/state')).json.now) + offsetMs).toISOString();
+}
+
+export interface PipelineFixture {
+  sb: Sandbox;
+  wh: WarehouseUnderTest;
+  db: WarehouseEngine;
+  services: Services;
+}
+
+/** A sandbox, a warehouse and connected services for a describe block (filled in beforeAll). */
+export function usePipeline(
+  engine: () => WarehouseUnderTest,
+  sandboxOptions: SandboxOptions,
+): PipelineFixture {
+  const ctx = {} as PipelineFixture;
+  beforeAll(async () => {
+    ctx.sb = await startSandbox(sandboxOptions);
+    ctx.wh = engine();
+    ctx.db = await ctx.wh.open();
+    ctx.services = await pipelineServices(ctx.sb, ctx.db);
+    await connect(ctx.sb, ctx.services);
+  });
+  afterAll(async () => {
+    await ctx.sb?.close();
+    await ctx.wh?.cleanup(ctx.db);
+    await ctx.db?.close();
+  });
+  return ctx;
 }
