@@ -1,7 +1,7 @@
 // `npm run bench -- [--scale tiny|small|medium|large] [--repos N] [--only sandbox,extract,pipeline-pglite,pipeline-postgres]`:
 // prints a Markdown table
 // and writes bench/results/<date>-<scale>.json. Numbers, not pass/fail.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchExtract } from './extract';
 import { benchPipeline } from './pipeline';
@@ -57,5 +57,10 @@ for (const engine of ['pglite', 'postgres'] as const) {
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-${scale}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), scale, ...results }, null, 2)}\n`);
+// Several runs on one day (e.g. --only one part) add to the day's file rather than replace it.
+const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+writeFileSync(
+  file,
+  `${JSON.stringify({ ...earlier, date: new Date().toISOString(), scale, ...results }, null, 2)}\n`,
+);
 console.log(`\nwritten: ${file.pathname}`);
