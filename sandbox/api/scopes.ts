@@ -1,16 +1,5 @@
 // Classic OAuth consumer scopes and what each implies (API-NOTES §1): pullrequest and project
 // both give read access to repositories; a :write or :admin scope includes the read one.
-export const CLASSIC_SCOPES = [
-  'account',
-  'repository',
-  'pullrequest',
-  'project',
-  'pipeline',
-  'team',
-  'email',
-  'webhook',
-];
-
 export const DEFAULT_CONSUMER_SCOPES = ['account', 'repository', 'pullrequest', 'project', 'pipeline'];
 
 const IMPLIES: Record<string, string[]> = {
