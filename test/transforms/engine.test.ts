@@ -1,0 +1,297 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileModel, type RelationNamer } from '../../transforms/compile';
+import { buildDag, selectModels, topologicalOrder } from '../../transforms/dag';
+import { loadProject, type Project } from '../../transforms/project';
+import { planRun, runModels } from '../../transforms/run';
+import { quoteBqIdent, quotePgIdent, type WarehouseEngine } from '../../warehouse/engine';
+import { migrate } from '../../warehouse/migrate';
+import { loadRecords } from '../../warehouse/rawLoader';
+import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const PROJECT = join(FIXTURES, 'project');
+
+const pg: RelationNamer = {
+  dialect: 'postgres',
+  table: (schema, name) => `${quotePgIdent(schema)}.${quotePgIdent(name)}`,
+};
+const bq: RelationNamer = {
+  dialect: 'bigquery',
+  table: (schema, name) => quoteBqIdent(`proj.bbetl_${schema}.${name}`),
+};
+
+/** A throwaway project from { path: source }. */
+function tempProject(files: Record<string, string>): { project: () => Project; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bbetl-transforms-'));
+  for (const [path, source] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), source);
+  }
+  temps.push(dir);
+  return { dir, project: () => loadProject(dir) };
+}
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('loading a project', () => {
+  it('finds models by basename with their layer, and macros apart', () => {
+    const project = loadProject(PROJECT);
+    expect([...project.models.keys()]).toEqual(['dim_things', 'fct_thing_roles', 'stg_things']);
+    expect(project.models.get('stg_things')).toMatchObject({
+      layer: 'staging',
+      path: 'staging/stg_things.sql',
+    });
+    expect(project.models.get('dim_things')?.layer).toBe('marts');
+    expect(project.macros.map((m) => [m.path, m.names])).toEqual([['macros/json_text.sql', ['json_text']]]);
+  });
+
+  it('refuses a model name used twice, naming both paths', () => {
+    expect(() => loadProject(join(FIXTURES, 'dupe'))).toThrow(
+      'model name "same" is used twice: marts/same.sql and staging/same.sql',
+    );
+  });
+
+  it('refuses a model outside staging/, intermediate/, marts/', () => {
+    const { project } = tempProject({ 'elsewhere/x.sql': 'select 1', 'top.sql': 'select 2' });
+    expect(project).toThrow(/model elsewhere\/x\.sql is outside the model folders/);
+  });
+
+  it('refuses a macro defined in two files', () => {
+    const { project } = tempProject({
+      'macros/a.sql': '{% macro m() %}1{% endmacro %}',
+      'macros/b.sql': '{% macro m() %}2{% endmacro %}',
+    });
+    expect(project).toThrow('macro "m" is defined twice: macros/a.sql and macros/b.sql');
+  });
+});
+
+describe('compiling a model', () => {
+  const project = loadProject(PROJECT);
+
+  it('renders source(), macros per engine, and records config (view by default)', () => {
+    const stg = compileModel(pg, project, 'stg_things');
+    expect(stg.sql).toContain('from "raw_bitbucket"."members"');
+    expect(stg.sql).toContain(`(payload ->> 'display_name') as display_name`);
+    expect(stg.config).toEqual({ materialized: 'view' });
+    expect(stg.refs).toEqual([]);
+    expect(stg.relation).toBe('"staging"."stg_things"');
+
+    const stgBq = compileModel(bq, project, 'stg_things');
+    expect(stgBq.sql).toContain('from `proj.bbetl_raw_bitbucket.members`');
+    expect(stgBq.sql).toContain(`JSON_VALUE(payload, '$.display_name') as display_name`);
+  });
+
+  it('renders ref() as the quoted qualified relation and collects refs; var() takes defaults and values', () => {
+    const dim = compileModel(pg, project, 'dim_things');
+    expect(dim.sql).toContain('from "staging"."stg_things"');
+    expect(dim.sql).toContain(`role = 'admin' as is_admin`);
+    expect(dim.refs).toEqual(['stg_things']);
+    expect(dim.config).toEqual({ materialized: 'table' });
+    expect(compileModel(pg, project, 'dim_things', { vars: { admin_role: 'owner' } }).sql).toContain(
+      `role = 'owner'`,
+    );
+  });
+
+  it('is_incremental() only for an existing incremental relation without full refresh; this is the own relation', () => {
+    const first = compileModel(pg, project, 'fct_thing_roles');
+    expect(first.config).toEqual({ materialized: 'incremental', uniqueKey: ['role'] });
+    expect(first.sql).not.toContain('where role in');
+    const next = compileModel(pg, project, 'fct_thing_roles', { relationExists: true });
+    expect(next.sql).toContain('where role in (select role from "marts"."fct_thing_roles")');
+    expect(
+      compileModel(pg, project, 'fct_thing_roles', { relationExists: true, fullRefresh: true }).sql,
+    ).not.toContain('where role in');
+    // a view never is incremental
+    expect(compileModel(pg, project, 'stg_things', { relationExists: true }).sql).toBe(
+      compileModel(pg, project, 'stg_things').sql,
+    );
+  });
+
+  it('names the model and the missing ref, the unknown source, the unset var, the bad config', () => {
+    const { project: p } = tempProject({
+      'marts/m.sql': "select * from {{ ref('nope') }}",
+      'marts/s.sql': "select * from {{ source('github', 'x') }}",
+      'marts/v.sql': "select {{ var('missing') }}",
+      'marts/c.sql': "{{ config(materialized='ephemeral') }} select 1",
+      'marts/k.sql': "{{ config(materialised='table') }} select 1",
+      'marts/u.sql': 'select {{ undefined_thing }}',
+    });
+    const q = p();
+    expect(() => compileModel(pg, q, 'm')).toThrow(`model "m" refers to unknown model "nope"`);
+    expect(() => compileModel(pg, q, 's')).toThrow(`model "s": unknown source "github"`);
+    expect(() => compileModel(pg, q, 'v')).toThrow(`model "v": var('missing') is not set and has no default`);
+    expect(() => compileModel(pg, q, 'c')).toThrow(/materialized must be one of view, table, incremental/);
+    expect(() => compileModel(pg, q, 'k')).toThrow(`model "k": unknown config "materialised"`);
+    expect(() => compileModel(pg, q, 'u')).toThrow(
+      /model "u" \(marts\/u\.sql\) failed to compile: .*Line 1.*undefined value/s,
+    );
+  });
+
+  it('keeps line numbers of the model in template errors (macros are imported on line 1)', () => {
+    const { project: p } = tempProject({
+      'macros/x.sql': '{% macro x() %}1{% endmacro %}',
+      'marts/e.sql': 'select\n{{ x() }},\n{{ 1 + }}',
+    });
+    expect(() => compileModel(pg, p(), 'e')).toThrow(/marts\/e\.sql.*Line 3/s);
+  });
+});
+
+describe('the model graph', () => {
+  const chain = buildDag(
+    new Map([
+      ['stg_b', []],
+      ['stg_a', []],
+      ['int_ab', ['stg_a', 'stg_b']],
+      ['dim_a', ['stg_a']],
+      ['fct', ['int_ab', 'dim_a']],
+      ['lonely', []],
+    ]),
+  );
+
+  it('orders parents first, alphabetically among ties', () => {
+    expect(topologicalOrder(chain)).toEqual(['lonely', 'stg_a', 'dim_a', 'stg_b', 'int_ab', 'fct']);
+  });
+
+  it('selects a model, its ancestors (+m), its descendants (m+), both, and unions selectors', () => {
+    expect([...selectModels(chain, ['int_ab'])]).toEqual(['int_ab']);
+    expect([...selectModels(chain, ['+int_ab'])]).toEqual(['int_ab', 'stg_a', 'stg_b']);
+    expect([...selectModels(chain, ['stg_a+'])]).toEqual(['dim_a', 'fct', 'int_ab', 'stg_a']);
+    expect([...selectModels(chain, ['+dim_a+'])]).toEqual(['dim_a', 'fct', 'stg_a']);
+    expect([...selectModels(chain, ['lonely', 'stg_b+'])]).toEqual(['fct', 'int_ab', 'lonely', 'stg_b']);
+    expect(selectModels(chain, []).size).toBe(6);
+    expect(() => selectModels(chain, ['+nope'])).toThrow('unknown model "nope" in selector "+nope"');
+  });
+
+  it('names the cycle, from its alphabetically first model', () => {
+    const project = loadProject(join(FIXTURES, 'cycle'));
+    expect(() => planRun(pg, project)).toThrow('Cycle in models: a → b → c → a');
+    expect(() => topologicalOrder(buildDag(new Map([['self', ['self']]])))).toThrow(
+      'Cycle in models: self → self',
+    );
+  });
+
+  it('plans the fixture project in dependency order, honouring selection', () => {
+    const project = loadProject(PROJECT);
+    expect(planRun(pg, project).order).toEqual(['stg_things', 'dim_things', 'fct_thing_roles']);
+    expect(planRun(pg, project, { select: ['dim_things+'] }).order).toEqual([
+      'dim_things',
+      'fct_thing_roles',
+    ]);
+  });
+});
+
+const MEMBERS = [
+  { key: 'u1', payload: { display_name: 'Ada', role: 'admin' } },
+  { key: 'u2', payload: { display_name: 'Grace', role: 'member' } },
+];
+
+describeEachWarehouse('running the fixture project', (engine) => {
+  let wh: WarehouseUnderTest;
+  let db: WarehouseEngine;
+  const project = loadProject(PROJECT);
+  const sorted = (rows: Record<string, unknown>[]) =>
+    [...rows].sort((a, b) => String(a.thing_id ?? a.role).localeCompare(String(b.thing_id ?? b.role)));
+
+  beforeAll(async () => {
+    wh = engine();
+    db = await wh.open();
+    await migrate(db);
+    await loadRecords(db, {
+      stream: 'members',
+      connectionId: 'c1',
+      workspaceUuid: '{ws}',
+      runId: 'run-1',
+      records: MEMBERS,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await wh?.cleanup(db);
+    await db?.close();
+  }, 120_000);
+
+  it('builds views, tables and incremental tables in order, and rebuilds them on a second run', async () => {
+    const first = await runModels(db, project);
+    expect(first.map((r) => [r.name, r.materialized, r.status, r.error])).toEqual([
+      ['stg_things', 'view', 'success', undefined],
+      ['dim_things', 'table', 'success', undefined],
+      ['fct_thing_roles', 'incremental', 'success', undefined],
+    ]);
+    for (const r of first) expect(r.ms).toBeGreaterThanOrEqual(0);
+
+    const dim = await db.query(
+      `select thing_id, display_name, is_admin from ${db.table('marts', 'dim_things')}`,
+    );
+    expect(sorted(dim)).toEqual([
+      { thing_id: 'u1', display_name: 'Ada', is_admin: true },
+      { thing_id: 'u2', display_name: 'Grace', is_admin: false },
+    ]);
+
+    await loadRecords(db, {
+      stream: 'members',
+      connectionId: 'c1',
+      workspaceUuid: '{ws}',
+      runId: 'run-2',
+      records: [{ key: 'u3', payload: { display_name: 'Linus', role: 'member' } }],
+    });
+    const second = await runModels(db, project, { vars: { admin_role: 'member' } });
+    expect(second.every((r) => r.status === 'success')).toBe(true);
+    const dim2 = await db.query(`select thing_id, is_admin from ${db.table('marts', 'dim_things')}`);
+    expect(sorted(dim2)).toEqual([
+      { thing_id: 'u1', is_admin: false },
+      { thing_id: 'u2', is_admin: true },
+      { thing_id: 'u3', is_admin: true },
+    ]);
+    // incremental: the keyed rows were replaced, not duplicated
+    const roles = await db.query(`select role, things from ${db.table('marts', 'fct_thing_roles')}`);
+    expect(sorted(roles).map((r) => [r.role, Number(r.things)])).toEqual([
+      ['admin', 1],
+      ['member', 2],
+    ]);
+  }, 120_000);
+
+  it('runs only the selection, and rebuilds incremental models on full refresh', async () => {
+    const only = await runModels(db, project, { select: ['fct_thing_roles'], fullRefresh: true });
+    expect(only.map((r) => [r.name, r.status])).toEqual([['fct_thing_roles', 'success']]);
+    const roles = await db.query(`select role, things from ${db.table('marts', 'fct_thing_roles')}`);
+    expect(roles).toHaveLength(2);
+  }, 120_000);
+
+  it('replaces a view whose columns changed, and switches a model between view and table', async () => {
+    const { dir, project: load } = tempProject({ 'marts/shape.sql': 'select 1 as a' });
+    const read = async () => db.query(`select * from ${db.table('marts', 'shape')}`);
+    const runOk = async () => {
+      const results = await runModels(db, load());
+      expect(results.map((r) => [r.status, r.error])).toEqual([['success', undefined]]);
+    };
+    await runOk();
+    writeFileSync(join(dir, 'marts/shape.sql'), "select 'x' as b, 2 as c");
+    await runOk();
+    expect(await read()).toEqual([{ b: 'x', c: 2 }]);
+    writeFileSync(join(dir, 'marts/shape.sql'), "{{ config(materialized='table') }} select 3 as d");
+    await runOk();
+    expect(await read()).toEqual([{ d: 3 }]);
+    writeFileSync(join(dir, 'marts/shape.sql'), 'select 4 as e');
+    await runOk();
+    expect(await read()).toEqual([{ e: 4 }]);
+  }, 120_000);
+
+  it('reports a failing model and skips its descendants', async () => {
+    const { project: broken } = tempProject({
+      'staging/stg_bad.sql': 'select no_such_column from {{ source("bitbucket", "members") }}',
+      'marts/dim_bad.sql': "{{ config(materialized='table') }} select * from {{ ref('stg_bad') }}",
+    });
+    const results = await runModels(db, broken());
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ['stg_bad', 'error'],
+      ['dim_bad', 'skipped'],
+    ]);
+    expect(results[1]?.error).toBe('upstream "stg_bad" failed');
+  }, 120_000);
+});
