@@ -181,6 +181,15 @@ export function createExtractActivities(deps: ActivityDeps) {
         );
         const wsScope = { ...scope, workspaceUuid: ws.uuid };
         const parent = { workspace: ws.slug, workspaceUuid: ws.uuid };
+        if (!scope.includeUnwindowed) {
+          // Later windows of a backfill: the lists were read in the first one; count from the store.
+          const repos = await selectRaw(db, {
+            stream: 'repositories',
+            connectionId: scope.connectionId,
+            parentKey: ws.uuid,
+          });
+          return { workspaceUuid: ws.uuid, repositoryCount: repos.length, counters: tally.counters };
+        }
         await loadPages(wsScope, iterateStream(client, 'workspaces', {}), tally, {
           scopeKey: '',
           checkpoint: false,

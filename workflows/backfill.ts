@@ -52,7 +52,7 @@ export function backfillWindows(
 
 export async function backfill(input: BackfillInput): Promise<Counters> {
   const { workflowId } = workflowInfo();
-  const windows = backfillWindows(input.since, input.until, input.windowDays ?? 30);
+  const windows = backfillWindows(input.since, input.until, input.windowDays ?? 90);
   const progress: BackfillProgress = input.progress ?? {
     windowsTotal: windows.length,
     windowsDone: 0,
