@@ -2,60 +2,37 @@
 // by feature; unresolved commit authors kept; tombstones, non-terminal PR updates and runs nobody
 // started left out), dim_features (the catalogue) and fct_feature_usage_daily (UTC day × workspace ×
 // resolved user × feature).
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
-import { toDate } from '../../warehouse/jsonValues';
 import { migrate } from '../../warehouse/migrate';
 import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import {
+  type Account,
+  ADA,
+  BOT,
+  commitPayload,
+  deployment,
+  endpoint,
+  GRACE,
+  plain,
+  prLink,
+  REPO,
+  SQL_DIR,
+  t,
+  WS,
+} from '../support/rawFixtures';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
-const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
-
-const WS = '{ws-1}';
-const REPO = '{repo-1}';
-const t = (iso: string) => new Date(iso);
-
-const account = (uuid: string, name: string, type: 'user' | 'app_user' = 'user') => ({
-  type,
-  uuid,
-  account_id: `acc-${name.toLowerCase()}`,
-  display_name: name,
-  nickname: name.toLowerCase(),
-});
-const ADA = account('{u-ada}', 'Ada');
-const BOT = account('{u-bot}', 'Deploy Bot', 'app_user');
-const GRACE = account('{u-grace}', 'Grace');
-
-const commit = (hash: string, date: string, authorRaw: string, user?: ReturnType<typeof account>) => ({
+const commit = (hash: string, date: string, authorRaw: string, user?: Account) => ({
   key: `${REPO}:${hash}`,
   parentKey: REPO,
   updatedOn: date,
-  payload: {
-    type: 'commit',
-    hash,
-    date,
-    author: user ? { type: 'author', raw: authorRaw, user } : { type: 'author', raw: authorRaw },
-    message: `change ${hash}\n`,
-    parents: [],
-  },
+  payload: commitPayload(hash, date, authorRaw, user),
 });
 
-const prLink = (id: number) => ({ type: 'pullrequest', id, title: `PR ${id}` });
-const endpoint = (branch: string, hash: string) => ({
-  branch: { name: branch },
-  commit: { type: 'commit', hash },
-});
-const pullrequest = (
-  id: number,
-  state: string,
-  author: ReturnType<typeof account>,
-  createdOn: string,
-  updatedOn: string,
-) => ({
+const pullrequest = (id: number, state: string, author: Account, createdOn: string, updatedOn: string) => ({
   key: `${REPO}:${id}`,
   parentKey: REPO,
   updatedOn,
@@ -86,7 +63,7 @@ const activity = (pr: number, suffix: string, at: string, payload: Record<string
   updatedOn: at,
   payload: { ...payload, pull_request: prLink(pr) },
 });
-const update = (state: string, author: ReturnType<typeof account>, date: string) => ({
+const update = (state: string, author: Account, date: string) => ({
   update: {
     state,
     title: 'PR',
@@ -98,12 +75,7 @@ const update = (state: string, author: ReturnType<typeof account>, date: string)
     destination: endpoint('main', 'bbb222'),
   },
 });
-const pipeline = (
-  uuid: string,
-  createdOn: string,
-  trigger: string,
-  creator?: ReturnType<typeof account>,
-) => ({
+const pipeline = (uuid: string, createdOn: string, trigger: string, creator?: Account) => ({
   key: uuid,
   parentKey: REPO,
   updatedOn: createdOn,
@@ -177,39 +149,9 @@ const DATASET = {
     pipeline('{pipe-2}', '2024-06-02T00:00:00.000000Z', 'SCHEDULE'),
   ],
   deployments: [
-    {
-      key: '{dep-1}',
-      parentKey: REPO,
-      updatedOn: '2024-06-01T11:00:00.000000+00:00',
-      payload: {
-        type: 'deployment',
-        uuid: '{dep-1}',
-        state: {
-          name: 'COMPLETED',
-          deployer: BOT,
-          status: { name: 'SUCCESSFUL' },
-          start_date: '2024-06-01T10:50:00.000000+00:00',
-          completion_date: '2024-06-01T11:00:00.000000+00:00',
-        },
-        environment: { uuid: '{env-prod}', name: 'Production', environment_type: { name: 'Production' } },
-        release: { commit: { type: 'commit', hash: 'aaa111' } },
-        last_update_time: '2024-06-01T11:00:00.000000+00:00',
-      },
-    },
+    deployment(1, BOT, '2024-06-01T10:50:00.000000+00:00', 'aaa111', '2024-06-01T11:00:00.000000+00:00'),
   ],
 } satisfies Record<string, RawRecord[]>;
-
-/** Rows with BigQuery's timestamp objects turned into Dates (pg, PGlite give Dates already). */
-function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  return rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([k, v]) => [
-        k,
-        v !== null && typeof v === 'object' && !(v instanceof Date) && 'value' in v ? toDate(v) : v,
-      ]),
-    ),
-  );
-}
 
 /** Byte-order sort on the given keys (engine collations differ). */
 function sortBy(rows: Record<string, unknown>[], keys: string[]) {

@@ -1,36 +1,32 @@
 // The staging layer (sql/staging) over hand-written raw records shaped like the sandbox's render
 // functions (sandbox/render/objects.ts) after the catalog's `fields=` projections: typed columns,
 // one row per record_key across connections, tombstones kept as is_deleted.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
-import { toDate } from '../../warehouse/jsonValues';
 import { migrate } from '../../warehouse/migrate';
 import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import {
+  type Account,
+  ADA,
+  BOT,
+  commitPayload,
+  deployment,
+  endpoint,
+  GRACE,
+  plain,
+  prLink,
+  REPO,
+  SQL_DIR,
+  t,
+  WS,
+} from '../support/rawFixtures';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
-const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
-
-const WS = '{ws-1}';
-const REPO = '{repo-1}';
-const t = (iso: string) => new Date(iso);
-
-const account = (uuid: string, name: string, type: 'user' | 'app_user' = 'user') => ({
-  type,
-  uuid,
-  account_id: `acc-${name.toLowerCase()}`,
-  display_name: name,
-  nickname: name.toLowerCase(),
-});
-const ADA = account('{u-ada}', 'Ada');
-const BOT = account('{u-bot}', 'Deploy Bot', 'app_user');
-const GRACE = account('{u-grace}', 'Grace');
 const workspaceLink = { type: 'workspace', uuid: WS, slug: 'acme', name: 'Acme' };
 
-const membership = (user: ReturnType<typeof account>) => ({
+const membership = (user: Account) => ({
   type: 'workspace_membership',
   user,
   workspace: workspaceLink,
@@ -56,20 +52,7 @@ const repository = (name: string, updatedOn: string) => ({
   has_wiki: false,
 });
 
-const commit = (hash: string, date: string, authorRaw: string, user?: ReturnType<typeof account>) => ({
-  type: 'commit',
-  hash,
-  date,
-  author: user ? { type: 'author', raw: authorRaw, user } : { type: 'author', raw: authorRaw },
-  message: `change ${hash}\n`,
-  parents: [],
-});
-
-const prLink = (id: number) => ({ type: 'pullrequest', id, title: `PR ${id}` });
-const endpoint = (branch: string, hash: string) => ({
-  branch: { name: branch },
-  commit: { type: 'commit', hash },
-});
+const commit = commitPayload;
 
 const DATASET = {
   members: {
@@ -383,70 +366,8 @@ const DATASET = {
   },
   deployments: {
     c1: [
-      {
-        key: '{dep-1}',
-        parentKey: REPO,
-        updatedOn: '2024-06-01T11:00:00.000000+00:00',
-        payload: {
-          type: 'deployment',
-          uuid: '{dep-1}',
-          state: {
-            type: 'deployment_state_completed',
-            name: 'COMPLETED',
-            url: 'http://x',
-            deployer: BOT,
-            status: { type: 'deployment_state_completed_status_successful', name: 'SUCCESSFUL' },
-            start_date: '2024-06-01T10:50:00.000000+00:00',
-            completion_date: '2024-06-01T11:00:00.000000+00:00',
-          },
-          environment: {
-            type: 'deployment_environment',
-            uuid: '{env-prod}',
-            name: 'Production',
-            environment_type: { name: 'Production' },
-          },
-          release: {
-            type: 'deployment_release',
-            uuid: '{dep-1-release}',
-            name: '41',
-            commit: { type: 'commit', hash: 'aaa111' },
-            created_on: '2024-06-01T10:50:00.000000+00:00',
-          },
-          step: { uuid: '{step-1}' },
-          last_update_time: '2024-06-01T11:00:00.000000+00:00',
-        },
-      },
-      {
-        key: '{dep-2}',
-        parentKey: REPO,
-        updatedOn: '2024-06-02T11:00:00.000000+00:00',
-        payload: {
-          type: 'deployment',
-          uuid: '{dep-2}',
-          state: {
-            type: 'deployment_state_in_progress',
-            name: 'IN_PROGRESS',
-            url: 'http://x',
-            deployer: ADA,
-            start_date: '2024-06-02T11:00:00.000000+00:00',
-          },
-          environment: {
-            type: 'deployment_environment',
-            uuid: '{env-prod}',
-            name: 'Production',
-            environment_type: { name: 'Production' },
-          },
-          release: {
-            type: 'deployment_release',
-            uuid: '{dep-2-release}',
-            name: '42',
-            commit: { type: 'commit', hash: 'bbb222' },
-            created_on: '2024-06-02T11:00:00.000000+00:00',
-          },
-          step: { uuid: '{step-2}' },
-          last_update_time: '2024-06-02T11:00:00.000000+00:00',
-        },
-      },
+      deployment(1, BOT, '2024-06-01T10:50:00.000000+00:00', 'aaa111', '2024-06-01T11:00:00.000000+00:00'),
+      deployment(2, ADA, '2024-06-02T11:00:00.000000+00:00', 'bbb222'),
     ],
   },
   permissions: {
@@ -506,18 +427,6 @@ const DATASET = {
 
 const EXTRACTED = { c1: '2024-07-01T00:00:00.000000Z', c2: '2024-07-02T00:00:00.000000Z' };
 const RUN_AT = '2024-07-03T00:00:00.000000Z';
-
-/** Rows with BigQuery's timestamp objects turned into Dates (pg, PGlite give Dates already). */
-function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  return rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([k, v]) => [
-        k,
-        v !== null && typeof v === 'object' && !(v instanceof Date) && 'value' in v ? toDate(v) : v,
-      ]),
-    ),
-  );
-}
 
 describeEachWarehouse('the staging models', (engine) => {
   let wh: WarehouseUnderTest;

@@ -1,0 +1,97 @@
+// Builders for hand-written raw records shaped like the sandbox's API payloads (after the
+// catalog's `fields=` projections), shared by the SQL model tests.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toDate } from '../../warehouse/jsonValues';
+
+export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
+
+export const WS = '{ws-1}';
+export const REPO = '{repo-1}';
+export const t = (iso: string) => new Date(iso);
+
+export const account = (uuid: string, name: string, type: 'user' | 'app_user' = 'user') => ({
+  type,
+  uuid,
+  account_id: `acc-${name.toLowerCase()}`,
+  display_name: name,
+  nickname: name.toLowerCase(),
+});
+export type Account = ReturnType<typeof account>;
+export const ADA = account('{u-ada}', 'Ada');
+export const BOT = account('{u-bot}', 'Deploy Bot', 'app_user');
+export const GRACE = account('{u-grace}', 'Grace');
+
+export const commitPayload = (hash: string, date: string, authorRaw: string, user?: Account) => ({
+  type: 'commit',
+  hash,
+  date,
+  author: user ? { type: 'author', raw: authorRaw, user } : { type: 'author', raw: authorRaw },
+  message: `change ${hash}\n`,
+  parents: [],
+});
+
+export const prLink = (id: number) => ({ type: 'pullrequest', id, title: `PR ${id}` });
+export const endpoint = (branch: string, hash: string) => ({
+  branch: { name: branch },
+  commit: { type: 'commit', hash },
+});
+
+/** Rows with BigQuery's timestamp objects turned into Dates (pg, PGlite give Dates already). */
+export function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [
+        k,
+        v !== null && typeof v === 'object' && !(v instanceof Date) && 'value' in v ? toDate(v) : v,
+      ]),
+    ),
+  );
+}
+
+/** A deployment to Production, in progress until `completedOn` is given (then SUCCESSFUL). */
+export function deployment(
+  n: number,
+  deployer: Account,
+  startedOn: string,
+  hash: string,
+  completedOn?: string,
+) {
+  const url = 'http://x';
+  const state = completedOn
+    ? {
+        type: 'deployment_state_completed',
+        name: 'COMPLETED',
+        url,
+        deployer,
+        status: { type: 'deployment_state_completed_status_successful', name: 'SUCCESSFUL' },
+        start_date: startedOn,
+        completion_date: completedOn,
+      }
+    : { type: 'deployment_state_in_progress', name: 'IN_PROGRESS', url, deployer, start_date: startedOn };
+  return {
+    key: `{dep-${n}}`,
+    parentKey: REPO,
+    updatedOn: completedOn ?? startedOn,
+    payload: {
+      type: 'deployment',
+      uuid: `{dep-${n}}`,
+      state,
+      environment: {
+        type: 'deployment_environment',
+        uuid: '{env-prod}',
+        name: 'Production',
+        environment_type: { name: 'Production' },
+      },
+      release: {
+        type: 'deployment_release',
+        uuid: `{dep-${n}-release}`,
+        name: String(40 + n),
+        commit: { type: 'commit', hash },
+        created_on: startedOn,
+      },
+      step: { uuid: `{step-${n}}` },
+      last_update_time: completedOn ?? startedOn,
+    },
+  };
+}
