@@ -38,6 +38,10 @@ export const ENV_DOCS = {
   BITBUCKET_API_URL: ['https://api.bitbucket.org/2.0', 'Bitbucket REST API base URL'],
   BITBUCKET_OAUTH_URL: ['https://bitbucket.org/site/oauth2', 'Bitbucket OAuth base URL'],
   BITBUCKET_RATE_LIMIT_PER_HOUR: ['1000', 'request budget per OAuth consumer per rolling hour'],
+  TRANSFORM_LOOKBACK_MINUTES: [
+    '10',
+    'incremental models re-read rows extracted this long before their newest (covers loads still committing)',
+  ],
   BBETL_SECRET_KEY: [
     '(key file)',
     '32-byte key (base64 or hex) encrypting tokens at rest; unset: generated in $BBETL_DATA_DIR',
@@ -80,6 +84,7 @@ const envSchema = z.object({
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
   BITBUCKET_OAUTH_URL: httpUrl.default('https://bitbucket.org/site/oauth2'),
   BITBUCKET_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(1000),
+  TRANSFORM_LOOKBACK_MINUTES: z.coerce.number().int().min(0).max(10_080).default(10),
   BBETL_SECRET_KEY: z.string().optional(),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   PORT: port.default(3000),
@@ -104,6 +109,8 @@ export interface Config {
     oauthUrl: string;
     rateLimitPerHour: number;
   };
+  /** Run variables of the transforms started after syncs. */
+  transforms: { lookbackMinutes: number };
   secretKey?: string;
   publicUrl: string;
   port: number;
@@ -128,6 +135,7 @@ const HINTS: Partial<Record<EnvName, string>> = {
   PORT: 'a port number 0-65535',
   TEMPORAL_UI_PORT: 'a port number 0-65535',
   BITBUCKET_RATE_LIMIT_PER_HOUR: 'a whole number of requests, at least 1',
+  TRANSFORM_LOOKBACK_MINUTES: 'a whole number of minutes, 0 to 10080 (a week)',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
@@ -184,6 +192,7 @@ function toConfig(env: Env): Config {
       oauthUrl: env.BITBUCKET_OAUTH_URL.replace(/\/+$/, ''),
       rateLimitPerHour: env.BITBUCKET_RATE_LIMIT_PER_HOUR,
     },
+    transforms: { lookbackMinutes: env.TRANSFORM_LOOKBACK_MINUTES },
     secretKey: env.BBETL_SECRET_KEY,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     port: env.PORT,

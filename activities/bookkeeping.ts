@@ -1,5 +1,7 @@
 // Short activities around the extraction: the run ledger, windows and watermarks, stream errors,
 // tombstones, and the transforms hook.
+import { ApplicationFailure } from '@temporalio/activity';
+import { TransformFailedError } from '../transforms/service';
 import { finishRun, recordError, startRun } from '../warehouse/ledger';
 import { readState, writeState } from '../warehouse/rawLoader';
 import { tombstoneSubtree } from '../warehouse/rawQueries';
@@ -92,7 +94,18 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
     },
 
     async runTransforms(connectionId: string): Promise<void> {
-      await deps.runTransforms(connectionId);
+      try {
+        await deps.runTransforms(connectionId);
+      } catch (err) {
+        if (!(err instanceof TransformFailedError)) throw err;
+        // A failed data test fails the same way on retry; a model's SQL error may be the warehouse's.
+        const onlyTests = err.failures.every((f) => !('materialized' in f));
+        throw ApplicationFailure.create({
+          type: 'TRANSFORM_FAILED',
+          message: err.message,
+          nonRetryable: onlyTests,
+        });
+      }
     },
   };
 }

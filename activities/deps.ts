@@ -9,7 +9,7 @@ export interface ActivityDeps {
   clientFor(connectionId: string): Promise<BitbucketClient>;
   /** Flips the connection to reconnect_required after an AUTH failure the vault did not see. */
   onAuthFailure(connectionId: string, reason: string): Promise<void>;
-  /** The transforms hook run after syncs (a no-op until transforms exist). */
+  /** Builds and tests the models after a sync; throws TransformFailedError when one fails. */
   runTransforms(connectionId: string): Promise<void>;
   /** The connection's workspaces, as granted. */
   workspacesOf(connectionId: string): Promise<string[]>;

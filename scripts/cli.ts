@@ -5,10 +5,12 @@ import { ConfigError } from '../temporal.config';
 import { registerBackfillCommand } from './commands/backfill';
 import { registerConfigCommand } from './commands/config';
 import { registerConnectCommand } from './commands/connect';
+import { registerIdentitiesCommand } from './commands/identities';
 import { registerRunsCommand } from './commands/runs';
 import { registerSandboxCommand } from './commands/sandbox';
 import { registerScheduleCommand } from './commands/schedule';
 import { registerSyncCommand } from './commands/sync';
+import { registerTransformCommand } from './commands/transform';
 import { registerWorkerCommand } from './commands/worker';
 
 /**
@@ -37,6 +39,8 @@ registerSyncCommand(program);
 registerBackfillCommand(program);
 registerScheduleCommand(program);
 registerRunsCommand(program);
+registerTransformCommand(program);
+registerIdentitiesCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,15 +1,21 @@
 // Renders one model's SQL with nunjucks (autoescape off: this is SQL), dbt-style:
 //   ref('model')              the model's relation, e.g. "marts"."dim_users"; the ref is recorded
 //   source('bitbucket', 't')  the raw table raw_bitbucket.t
-//   config(materialized=…, unique_key=…, partition_by=…)   recorded; renders ''
+//   source('etl_meta', 't')   a table the tool itself keeps (e.g. identity_map, edited by users)
+//   config(materialized=…, unique_key=…, partition_by=…, post_hook=…)   recorded; renders ''
 //   is_incremental()          true only for an incremental model whose relation exists, unless full refresh
 //   this                      the model's own relation
 //   var('name', default)      a run variable (no default and not given: an error)
 //   adapter                   'postgres' | 'bigquery', so macros can dispatch per engine
 // Every macro file is imported into every model on the model's first line (no line shift).
+// post_hook statements are templates too, rendered with the model's globals (so `{{ this }}`).
+// Custom tests (tests/*.sql) render the same way, without `this`; their config() takes only
+// severity='warn' | 'error'.
 import nunjucks from 'nunjucks';
-import type { Dialect, WarehouseEngine } from '../warehouse/engine';
-import type { Project } from './project';
+import type { Schema, WarehouseEngine } from '../warehouse/engine';
+import { closeNames, errorMessage, ProjectError, UnknownModelError } from './errors';
+import { IDENTIFIER, type Severity } from './modelDoc';
+import type { Project, TestFile } from './project';
 
 export type Materialization = 'view' | 'table' | 'incremental';
 
@@ -19,6 +25,8 @@ export interface ModelConfig {
   uniqueKey?: string[];
   /** BigQuery tables: the `partition by` expression (ignored on Postgres). */
   partitionBy?: string;
+  /** Statements run after the model is materialized, as written (rendered: CompiledModel.postHooks). */
+  postHook?: string[];
 }
 
 export interface CompileOptions {
@@ -34,16 +42,32 @@ export interface CompiledModel {
   sql: string;
   /** Models this one refs, distinct, in first-use order. */
   refs: string[];
+  /** The sources it reads, as `source.table` (e.g. bitbucket.commits), distinct, in first-use order. */
+  sources: string[];
   config: ModelConfig;
+  /** config(post_hook=…), rendered. */
+  postHooks: string[];
+}
+
+export interface CompiledTest {
+  name: string;
+  /** The query returning the offending rows. */
+  sql: string;
+  refs: string[];
+  sources: string[];
+  severity: Severity;
 }
 
 export type RelationNamer = Pick<WarehouseEngine, 'dialect' | 'table'>;
 
+/** source() names → the schema their tables live in. */
+const SOURCE_SCHEMAS = { bitbucket: 'raw_bitbucket', etl_meta: 'etl_meta' } as const satisfies Record<
+  string,
+  Schema
+>;
 const MATERIALIZATIONS: readonly Materialization[] = ['view', 'table', 'incremental'];
-const CONFIG_KEYS = new Set(['materialized', 'unique_key', 'partition_by']);
-
-/** Thrown by the template globals; reported as-is rather than wrapped in nunjucks' render error. */
-class ModelError extends Error {}
+const CONFIG_KEYS = new Set(['materialized', 'unique_key', 'partition_by', 'post_hook']);
+const TEST_CONFIG_KEYS = new Set(['severity']);
 
 function keywords(args: unknown[]): Record<string, unknown> {
   const last = args.at(-1);
@@ -51,33 +75,49 @@ function keywords(args: unknown[]): Record<string, unknown> {
     const { __keywords: _, ...rest } = last as Record<string, unknown>;
     return rest;
   }
-  throw new ModelError('config() takes keyword arguments only, e.g. config(materialized="table")');
+  throw new ProjectError('config() takes keyword arguments only, e.g. config(materialized="table")');
 }
 
-function parseConfig(model: string, kw: Record<string, unknown>): ModelConfig {
+function checkConfigKeys(label: string, kw: Record<string, unknown>, known: ReadonlySet<string>): void {
   for (const key of Object.keys(kw))
-    if (!CONFIG_KEYS.has(key))
-      throw new ModelError(
-        `model "${model}": unknown config "${key}" (known: ${[...CONFIG_KEYS].join(', ')})`,
-      );
+    if (!known.has(key))
+      throw new ProjectError(`${label}: unknown config "${key}" (known: ${[...known].join(', ')})`);
+}
+
+function parseConfig(label: string, kw: Record<string, unknown>): ModelConfig {
+  checkConfigKeys(label, kw, CONFIG_KEYS);
   const materialized = kw.materialized ?? 'view';
   if (!MATERIALIZATIONS.includes(materialized as Materialization))
-    throw new ModelError(
-      `model "${model}": materialized must be one of ${MATERIALIZATIONS.join(', ')}, got ${JSON.stringify(materialized)}`,
+    throw new ProjectError(
+      `${label}: materialized must be one of ${MATERIALIZATIONS.join(', ')}, got ${JSON.stringify(materialized)}`,
     );
   const config: ModelConfig = { materialized: materialized as Materialization };
   if (kw.unique_key !== undefined) {
     const keys = Array.isArray(kw.unique_key) ? kw.unique_key : [kw.unique_key];
-    if (keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)))
-      throw new ModelError(`model "${model}": unique_key must be a column name or a list of column names`);
+    if (keys.length === 0 || !keys.every((k) => typeof k === 'string' && IDENTIFIER.test(k)))
+      throw new ProjectError(`${label}: unique_key must be a column name or a list of column names`);
     config.uniqueKey = keys as string[];
   }
   if (kw.partition_by !== undefined) {
     if (typeof kw.partition_by !== 'string' || kw.partition_by.trim() === '')
-      throw new ModelError(`model "${model}": partition_by must be an SQL expression`);
+      throw new ProjectError(`${label}: partition_by must be an SQL expression`);
     config.partitionBy = kw.partition_by;
   }
+  if (kw.post_hook !== undefined) {
+    const hooks = Array.isArray(kw.post_hook) ? kw.post_hook : [kw.post_hook];
+    if (!hooks.every((h) => typeof h === 'string' && h.trim() !== ''))
+      throw new ProjectError(`${label}: post_hook must be an SQL statement or a list of them`);
+    config.postHook = hooks as string[];
+  }
   return config;
+}
+
+function parseTestConfig(label: string, kw: Record<string, unknown>): Severity {
+  checkConfigKeys(label, kw, TEST_CONFIG_KEYS);
+  const severity = kw.severity ?? 'error';
+  if (severity !== 'error' && severity !== 'warn')
+    throw new ProjectError(`${label}: severity must be 'error' or 'warn', got ${JSON.stringify(severity)}`);
+  return severity;
 }
 
 /** A nunjucks loader over the project's files (models and macros), by project-relative path. */
@@ -94,7 +134,7 @@ function projectLoader(project: Project): nunjucks.ILoader {
   } as nunjucks.ILoader;
 }
 
-/** The line that imports every macro, prepended to the model's first line. */
+/** The line that imports every macro, prepended to the template's first line. */
 function macroImports(project: Project): string {
   return project.macros
     .filter((m) => m.names.length > 0)
@@ -102,7 +142,90 @@ function macroImports(project: Project): string {
     .join('');
 }
 
-/** Renders one model. */
+/** What is being compiled, for the globals and for messages. */
+interface Subject {
+  /** e.g. `model "dim_users"`. */
+  label: string;
+  /** `this`; none for custom tests. */
+  relation?: string;
+  /** Receives config()'s keyword arguments. */
+  configure(kw: Record<string, unknown>): void;
+  isIncremental(): boolean;
+}
+
+/** A nunjucks environment with the dbt-style globals, recording refs and sources as they render. */
+function templateRenderer(db: RelationNamer, project: Project, subject: Subject, options: CompileOptions) {
+  const { label } = subject;
+  const refs: string[] = [];
+  const sources: string[] = [];
+  let configured = false;
+  // The globals' errors are reported as they are, not wrapped in nunjucks' render error.
+  let failure: Error | undefined;
+  const fail = (message: string): never => {
+    failure ??= new ProjectError(message);
+    throw failure;
+  };
+
+  const env = new nunjucks.Environment(projectLoader(project), {
+    autoescape: false,
+    throwOnUndefined: true,
+  });
+  env.addGlobal('ref', (target: unknown) => {
+    if (typeof target !== 'string') return fail(`${label}: ref() takes a model name`);
+    const other = project.models.get(target);
+    if (!other) return fail(`${label} refers to unknown model "${target}" (ref('${target}'))`);
+    if (!refs.includes(target)) refs.push(target);
+    return db.table(other.layer, other.name);
+  });
+  env.addGlobal('source', (sourceName: unknown, table: unknown) => {
+    const schema = SOURCE_SCHEMAS[sourceName as keyof typeof SOURCE_SCHEMAS];
+    if (typeof sourceName !== 'string' || !schema)
+      return fail(
+        `${label}: unknown source ${JSON.stringify(sourceName)} (known: ${Object.keys(SOURCE_SCHEMAS).join(', ')})`,
+      );
+    if (typeof table !== 'string' || table === '')
+      return fail(`${label}: source('${sourceName}', …) needs a table name`);
+    if (!sources.includes(`${sourceName}.${table}`)) sources.push(`${sourceName}.${table}`);
+    return db.table(schema, table);
+  });
+  env.addGlobal('config', (...args: unknown[]) => {
+    try {
+      if (configured) throw new ProjectError(`${label}: config() is called twice`);
+      subject.configure(keywords(args));
+      configured = true;
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+    return '';
+  });
+  env.addGlobal('is_incremental', () => subject.isIncremental());
+  if (subject.relation) env.addGlobal('this', subject.relation);
+  env.addGlobal('adapter', db.dialect);
+  env.addGlobal('var', (...args: unknown[]) => {
+    const [key, fallback] = args;
+    if (typeof key !== 'string') return fail(`${label}: var() takes a variable name`);
+    if (options.vars && Object.hasOwn(options.vars, key)) return options.vars[key];
+    if (args.length >= 2) return fallback;
+    return fail(`${label}: var('${key}') is not set and has no default`);
+  });
+
+  const imports = macroImports(project);
+  return {
+    refs,
+    sources,
+    /** Renders `source`; `path` names it in template errors. */
+    render(path: string, source: string): string {
+      try {
+        return new nunjucks.Template(imports + source, env, path, true).render({}).trim();
+      } catch (error) {
+        if (failure) throw failure;
+        throw new ProjectError(`${label} (${path}) failed to compile: ${errorMessage(error)}`);
+      }
+    },
+  };
+}
+
+/** Renders one model and its post hooks. */
 export function compileModel(
   db: RelationNamer,
   project: Project,
@@ -110,68 +233,53 @@ export function compileModel(
   options: CompileOptions = {},
 ): CompiledModel {
   const model = project.models.get(name);
-  if (!model) throw new Error(`unknown model "${name}"`);
+  if (!model)
+    throw new UnknownModelError(name, `unknown model "${name}"`, closeNames(name, project.models.keys()));
   const relation = db.table(model.layer, model.name);
-  const refs: string[] = [];
+  const label = `model "${name}"`;
   let config: ModelConfig = { materialized: 'view' };
-  let configured = false;
-  let failure: Error | undefined;
-  const fail = (message: string): never => {
-    failure ??= new ModelError(message);
-    throw failure;
-  };
-  const dialect: Dialect = db.dialect;
-
-  const env = new nunjucks.Environment(projectLoader(project), {
-    autoescape: false,
-    throwOnUndefined: true,
-  });
-  env.addGlobal('ref', (target: unknown) => {
-    if (typeof target !== 'string') return fail(`model "${name}": ref() takes a model name`);
-    const other = project.models.get(target);
-    if (!other) return fail(`model "${name}" refers to unknown model "${target}" (ref('${target}'))`);
-    if (!refs.includes(target)) refs.push(target);
-    return db.table(other.layer, other.name);
-  });
-  env.addGlobal('source', (sourceName: unknown, table: unknown) => {
-    if (sourceName !== 'bitbucket')
-      return fail(`model "${name}": unknown source ${JSON.stringify(sourceName)} (known: 'bitbucket')`);
-    if (typeof table !== 'string' || table === '')
-      return fail(`model "${name}": source('bitbucket', …) needs a table name`);
-    return db.table('raw_bitbucket', table);
-  });
-  env.addGlobal('config', (...args: unknown[]) => {
-    try {
-      if (configured) throw new ModelError(`model "${name}": config() is called twice`);
-      config = parseConfig(name, keywords(args));
-      configured = true;
-    } catch (error) {
-      return fail((error as Error).message);
-    }
-    return '';
-  });
-  env.addGlobal(
-    'is_incremental',
-    () => config.materialized === 'incremental' && Boolean(options.relationExists) && !options.fullRefresh,
+  const renderer = templateRenderer(
+    db,
+    project,
+    {
+      label,
+      relation,
+      configure: (kw) => {
+        config = parseConfig(label, kw);
+      },
+      isIncremental: () =>
+        config.materialized === 'incremental' && Boolean(options.relationExists) && !options.fullRefresh,
+    },
+    options,
   );
-  env.addGlobal('this', relation);
-  env.addGlobal('adapter', dialect);
-  env.addGlobal('var', (...args: unknown[]) => {
-    const [key, fallback] = args;
-    if (typeof key !== 'string') return fail(`model "${name}": var() takes a variable name`);
-    if (options.vars && Object.hasOwn(options.vars, key)) return options.vars[key];
-    if (args.length >= 2) return fallback;
-    return fail(`model "${name}": var('${key}') is not set and has no default`);
-  });
+  const sql = renderer.render(model.path, model.source);
+  const postHooks = (config.postHook ?? []).map((hook, i) =>
+    renderer.render(`${model.path} post_hook ${i + 1}`, hook),
+  );
+  return { name, relation, sql, refs: renderer.refs, sources: renderer.sources, config, postHooks };
+}
 
-  let sql: string;
-  try {
-    const template = new nunjucks.Template(macroImports(project) + model.source, env, model.path, true);
-    sql = template.render({});
-  } catch (error) {
-    if (failure) throw failure;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`model "${name}" (${model.path}) failed to compile: ${message}`);
-  }
-  return { name, relation, sql: sql.trim(), refs, config };
+/** Renders one custom test (tests/<name>.sql). */
+export function compileTest(
+  db: RelationNamer,
+  project: Project,
+  test: TestFile,
+  options: Pick<CompileOptions, 'vars'> = {},
+): CompiledTest {
+  const label = `test "${test.name}"`;
+  let severity: Severity = 'error';
+  const renderer = templateRenderer(
+    db,
+    project,
+    {
+      label,
+      configure: (kw) => {
+        severity = parseTestConfig(label, kw);
+      },
+      isIncremental: () => false,
+    },
+    options,
+  );
+  const sql = renderer.render(test.path, test.source);
+  return { name: test.name, sql, refs: renderer.refs, sources: renderer.sources, severity };
 }

@@ -1,6 +1,7 @@
 // The model graph: an edge from each model to every model it refs. Topological order is stable
 // (among models that are ready together, alphabetical); a cycle is an error naming it; selection
 // follows dbt's `model`, `+model` (and its ancestors), `model+` (and its descendants).
+import { closeNames, ProjectError, UnknownModelError } from './errors';
 
 export interface Dag {
   /** Every model, alphabetical. */
@@ -21,7 +22,7 @@ export function buildDag(refs: ReadonlyMap<string, readonly string[]>): Dag {
   for (const node of nodes) {
     for (const parent of refs.get(node) ?? []) {
       const back = children.get(parent);
-      if (!back) throw new Error(`model "${node}" refers to unknown model "${parent}"`);
+      if (!back) throw new ProjectError(`model "${node}" refers to unknown model "${parent}"`);
       parents.get(node)?.add(parent);
       back.add(node);
     }
@@ -67,7 +68,7 @@ export function topologicalOrder(dag: Dag): string[] {
   if (order.length < dag.nodes.length) {
     const done = new Set(order);
     const remaining = new Set(dag.nodes.filter((n) => !done.has(n)));
-    throw new Error(`Cycle in models: ${findCycle(dag, remaining).join(' → ')}`);
+    throw new ProjectError(`Cycle in models: ${findCycle(dag, remaining).join(' → ')}`);
   }
   return order;
 }
@@ -97,7 +98,12 @@ export function selectModels(dag: Dag, selectors: readonly string[] | undefined)
     const up = selector.startsWith('+');
     const down = selector.endsWith('+') && selector.length > 1;
     const name = selector.slice(up ? 1 : 0, down ? -1 : undefined);
-    if (!dag.parents.has(name)) throw new Error(`unknown model "${name}" in selector "${raw}"`);
+    if (!dag.parents.has(name))
+      throw new UnknownModelError(
+        name,
+        `unknown model "${name}" in selector "${raw}"`,
+        closeNames(name, dag.nodes),
+      );
     picked.add(name);
     if (up) walk(name, dag.parents, picked);
     if (down) walk(name, dag.children, picked);

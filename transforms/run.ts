@@ -1,18 +1,19 @@
-// Runs a project's models against a warehouse, parents before children:
-//   view         Postgres: `create or replace view`; when that fails (columns changed, or a table
-//                of that name) the old relation is dropped (cascade) and the view created, in one
-//                transaction. BigQuery: `create or replace view` (a table of that name is dropped first).
-//   table        Postgres: build `<name>__bbetl_new`, then in one transaction drop the old relation
-//                (cascade) and rename the new one into place. BigQuery: `create or replace table`.
-//   incremental  first run or full refresh: as a table. Otherwise Postgres, in one transaction:
-//                the new rows into a temp table, `delete` the rows whose unique_key comes again,
-//                `insert` the new rows; BigQuery: the same delete + insert, as two statements.
-// A failed model is reported and its descendants skipped; the rest still run.
-import type { Queryable, WarehouseEngine } from '../warehouse/engine';
-import { quotePgIdent } from '../warehouse/engine';
+// Runs a project against a warehouse, dbt-build style: models parents first, each one's post hooks
+// right after it is materialized (materialize.ts), then its data tests. A model fails when it does
+// not build or when one of its tests fails at severity error; its descendants are then skipped and
+// the rest still run. Custom tests run as soon as every selected model they ref is built.
+//
+// Selection (dbt's eager rule): a model's yml tests run with the model; a custom test runs when it
+// refs a selected model (with no selection: every test). Models outside the selection that a test
+// reads are read as they are in the warehouse.
+import type { WarehouseEngine } from '../warehouse/engine';
 import { type CompiledModel, compileModel, type Materialization } from './compile';
-import { buildDag, selectModels, topologicalOrder } from './dag';
-import type { Project } from './project';
+import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
+import { type DataTest, planDataTests } from './dataTests';
+import { errorMessage, ProjectError } from './errors';
+import { materialize, relationKind } from './materialize';
+import type { ModelFile, Project } from './project';
+import { runDataTest, skippedTest, type TestResult, testFailed } from './testRun';
 
 export interface RunOptions {
   /** dbt-style selectors (`model`, `+model`, `model+`); none: every model. */
@@ -22,18 +23,46 @@ export interface RunOptions {
   vars?: Readonly<Record<string, unknown>>;
 }
 
+export type ModelStatus = 'success' | 'error' | 'skipped';
+
 export interface ModelRunResult {
   name: string;
   materialized: Materialization;
-  /** Wall time of compiling and materializing the model. */
+  startedAt: Date;
+  /** Wall time of compiling and materializing the model and running its post hooks. */
   ms: number;
-  status: 'success' | 'error' | 'skipped';
+  status: ModelStatus;
+  /** Rows in the relation after the build (tables and incremental models); null for views and models not built. */
+  rows: number | null;
   error?: string;
 }
 
-type RelationKind = 'table' | 'view' | undefined;
+export interface RunResults {
+  /** In run order. */
+  models: ModelRunResult[];
+  /** In run order. */
+  tests: TestResult[];
+}
 
-/** Compiles every model once (no incremental branch) and returns the run order. */
+/**
+ * The build order: parents first, and a model after every model its tests read (a relationships
+ * test needs its `to` model built). Real cycles are reported as they are.
+ */
+function buildOrder(dag: Dag, refs: ReadonlyMap<string, readonly string[]>, tests: readonly DataTest[]) {
+  topologicalOrder(dag);
+  const needs = new Map([...refs].map(([name, parents]) => [name, [...parents]]));
+  for (const test of tests)
+    if (test.model) needs.get(test.model)?.push(...test.refs.filter((r) => r !== test.model));
+  try {
+    return topologicalOrder(buildDag(needs));
+  } catch (error) {
+    throw new ProjectError(
+      `${(error as Error).message}, counting the models that tests read: a model is built after the models its tests read, so none of them may be built from it`,
+    );
+  }
+}
+
+/** Compiles every model once (no incremental branch) and plans the run: models in order, and their tests. */
 export function planRun(
   db: Pick<WarehouseEngine, 'dialect' | 'table'>,
   project: Project,
@@ -42,158 +71,142 @@ export function planRun(
   const compiled = new Map<string, CompiledModel>();
   for (const name of project.models.keys())
     compiled.set(name, compileModel(db, project, name, { fullRefresh: true, vars: options.vars }));
-  const dag = buildDag(new Map([...compiled].map(([n, c]) => [n, c.refs])));
-  const order = topologicalOrder(dag);
+  const refs = new Map([...compiled].map(([n, c]) => [n, c.refs]));
+  const dag = buildDag(refs);
+  const allTests = planDataTests(db, project, { vars: options.vars });
+  const order = buildOrder(dag, refs, allTests);
   const selected = selectModels(dag, options.select);
-  return { dag, compiled, order: order.filter((n) => selected.has(n)) };
+  const everything = !options.select?.length;
+  const tests = allTests.filter((t) =>
+    t.model ? selected.has(t.model) : everything || t.refs.some((r) => selected.has(r)),
+  );
+  return { dag, compiled, order: order.filter((n) => selected.has(n)), tests };
 }
 
-async function relationKind(db: WarehouseEngine, project: Project, name: string): Promise<RelationKind> {
-  const model = project.models.get(name);
-  if (!model) return undefined;
-  if (db.dialect === 'postgres') {
-    const rows = await db.query<{ table_type: string }>(
-      'select table_type from information_schema.tables where table_schema = $1 and table_name = $2',
-      [db.schemaName(model.layer), name],
-    );
-    const type = rows[0]?.table_type;
-    return type === undefined ? undefined : type === 'VIEW' ? 'view' : 'table';
-  }
-  try {
-    await db.query(`select 1 from ${db.table(model.layer, name)} limit 0`);
-    return 'table'; // BigQuery: exists (view or table; the statements below cope with either)
-  } catch {
-    return undefined;
-  }
+async function countRows(db: WarehouseEngine, relation: string): Promise<number> {
+  const [row] = await db.query<{ n: unknown }>(`select count(*) as n from ${relation}`);
+  return Number(row?.n);
 }
 
-async function materializeView(db: WarehouseEngine, model: CompiledModel, existing: RelationKind) {
-  const create = `create or replace view ${model.relation} as\n${model.sql}`;
-  if (db.dialect === 'bigquery') {
-    try {
-      await db.query(create);
-    } catch (error) {
-      if (!existing) throw error;
-      await db.query(`drop table if exists ${model.relation}`);
-      await db.query(create);
-    }
-    return;
-  }
-  if (existing === 'view') {
-    try {
-      await db.transaction((tx) => tx.query(create));
-      return;
-    } catch {
-      // columns changed: fall through to drop and create
-    }
-  }
-  await db.transaction(async (tx) => {
-    if (existing) await tx.query(`drop ${existing} if exists ${model.relation} cascade`);
-    await tx.query(create);
-  });
-}
-
-async function materializeTable(
+/** Compiles (incremental branch when the relation exists), materializes, runs the post hooks. */
+async function buildModel(
   db: WarehouseEngine,
   project: Project,
-  model: CompiledModel,
-  existing: RelationKind,
-  partitionBy: string | undefined,
-) {
-  if (db.dialect === 'bigquery') {
-    const partition = partitionBy ? `partition by ${partitionBy}\n` : '';
-    const create = `create or replace table ${model.relation}\n${partition}as\n${model.sql}`;
-    try {
-      await db.query(create);
-    } catch (error) {
-      if (!existing) throw error;
-      await db.query(`drop view if exists ${model.relation}`);
-      await db.query(create);
+  file: ModelFile,
+  materialized: Materialization,
+  options: RunOptions,
+): Promise<ModelRunResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  try {
+    const existing = await relationKind(db, file);
+    const model = compileModel(db, project, file.name, {
+      relationExists: existing === 'table',
+      fullRefresh: options.fullRefresh,
+      vars: options.vars,
+    });
+    const incremental = materialized === 'incremental' && existing === 'table' && !options.fullRefresh;
+    await materialize(db, file, model, existing, incremental);
+    for (const [i, hook] of model.postHooks.entries()) {
+      try {
+        await db.query(hook);
+      } catch (error) {
+        throw new Error(`post_hook ${i + 1} failed: ${errorMessage(error)}`);
+      }
     }
-    return;
+    const rows = materialized === 'view' ? null : await countRows(db, model.relation);
+    return { name: file.name, materialized, startedAt, ms: ms(), status: 'success', rows };
+  } catch (error) {
+    return {
+      name: file.name,
+      materialized,
+      startedAt,
+      ms: ms(),
+      status: 'error',
+      rows: null,
+      error: errorMessage(error),
+    };
   }
-  const layer = project.models.get(model.name)?.layer ?? 'marts';
-  const newName = `${model.name}__bbetl_new`;
-  const staged = db.table(layer, newName);
-  await db.query(`drop table if exists ${staged}`);
-  await db.query(`create table ${staged} as\n${model.sql}`);
-  await db.transaction(async (tx) => {
-    if (existing) await tx.query(`drop ${existing} if exists ${model.relation} cascade`);
-    await tx.query(`alter table ${staged} rename to ${quotePgIdent(model.name)}`);
-  });
 }
 
-async function materializeIncremental(db: WarehouseEngine, model: CompiledModel) {
-  const keys = model.config.uniqueKey;
-  if (db.dialect === 'bigquery') {
-    if (keys) {
-      const cols = keys.map((k) => `\`${k}\``).join(', ');
-      const match = keys.map((k) => `t.\`${k}\` = s.\`${k}\``).join(' and ');
-      await db.query(
-        `delete from ${model.relation} t where exists (select 1 from (select ${cols} from (\n${model.sql}\n)) s where ${match})`,
-      );
-    }
-    await db.query(`insert into ${model.relation}\nselect * from (\n${model.sql}\n)`);
-    return;
-  }
-  const tmp = quotePgIdent(`${model.name}__bbetl_incr`);
-  await db.transaction(async (tx: Queryable) => {
-    await tx.query(`create temporary table ${tmp} on commit drop as\n${model.sql}`);
-    if (keys) {
-      const cols = keys.map(quotePgIdent).join(', ');
-      await tx.query(`delete from ${model.relation} where (${cols}) in (select ${cols} from ${tmp})`);
-    }
-    await tx.query(`insert into ${model.relation} select * from ${tmp}`);
-  });
+/**
+ * Tests only read, so they run side by side: every BigQuery query is a job with its own latency,
+ * worth overlapping (Postgres' pool and PGlite take them as they can). Results keep the tests' order.
+ */
+function runDataTests(db: WarehouseEngine, tests: readonly DataTest[]): Promise<TestResult[]> {
+  return Promise.all(tests.map((test) => runDataTest(db, test)));
 }
 
-/** Runs the selected models in dependency order; one result per selected model. */
+/** Runs the selected models in dependency order, each followed by its tests, and the custom tests as their models are done. */
+export async function runProject(
+  db: WarehouseEngine,
+  project: Project,
+  options: RunOptions = {},
+): Promise<RunResults> {
+  const plan = planRun(db, project, options);
+  const results: RunResults = { models: [], tests: [] };
+  const status = new Map<string, ModelStatus>();
+  const inRun = new Set(plan.order);
+  let customTests = plan.tests.filter((t) => !t.model);
+
+  // A custom test is due once every model of the run it refs has a result.
+  const runDueCustomTests = async () => {
+    const due = customTests.filter((t) => t.refs.every((r) => !inRun.has(r) || status.has(r)));
+    customTests = customTests.filter((t) => !due.includes(t));
+    const notBuilt = (test: DataTest) => test.refs.find((r) => inRun.has(r) && status.get(r) !== 'success');
+    results.tests.push(
+      ...due.filter(notBuilt).map((t) => skippedTest(t, `model "${notBuilt(t)}" was not built`)),
+    );
+    results.tests.push(
+      ...(await runDataTests(
+        db,
+        due.filter((t) => !notBuilt(t)),
+      )),
+    );
+  };
+
+  await runDueCustomTests();
+  for (const name of plan.order) {
+    const materialized = (plan.compiled.get(name) as CompiledModel).config.materialized;
+    const ownTests = plan.tests.filter((t) => t.model === name);
+    const upstreamFailed = [...(plan.dag.parents.get(name) ?? [])].find(
+      (p) => status.get(p) === 'error' || status.get(p) === 'skipped',
+    );
+    const result: ModelRunResult = upstreamFailed
+      ? {
+          name,
+          materialized,
+          startedAt: new Date(),
+          ms: 0,
+          status: 'skipped',
+          rows: null,
+          error: `upstream "${upstreamFailed}" failed`,
+        }
+      : await buildModel(db, project, project.models.get(name) as ModelFile, materialized, options);
+    if (result.status === 'success') {
+      const testResults = await runDataTests(db, ownTests);
+      const failed = testResults.filter(testFailed);
+      if (failed.length > 0) {
+        result.status = 'error';
+        result.error = failed.map((t) => `test ${t.name} failed: ${t.error}`).join('\n');
+      }
+      results.tests.push(...testResults);
+    } else {
+      results.tests.push(...ownTests.map((t) => skippedTest(t, `model "${name}" was not built`)));
+    }
+    status.set(name, result.status);
+    results.models.push(result);
+    await runDueCustomTests();
+  }
+  return results;
+}
+
+/** runProject's model results alone. */
 export async function runModels(
   db: WarehouseEngine,
   project: Project,
   options: RunOptions = {},
 ): Promise<ModelRunResult[]> {
-  const { dag, compiled, order } = planRun(db, project, options);
-  const results: ModelRunResult[] = [];
-  const failed = new Set<string>();
-  for (const name of order) {
-    const planned = compiled.get(name) as CompiledModel;
-    const materialized = planned.config.materialized;
-    const upstreamFailed = [...(dag.parents.get(name) ?? [])].find((p) => failed.has(p));
-    if (upstreamFailed) {
-      failed.add(name);
-      results.push({
-        name,
-        materialized,
-        ms: 0,
-        status: 'skipped',
-        error: `upstream "${upstreamFailed}" failed`,
-      });
-      continue;
-    }
-    const started = performance.now();
-    try {
-      const existing = await relationKind(db, project, name);
-      const incremental = materialized === 'incremental' && existing === 'table' && !options.fullRefresh;
-      const model = compileModel(db, project, name, {
-        relationExists: existing === 'table',
-        fullRefresh: options.fullRefresh,
-        vars: options.vars,
-      });
-      if (materialized === 'view') await materializeView(db, model, existing);
-      else if (incremental) await materializeIncremental(db, model);
-      else await materializeTable(db, project, model, existing, model.config.partitionBy);
-      results.push({ name, materialized, ms: Math.round(performance.now() - started), status: 'success' });
-    } catch (error) {
-      failed.add(name);
-      results.push({
-        name,
-        materialized,
-        ms: Math.round(performance.now() - started),
-        status: 'error',
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-  return results;
+  return (await runProject(db, project, options)).models;
 }

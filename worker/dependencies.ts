@@ -7,8 +7,10 @@ import { loadSecretKey } from '../bitbucket/auth/secretKey';
 import { TokenVault } from '../bitbucket/auth/tokenVault';
 import { BitbucketClient } from '../bitbucket/client';
 import { PacedBudget, type RequestBudget, SharedBudget } from '../bitbucket/requestBudget';
+import { coalescedRuns } from '../lib/coalescedRuns';
 import type { Logger } from '../lib/log';
 import type { Config } from '../temporal.config';
+import { runTransformProject, TransformFailedError } from '../transforms/service';
 import { WarehouseConnectionStore } from '../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
@@ -66,6 +68,16 @@ export async function createServices(
       },
     });
 
+  // Serialized per process: two model builds must not replace the same table at once.
+  const transforms = coalescedRuns(async () => {
+    const outcome = await runTransformProject(db, {
+      trigger: 'sync',
+      vars: { incremental_lookback_minutes: config.transforms.lookbackMinutes },
+    });
+    if (!outcome.ok) throw new TransformFailedError(outcome);
+    log.info({ transformRunId: outcome.runId, models: outcome.results.models.length }, 'transforms done');
+  });
+
   return {
     db,
     vault,
@@ -75,9 +87,7 @@ export async function createServices(
       await store.setStatus(connectionId, 'reconnect_required', reason);
       log.warn({ connectionId, reason }, 'connection needs a reconnect');
     },
-    async runTransforms() {
-      // The transforms engine plugs in here; until it exists a sync ends with the raw load.
-    },
+    runTransforms: () => transforms(),
     async workspacesOf(connectionId) {
       const known = (await vault.status(connectionId)).workspaces;
       if (known.length > 0) return known;

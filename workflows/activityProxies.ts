@@ -29,3 +29,13 @@ export const bookkeeping = proxyActivities<Activities>({
     nonRetryableErrorTypes: NON_RETRYABLE,
   },
 });
+
+/** Building the models after a sync: minutes at scale; a failed data test is not retried. */
+export const transformation = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  retry: {
+    initialInterval: '10 seconds',
+    maximumInterval: '5 minutes',
+    maximumAttempts: 3,
+  },
+});

@@ -4,7 +4,7 @@
 // workflow continues as new between windows when its history grows large.
 import { continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
 import { addCounters, type Counters, ZERO } from '../activities/contracts';
-import { bookkeeping } from './activityProxies';
+import { transformation } from './activityProxies';
 import { withRun } from './runLedger';
 import { syncWorkspaceWindow } from './syncWorkspace';
 
@@ -92,7 +92,7 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
         await continueAsNew<typeof backfill>({ ...input, progress });
       }
     }
-    await bookkeeping.runTransforms(input.connectionId);
+    await transformation.runTransforms(input.connectionId);
     return progress.counters;
   };
   return withRun(

@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
 import { addCounters, type Counters, ZERO } from '../activities/contracts';
-import { bookkeeping } from './activityProxies';
+import { bookkeeping, transformation } from './activityProxies';
 import { withRun } from './runLedger';
 import { syncWorkspaceWindow } from './syncWorkspace';
 
@@ -47,6 +47,6 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Coun
     await bookkeeping.commitWatermark(input.connectionId, window.workspace, window.until);
     total = addCounters(total, counters);
   }
-  await bookkeeping.runTransforms(input.connectionId);
+  await transformation.runTransforms(input.connectionId);
   return total;
 }

@@ -1,7 +1,7 @@
 // One window of one workspace: workspace-level streams, then every repository, then transforms.
 import { workflowInfo } from '@temporalio/workflow';
 import { addCounters, type Counters, type SyncScope } from '../activities/contracts';
-import { bookkeeping, extraction } from './activityProxies';
+import { extraction, transformation } from './activityProxies';
 import { type FanOutOptions, syncRepositories } from './fanOut';
 import { withRun } from './runLedger';
 
@@ -23,7 +23,7 @@ export async function syncWorkspace(input: SyncWorkspaceInput): Promise<Counters
   const scope: SyncScope = { ...input, runId: workflowId };
   return withRun({ ...scope, workflowId, kind: 'sync' }, async () => {
     const counters = await syncWorkspaceWindow(scope, { concurrency: input.concurrency ?? 4 });
-    if (input.runTransforms !== false) await bookkeeping.runTransforms(input.connectionId);
+    if (input.runTransforms !== false) await transformation.runTransforms(input.connectionId);
     return counters;
   });
 }

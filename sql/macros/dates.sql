@@ -6,3 +6,77 @@ DATE({{ column }}, 'UTC')
 (({{ column }}) at time zone 'UTC')::date
 {%- endif -%}
 {%- endmacro %}
+
+{#- A date `n` days later (n may be negative or an SQL expression). -#}
+{% macro add_days(date, n) -%}
+{%- if adapter == 'bigquery' -%}
+DATE_ADD({{ date }}, INTERVAL ({{ n }}) DAY)
+{%- else -%}
+(({{ date }}) + ({{ n }}))
+{%- endif -%}
+{%- endmacro %}
+
+{#- Whole days from `start` to `end` (dates). -#}
+{% macro days_between(start, end) -%}
+{%- if adapter == 'bigquery' -%}
+DATE_DIFF({{ end }}, {{ start }}, DAY)
+{%- else -%}
+(({{ end }}) - ({{ start }}))
+{%- endif -%}
+{%- endmacro %}
+
+{#- The Monday of a date's ISO week. -#}
+{% macro week_start(date) -%}
+{%- if adapter == 'bigquery' -%}
+{#- (not DATE_TRUNC(…, ISOWEEK): the BigQuery emulator lacks it) -#}
+DATE_SUB({{ date }}, INTERVAL ({{ iso_day_of_week(date) }} - 1) DAY)
+{%- else -%}
+date_trunc('week', {{ date }})::date
+{%- endif -%}
+{%- endmacro %}
+
+{#- The first day of a date's month. -#}
+{% macro month_start(date) -%}
+{%- if adapter == 'bigquery' -%}
+{#- (not DATE_TRUNC(…, MONTH): the BigQuery emulator returns a timestamp) -#}
+DATE_SUB({{ date }}, INTERVAL (EXTRACT(DAY FROM {{ date }}) - 1) DAY)
+{%- else -%}
+date_trunc('month', {{ date }})::date
+{%- endif -%}
+{%- endmacro %}
+
+{#- A timestamp `n` minutes earlier. -#}
+{% macro minus_minutes(ts, n) -%}
+{%- if adapter == 'bigquery' -%}
+TIMESTAMP_SUB({{ ts }}, INTERVAL {{ n }} MINUTE)
+{%- else -%}
+(({{ ts }}) - interval '{{ n }} minutes')
+{%- endif -%}
+{%- endmacro %}
+
+{#- A date literal. -#}
+{% macro date_literal(iso) -%}
+{%- if adapter == 'bigquery' -%}
+DATE '{{ iso }}'
+{%- else -%}
+date '{{ iso }}'
+{%- endif -%}
+{%- endmacro %}
+
+{#- One row per day from `start` to `end` inclusive (date expressions), as column `date_day`. -#}
+{% macro date_spine(start, end) -%}
+{%- if adapter == 'bigquery' -%}
+select date_day from UNNEST(GENERATE_DATE_ARRAY({{ start }}, {{ end }})) as date_day
+{%- else -%}
+select d::date as date_day from generate_series({{ start }}, {{ end }}, interval '1 day') as d
+{%- endif -%}
+{%- endmacro %}
+
+{#- ISO day of the week: 1 = Monday … 7 = Sunday. -#}
+{% macro iso_day_of_week(date) -%}
+{%- if adapter == 'bigquery' -%}
+(MOD(EXTRACT(DAYOFWEEK FROM {{ date }}) + 5, 7) + 1)
+{%- else -%}
+cast(extract(isodow from {{ date }}) as integer)
+{%- endif -%}
+{%- endmacro %}

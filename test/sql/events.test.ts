@@ -11,6 +11,7 @@ import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoa
 import {
   type Account,
   ADA,
+  asText,
   BOT,
   commitPayload,
   deployment,
@@ -19,7 +20,9 @@ import {
   plain,
   prLink,
   REPO,
+  repositoryRecord,
   SQL_DIR,
+  sortRows,
   t,
   WS,
 } from '../support/rawFixtures';
@@ -93,6 +96,7 @@ const pipeline = (uuid: string, createdOn: string, trigger: string, creator?: Ac
 });
 
 const DATASET = {
+  repositories: [repositoryRecord(REPO, WS, 'api')],
   commits: [
     commit('aaa111', '2024-06-01T09:00:00.000000+00:00', 'Ada <ada@example.com>', ADA),
     // 01:30 at +02:00 is still 1 June in UTC
@@ -152,12 +156,6 @@ const DATASET = {
     deployment(1, BOT, '2024-06-01T10:50:00.000000+00:00', 'aaa111', '2024-06-01T11:00:00.000000+00:00'),
   ],
 } satisfies Record<string, RawRecord[]>;
-
-/** Byte-order sort on the given keys (engine collations differ). */
-function sortBy(rows: Record<string, unknown>[], keys: string[]) {
-  const key = (r: Record<string, unknown>) => keys.map((k) => String(r[k])).join('\u0000');
-  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
 
 const event = (
   feature: string,
@@ -227,7 +225,7 @@ describeEachWarehouse('the event models', (engine) => {
          from ${db.table('intermediate', 'int_user_events')}`,
       ),
     );
-    expect(sortBy(rows, ['event_key'])).toEqual([
+    expect(sortRows(rows, ['event_key'])).toEqual([
       event('commit_authored', `${REPO}:aaa111`, '{u-ada}', '2024-06-01T09:00:00Z', 'Ada <ada@example.com>'),
       event('commit_authored', `${REPO}:bbb222`, '{u-ada}', '2024-06-01T23:30:00Z', 'Ada <ada@example.com>'),
       event('commit_authored', `${REPO}:ccc333`, null, '2024-06-02T09:30:00Z', 'ci <ci@example.com>'),
@@ -262,13 +260,11 @@ describeEachWarehouse('the event models', (engine) => {
   });
 
   it('fct_feature_usage_daily: events per UTC day, workspace, resolved user and feature', async () => {
-    const dateText =
-      db.dialect === 'bigquery' ? 'cast(activity_date as string)' : 'cast(activity_date as text)';
     const rows = await db.query(
-      `select ${dateText} as activity_date, workspace_uuid, user_uuid, feature, events
+      `select ${asText(db, 'activity_date')} as activity_date, workspace_uuid, user_uuid, feature, events
        from ${db.table('marts', 'fct_feature_usage_daily')}`,
     );
-    expect(sortBy(rows, ['activity_date', 'user_uuid', 'feature'])).toEqual([
+    expect(sortRows(rows, ['activity_date', 'user_uuid', 'feature'])).toEqual([
       usage('2024-06-01', '{u-ada}', 'commit_authored', 2),
       usage('2024-06-01', '{u-ada}', 'pipeline_triggered', 1),
       usage('2024-06-01', '{u-ada}', 'pr_opened', 1),

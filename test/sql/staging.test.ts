@@ -484,6 +484,7 @@ describeEachWarehouse('the staging models', (engine) => {
       'stg_pipelines',
       'stg_pr_activity',
       'stg_pr_comments',
+      'stg_pr_commits',
       'stg_projects',
       'stg_pullrequests',
       'stg_repositories',

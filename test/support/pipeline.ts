@@ -33,6 +33,8 @@ export function pipelineEnv(
     BITBUCKET_OAUTH_URL: sb.urls.oauthUrl,
     // The sandbox's limit is lifted for tests; pacing at Bitbucket's real 1,000/h would take hours.
     BITBUCKET_RATE_LIMIT_PER_HOUR: '1000000',
+    // Syncs here run one after another seconds apart: no load can still be committing.
+    TRANSFORM_LOOKBACK_MINUTES: '0',
     LOG_LEVEL: 'warn',
   };
 }

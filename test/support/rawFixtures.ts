@@ -95,3 +95,20 @@ export function deployment(
     },
   };
 }
+
+/** Rows sorted byte-wise on the given keys (engine collations differ). */
+export function sortRows<T extends Record<string, unknown>>(rows: T[], keys: string[]): T[] {
+  const key = (r: T) => keys.map((k) => String(r[k])).join('\u0000');
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** An SQL expression casting a date (or any) column to text, per engine. */
+export const asText = (db: { dialect: string }, column: string) =>
+  `cast(${column} as ${db.dialect === 'bigquery' ? 'string' : 'text'})`;
+
+/** A minimal repository record (the facts' relationships tests look repositories up in dim_repositories). */
+export const repositoryRecord = (uuid: string, ws: string, slug: string) => ({
+  key: uuid,
+  parentKey: ws,
+  payload: { type: 'repository', uuid, slug, name: slug, workspace: { uuid: ws } },
+});

@@ -1,43 +1,19 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileModel, type RelationNamer } from '../../transforms/compile';
+import { compileModel } from '../../transforms/compile';
 import { buildDag, selectModels, topologicalOrder } from '../../transforms/dag';
-import { loadProject, type Project } from '../../transforms/project';
+import { loadProject } from '../../transforms/project';
 import { planRun, runModels } from '../../transforms/run';
-import { quoteBqIdent, quotePgIdent, type WarehouseEngine } from '../../warehouse/engine';
+import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/rawLoader';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { bq, FIXTURES, pg, tempProjects } from './support';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const PROJECT = join(FIXTURES, 'project');
 
-const pg: RelationNamer = {
-  dialect: 'postgres',
-  table: (schema, name) => `${quotePgIdent(schema)}.${quotePgIdent(name)}`,
-};
-const bq: RelationNamer = {
-  dialect: 'bigquery',
-  table: (schema, name) => quoteBqIdent(`proj.bbetl_${schema}.${name}`),
-};
-
-/** A throwaway project from { path: source }. */
-function tempProject(files: Record<string, string>): { project: () => Project; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'bbetl-transforms-'));
-  for (const [path, source] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), source);
-  }
-  temps.push(dir);
-  return { dir, project: () => loadProject(dir) };
-}
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const tempProject = tempProjects();
 
 describe('loading a project', () => {
   it('finds models by basename with their layer, and macros apart', () => {
@@ -173,6 +149,24 @@ describe('the model graph', () => {
     expect(() => planRun(pg, project)).toThrow('Cycle in models: a → b → c → a');
     expect(() => topologicalOrder(buildDag(new Map([['self', ['self']]])))).toThrow(
       'Cycle in models: self → self',
+    );
+  });
+
+  it('builds a model after the models its tests read, and names the cycle that would make', () => {
+    const relationship = 'columns:\n  id: { tests: [{ relationships: { to: b, field: id } }] }';
+    const ordered = tempProject({
+      'staging/a.sql': 'select 1 as id',
+      'staging/a.yml': relationship,
+      'staging/b.sql': 'select 1 as id',
+    }).project();
+    expect(planRun(pg, ordered).order).toEqual(['b', 'a']);
+    const cyclic = tempProject({
+      'staging/a.sql': 'select 1 as id',
+      'staging/a.yml': relationship,
+      'staging/b.sql': "select * from {{ ref('a') }}",
+    }).project();
+    expect(() => planRun(pg, cyclic)).toThrow(
+      'Cycle in models: a → b → a, counting the models that tests read: a model is built after the models its tests read',
     );
   });
 

@@ -2,6 +2,8 @@ import type { Migration } from '../migrate';
 import { connections } from './001_etl_meta_connections';
 import { rawAndLedger } from './002_raw_and_ledger';
 import { requestBudget } from './003_request_budget';
+import { transformRuns } from './004_transform_runs';
+import { identityMap } from './005_identity_map';
 
 /** Every migration, in the order they apply. Append only. */
-export const MIGRATIONS: Migration[] = [connections, rawAndLedger, requestBudget];
+export const MIGRATIONS: Migration[] = [connections, rawAndLedger, requestBudget, transformRuns, identityMap];

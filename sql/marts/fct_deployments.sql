@@ -1,0 +1,142 @@
+{{ config(materialized='table') }}
+-- One row per deployment (tombstoned ones left out) with its DORA measures; fct_deployments.yml
+-- defines them. Commits are read tombstones and all: one no longer listed (say, its branch was
+-- rewritten) still dates the change it shipped. Pull requests are read as fct_pull_requests reads them.
+with deployments as (
+  select * from {{ ref('stg_deployments') }}
+  where not is_deleted
+),
+
+environments as (
+  select * from {{ ref('stg_environments') }}
+),
+
+commits as (
+  select * from {{ ref('stg_commits') }}
+),
+
+pullrequests as (
+  select * from {{ ref('stg_pullrequests') }}
+  where not is_deleted
+),
+
+pr_commits as (
+  select * from {{ ref('stg_pr_commits') }}
+  where not is_deleted
+),
+
+pr_first_commits as (
+  select
+    repository_uuid,
+    pr_id,
+    min(committed_at) as first_commit_at
+  from pr_commits
+  group by repository_uuid, pr_id
+),
+
+-- The merged pull request whose merge commit a deployment shipped, and when work on it started:
+-- its first commit, or its opening when no commit listed is older (as in fct_pull_requests).
+-- Bitbucket abbreviates merge_commit.hash (12 characters) while a deployment carries the full
+-- hash: match the prefix (of at least 7 characters, git's shortest abbreviation).
+merged_prs as (
+  select
+    d.uuid as deployment_uuid,
+    p.record_key as pr_key,
+    case when f.first_commit_at < p.created_on then f.first_commit_at else p.created_on end
+      as pr_started_at,
+    row_number() over (partition by d.uuid order by p.created_on, p.record_key) as pick
+  from deployments d
+  inner join pullrequests p
+    on p.repository_uuid = d.repository_uuid
+    and p.state = 'MERGED'
+    and length(p.merge_commit_hash) >= 7
+    and substr(d.commit_hash, 1, length(p.merge_commit_hash)) = p.merge_commit_hash
+  left join pr_first_commits f
+    on f.repository_uuid = p.repository_uuid and f.pr_id = p.pr_id
+),
+
+-- Only the first success of a commit in an environment ships a change: redeploys and rollbacks
+-- to a commit already there get no lead time.
+successes as (
+  select
+    uuid as deployment_uuid,
+    environment_uuid,
+    completed_on,
+    row_number() over (
+      partition by environment_uuid, commit_hash
+      order by completed_on, uuid
+    ) as nth_success_of_commit
+  from deployments
+  where status_name = 'SUCCESSFUL'
+),
+
+-- A failed deployment is restored by the next success in the same environment.
+restorations as (
+  select
+    f.uuid as deployment_uuid,
+    min(s.completed_on) as restored_on
+  from deployments f
+  inner join successes s
+    on s.environment_uuid = f.environment_uuid
+    and s.completed_on > f.completed_on
+  where f.status_name = 'FAILED'
+  group by f.uuid
+),
+
+joined as (
+  select
+    d.uuid as deployment_uuid,
+    d.workspace_uuid,
+    d.repository_uuid,
+    d.environment_uuid,
+    coalesce(e.name, d.environment_name) as environment_name,
+    coalesce(e.environment_type, d.environment_type) as environment_type,
+    d.deployer_uuid,
+    d.state_name as state,
+    d.status_name as status,
+    d.started_on,
+    d.completed_on,
+    d.commit_hash,
+    c.committed_at,
+    pr.pr_key,
+    coalesce(pr.pr_started_at, c.committed_at) as change_started_at,
+    coalesce(d.status_name = 'SUCCESSFUL', false) as is_successful,
+    coalesce(d.status_name = 'FAILED', false) as is_failure,
+    s.nth_success_of_commit = 1 as ships_change,
+    r.restored_on
+  from deployments d
+  left join environments e on e.uuid = d.environment_uuid
+  left join commits c on c.repository_uuid = d.repository_uuid and c.hash = d.commit_hash
+  left join merged_prs pr on pr.deployment_uuid = d.uuid and pr.pick = 1
+  left join successes s on s.deployment_uuid = d.uuid
+  left join restorations r on r.deployment_uuid = d.uuid
+),
+
+final as (
+  select
+    deployment_uuid,
+    workspace_uuid,
+    repository_uuid,
+    environment_uuid,
+    environment_name,
+    environment_type,
+    deployer_uuid,
+    state,
+    status,
+    started_on,
+    completed_on,
+    commit_hash,
+    committed_at,
+    pr_key,
+    change_started_at,
+    is_successful,
+    is_failure,
+    case
+      when ships_change then {{ us_as_hours(duration_us('change_started_at', 'completed_on')) }}
+    end as lead_time_hours,
+    restored_on,
+    {{ us_as_hours(duration_us('completed_on', 'restored_on')) }} as time_to_restore_hours
+  from joined
+)
+
+select * from final

@@ -1,0 +1,104 @@
+{{ config(materialized='table') }}
+-- Per week and month, workspace and feature: how many people used the feature and what share of
+-- the seats that is. Every feature of dim_features has a row in every period, zero when unused,
+-- so a chart of adoption has no gaps. Seats are those held on the period's last covered day.
+with dates as (
+  select * from {{ ref('dim_date') }}
+),
+
+features as (
+  select feature from {{ ref('dim_features') }}
+),
+
+seats as (
+  select * from {{ ref('int_seats') }}
+  where is_billable
+),
+
+events as (
+  select workspace_uuid, user_uuid, feature, {{ utc_date('occurred_at') }} as activity_date
+  from {{ ref('int_user_events') }}
+  where is_resolved
+),
+
+periods as (
+  select 'week' as period, week_start as period_start, max(date_day) as period_last_day
+  from dates
+  group by 1, 2
+  union all
+  select 'month' as period, month_start as period_start, max(date_day) as period_last_day
+  from dates
+  group by 1, 2
+),
+
+workspaces as (
+  select distinct workspace_uuid from seats
+  union distinct
+  select distinct workspace_uuid from events
+),
+
+seat_holders as (
+  select periods.period, periods.period_start, seats.workspace_uuid, seats.user_uuid
+  from periods
+  join seats
+    on (seats.seat_start_date is null or seats.seat_start_date <= periods.period_last_day)
+    and (seats.seat_end_date is null or periods.period_last_day < seats.seat_end_date)
+),
+
+seat_counts as (
+  select period, period_start, workspace_uuid, count(*) as seats
+  from seat_holders
+  group by 1, 2, 3
+),
+
+users as (
+  select distinct
+    periods.period,
+    periods.period_start,
+    events.workspace_uuid,
+    events.feature,
+    events.user_uuid
+  from events
+  join dates on events.activity_date = dates.date_day
+  join periods
+    on periods.period_start = case when periods.period = 'week' then dates.week_start else dates.month_start end
+),
+
+usage as (
+  select
+    users.period,
+    users.period_start,
+    users.workspace_uuid,
+    users.feature,
+    count(*) as active_users,
+    count(seat_holders.user_uuid) as active_seats
+  from users
+  left join seat_holders
+    on users.period = seat_holders.period
+    and users.period_start = seat_holders.period_start
+    and users.workspace_uuid = seat_holders.workspace_uuid
+    and users.user_uuid = seat_holders.user_uuid
+  group by 1, 2, 3, 4
+)
+
+select
+  periods.period,
+  periods.period_start,
+  workspaces.workspace_uuid,
+  features.feature,
+  cast(coalesce(usage.active_users, 0) as integer) as active_users,
+  cast(coalesce(usage.active_seats, 0) as integer) as active_seats,
+  cast(coalesce(seat_counts.seats, 0) as integer) as seats,
+  {{ ratio('coalesce(usage.active_seats, 0)', 'seat_counts.seats') }} as share_of_seats
+from periods
+cross join workspaces
+cross join features
+left join usage
+  on periods.period = usage.period
+  and periods.period_start = usage.period_start
+  and workspaces.workspace_uuid = usage.workspace_uuid
+  and features.feature = usage.feature
+left join seat_counts
+  on periods.period = seat_counts.period
+  and periods.period_start = seat_counts.period_start
+  and workspaces.workspace_uuid = seat_counts.workspace_uuid

@@ -1,0 +1,105 @@
+{{ config(materialized='table') }}
+-- Per day and workspace: seats, active users over trailing windows, utilization and idle seats.
+-- A user is active over N days on day D when they did anything (int_user_events) in the N days
+-- ending with D. Seats are the billable memberships held that day (int_seats).
+with dates as (
+  select date_day from {{ ref('dim_date') }}
+),
+
+seats as (
+  select * from {{ ref('int_seats') }}
+  where is_billable
+),
+
+active_days as (
+  select * from {{ ref('int_active_user_days') }}
+),
+
+seat_days as (
+  select dates.date_day, seats.workspace_uuid, seats.user_uuid
+  from dates
+  join seats
+    on (seats.seat_start_date is null or seats.seat_start_date <= dates.date_day)
+    and (seats.seat_end_date is null or dates.date_day < seats.seat_end_date)
+),
+
+-- A seat holder with a seat in another workspace the same day: each seat is billed.
+seats_elsewhere as (
+  select distinct here.date_day, here.workspace_uuid, here.user_uuid
+  from seat_days here
+  join seat_days there
+    on here.date_day = there.date_day
+    and here.user_uuid = there.user_uuid
+    and here.workspace_uuid <> there.workspace_uuid
+),
+
+-- Per day, workspace and user seen in the last 90 days: days since they were last active.
+recency as (
+  select
+    dates.date_day,
+    active_days.workspace_uuid,
+    active_days.user_uuid,
+    min({{ days_between('active_days.activity_date', 'dates.date_day') }}) as days_since_active
+  from dates
+  join active_days
+    on active_days.activity_date <= dates.date_day
+    and active_days.activity_date > {{ add_days('dates.date_day', -90) }}
+  group by 1, 2, 3
+),
+
+workspace_days as (
+  select distinct date_day, workspace_uuid from seat_days
+  union distinct
+  select distinct date_day, workspace_uuid from recency
+),
+
+seat_counts as (
+  select
+    seat_days.date_day,
+    seat_days.workspace_uuid,
+    count(*) as seats,
+    count(seats_elsewhere.user_uuid) as seats_in_several_workspaces,
+    count(case when recency.days_since_active < 30 then 1 end) as active_seats_30d
+  from seat_days
+  left join seats_elsewhere
+    on seat_days.date_day = seats_elsewhere.date_day
+    and seat_days.workspace_uuid = seats_elsewhere.workspace_uuid
+    and seat_days.user_uuid = seats_elsewhere.user_uuid
+  left join recency
+    on seat_days.date_day = recency.date_day
+    and seat_days.workspace_uuid = recency.workspace_uuid
+    and seat_days.user_uuid = recency.user_uuid
+  group by 1, 2
+),
+
+active_counts as (
+  select
+    date_day,
+    workspace_uuid,
+    count(case when days_since_active < 1 then 1 end) as active_users_1d,
+    count(case when days_since_active < 7 then 1 end) as active_users_7d,
+    count(case when days_since_active < 30 then 1 end) as active_users_30d,
+    count(*) as active_users_90d
+  from recency
+  group by 1, 2
+)
+
+select
+  workspace_days.date_day,
+  workspace_days.workspace_uuid,
+  cast(coalesce(seat_counts.seats, 0) as integer) as seats,
+  cast(coalesce(active_counts.active_users_1d, 0) as integer) as active_users_1d,
+  cast(coalesce(active_counts.active_users_7d, 0) as integer) as active_users_7d,
+  cast(coalesce(active_counts.active_users_30d, 0) as integer) as active_users_30d,
+  cast(coalesce(active_counts.active_users_90d, 0) as integer) as active_users_90d,
+  cast(coalesce(seat_counts.active_seats_30d, 0) as integer) as active_seats_30d,
+  cast(coalesce(seat_counts.seats, 0) - coalesce(seat_counts.active_seats_30d, 0) as integer) as idle_seats_30d,
+  {{ ratio('seat_counts.active_seats_30d', 'seat_counts.seats') }} as seat_utilization_30d,
+  cast(coalesce(seat_counts.seats_in_several_workspaces, 0) as integer) as seats_in_several_workspaces
+from workspace_days
+left join seat_counts
+  on workspace_days.date_day = seat_counts.date_day
+  and workspace_days.workspace_uuid = seat_counts.workspace_uuid
+left join active_counts
+  on workspace_days.date_day = active_counts.date_day
+  and workspace_days.workspace_uuid = active_counts.workspace_uuid

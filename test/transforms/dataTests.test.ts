@@ -1,0 +1,236 @@
+// Data tests (each kind passing and failing, warn, custom), post hooks, skipping after a failed
+// test, and the transform ledger, on every engine. The fixture `tested/` holds one model per
+// failing test kind and one model passing them all.
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runProject } from '../../transforms/run';
+import {
+  failedNodes,
+  runTransformProject,
+  TransformFailedError,
+  type TransformOutcome,
+} from '../../transforms/service';
+import type { WarehouseEngine } from '../../warehouse/engine';
+import { migrate } from '../../warehouse/migrate';
+import { listTransformRun, recordTransformRun } from '../../warehouse/transformLedger';
+import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { FIXTURES, tempProjects } from './support';
+
+const TESTED = join(FIXTURES, 'tested');
+const tempProject = tempProjects();
+/** The tests of the model `checked`, and the custom test that reads it: all pass. */
+const CHECKED_TESTS = [
+  ['checked.id.unique', 'pass'],
+  ['checked.id.not_null', 'pass'],
+  ['checked.state.accepted_values', 'pass'],
+  ['checked.code.relationships', 'pass'],
+  ['checked.unique_combination(a,b)', 'pass'],
+  ['checked_ids_present', 'pass'],
+];
+
+describeEachWarehouse('data tests, post hooks and the transform ledger', (engine) => {
+  let wh: WarehouseUnderTest;
+  let db: WarehouseEngine;
+  let outcome: TransformOutcome;
+  const model = (name: string) => outcome.results.models.find((m) => m.name === name);
+  const test = (name: string) => outcome.results.tests.find((t) => t.name === name);
+
+  beforeAll(async () => {
+    wh = engine();
+    db = await wh.open();
+    await migrate(db);
+    outcome = await runTransformProject(db, { projectDir: TESTED, trigger: 'test', runId: `run-${wh.name}` });
+  }, 240_000);
+
+  afterAll(async () => {
+    await wh?.cleanup(db);
+    await db?.close();
+  }, 120_000);
+
+  it('builds parents first (and a relationships target before the model tested against it), each model followed by its tests', () => {
+    expect(outcome.results.models.map((m) => [m.name, m.status])).toEqual([
+      ['bad_states', 'error'],
+      ['codes', 'success'],
+      ['checked', 'success'],
+      ['dup_ids', 'error'],
+      ['after_dup_ids', 'skipped'],
+      ['dup_pairs', 'error'],
+      ['null_ids', 'error'],
+      ['orphans', 'error'],
+      ['warned', 'success'],
+    ]);
+    expect(outcome.results.tests.map((t) => [t.name, t.status])).toEqual([
+      ['bad_states.state.accepted_values', 'fail'],
+      ...CHECKED_TESTS,
+      ['dup_ids.id.unique', 'fail'],
+      ['dup_pairs.unique_combination(a,b)', 'fail'],
+      ['null_ids.id.not_null', 'fail'],
+      ['orphans.code.relationships', 'fail'],
+      ['warned.state.accepted_values', 'warn'],
+      ['no_odd_states', 'fail'],
+    ]);
+    const checkedTests = outcome.results.tests.filter((t) => t.model === 'checked');
+    for (const t of checkedTests) {
+      expect(t.startedAt.getTime()).toBeGreaterThanOrEqual(model('checked')?.startedAt.getTime() as number);
+      expect(t.startedAt.getTime()).toBeLessThanOrEqual(model('dup_ids')?.startedAt.getTime() as number);
+    }
+  });
+
+  it('fails the model of a failing test with the test name and the offending rows, and skips its descendants', () => {
+    expect(model('dup_ids')?.error).toMatch(
+      /^test dup_ids\.id\.unique failed: 1 offending row:\n {2}id\s+n_records\n {2}1\s+2$/,
+    );
+    expect(model('null_ids')?.error).toMatch(
+      /^test null_ids\.id\.not_null failed: 1 offending row:\n {2}id\s+note\n {2}null\s+second$/,
+    );
+    expect(model('bad_states')?.error).toMatch(
+      /^test bad_states\.state\.accepted_values failed: 1 offending row:\n {2}state\s+n_records\n {2}BOGUS\s+2$/,
+    );
+    expect(model('orphans')?.error).toMatch(
+      /^test orphans\.code\.relationships failed: 1 offending row:\n {2}code\s+n_records\n {2}zz\s+1$/,
+    );
+    expect(model('dup_pairs')?.error).toMatch(
+      /^test dup_pairs\.unique_combination\(a,b\) failed: 1 offending row:\n {2}a\s+b\s+n_records\n {2}1\s+x\s+2$/,
+    );
+    expect(model('after_dup_ids')).toMatchObject({
+      status: 'skipped',
+      error: 'upstream "dup_ids" failed',
+      rows: null,
+    });
+    expect(test('dup_ids.id.unique')).toMatchObject({
+      failures: 1,
+      sample: [{ id: 1, n_records: expect.anything() }],
+    });
+    expect(Number(test('dup_ids.id.unique')?.sample[0]?.n_records)).toBe(2);
+  });
+
+  it('reports a warn test without failing its model; runs custom tests once their models are built', () => {
+    expect(model('warned')?.status).toBe('success');
+    expect(model('warned')?.error).toBeUndefined();
+    expect(test('warned.state.accepted_values')).toMatchObject({
+      severity: 'warn',
+      status: 'warn',
+      failures: 1,
+    });
+    expect(test('warned.state.accepted_values')?.error).toMatch(
+      /^1 offending row:\n {2}state\s+n_records\n {2}ODD\s+1$/,
+    );
+    expect(test('no_odd_states')).toMatchObject({
+      model: undefined,
+      status: 'fail',
+      failures: 1,
+      sample: [{ state: 'ODD' }],
+    });
+    expect(test('checked_ids_present')).toMatchObject({ severity: 'warn', status: 'pass', failures: 0 });
+    expect(outcome.ok).toBe(false);
+    expect(failedNodes(outcome.results).map((n) => n.name)).toEqual([
+      'bad_states',
+      'dup_ids',
+      'dup_pairs',
+      'null_ids',
+      'orphans',
+      'bad_states.state.accepted_values',
+      'dup_ids.id.unique',
+      'dup_pairs.unique_combination(a,b)',
+      'null_ids.id.not_null',
+      'orphans.code.relationships',
+      'no_odd_states',
+    ]);
+    const error = new TransformFailedError(outcome);
+    expect(error.runId).toBe(outcome.runId);
+    expect(error.message).toContain(
+      `transform run ${outcome.runId} failed:\n  bad_states: test bad_states.state.accepted_values failed`,
+    );
+  });
+
+  it('records every model and test of the run in etl_meta.transform_runs, with timing; recording again replaces them', async () => {
+    const rows = await listTransformRun(db, outcome.runId);
+    expect(rows).toHaveLength(outcome.results.models.length + outcome.results.tests.length);
+    for (const row of rows) {
+      expect(row).toMatchObject({ runId: outcome.runId, triggeredBy: 'test' });
+      expect(Number.isInteger(row.ms) && row.ms >= 0).toBe(true);
+      expect(row.startedAt).toBeInstanceOf(Date);
+      expect(Math.abs(row.startedAt.getTime() - Date.now())).toBeLessThan(600_000);
+    }
+    const byNode = (node: string) => rows.find((r) => r.node === node);
+    expect(byNode('dup_ids')).toMatchObject({
+      kind: 'model',
+      materialized: 'view',
+      status: 'error',
+      rowCount: null,
+    });
+    expect(byNode('dup_ids')?.error).toContain('test dup_ids.id.unique failed: 1 offending row');
+    expect(byNode('after_dup_ids')).toMatchObject({
+      materialized: 'table',
+      status: 'skipped',
+      error: 'upstream "dup_ids" failed',
+    });
+    expect(byNode('codes')).toMatchObject({ status: 'success', error: null });
+    expect(byNode('checked.id.unique')).toMatchObject({
+      kind: 'test',
+      materialized: null,
+      status: 'pass',
+      rowCount: 0,
+      error: null,
+    });
+    expect(byNode('bad_states.state.accepted_values')).toMatchObject({ status: 'fail', rowCount: 1 });
+    expect(byNode('warned.state.accepted_values')).toMatchObject({ status: 'warn', rowCount: 1 });
+
+    const [first] = rows;
+    await recordTransformRun(db, { runId: outcome.runId, triggeredBy: 'retry', nodes: first ? [first] : [] });
+    await recordTransformRun(db, { runId: outcome.runId, triggeredBy: 'retry', nodes: first ? [first] : [] });
+    expect((await listTransformRun(db, outcome.runId)).map((r) => [r.node, r.triggeredBy])).toEqual([
+      [first?.node, 'retry'],
+    ]);
+  });
+
+  it('with a selection, runs the selected models tests and the custom tests that ref them, reading other models as they are', async () => {
+    const selected = await runTransformProject(db, {
+      projectDir: TESTED,
+      trigger: 'test',
+      select: ['checked'],
+    });
+    expect(selected.ok).toBe(true);
+    expect(selected.results.models.map((m) => m.name)).toEqual(['checked']);
+    expect(selected.results.tests.map((t) => [t.name, t.status])).toEqual([...CHECKED_TESTS]);
+  }, 120_000);
+
+  it('shows the first 10 offending rows and counts them all', async () => {
+    const values = Array.from({ length: 12 }, (_, i) => `select ${i} as v union all select ${i}`);
+    const { project } = tempProject({
+      'staging/many.sql': values.join(' union all '),
+      'staging/many.yml': 'columns:\n  v: { tests: [unique] }',
+    });
+    const { models, tests } = await runProject(db, project());
+    expect(tests[0]).toMatchObject({ status: 'fail', failures: 12 });
+    expect(tests[0]?.sample).toHaveLength(10);
+    expect(models[0]?.error).toMatch(/^test many\.v\.unique failed: 12 offending rows \(the first 10\):\n/);
+    expect(models[0]?.error?.split('\n')).toHaveLength(12);
+  }, 120_000);
+
+  it('runs post hooks after materializing, for tables, incremental models and views', async () => {
+    const { project } = tempProject({
+      'marts/hooked.sql': `{{ config(materialized='table', post_hook=["insert into {{ this }} (n) values (2)", "update {{ this }} set n = n * 10 where true"]) }}
+select 1 as n`,
+      'marts/hooked_incr.sql': `{{ config(materialized='incremental', unique_key='n', post_hook="delete from {{ this }} where n = 3") }}
+select 3 as n union all select 4`,
+      'staging/hooked_view.sql': `{{ config(post_hook="select no_such_column from {{ this }}") }} select 1 as n`,
+    });
+    const numbers = async (name: string) =>
+      (await db.query(`select n from ${db.table('marts', name)}`)).map((r) => Number(r.n)).sort();
+    for (const round of [1, 2]) {
+      const { models } = await runProject(db, project());
+      expect(
+        models.map((m) => [m.name, m.status, m.rows]),
+        `round ${round}`,
+      ).toEqual([
+        ['hooked', 'success', 2],
+        ['hooked_incr', 'success', 1],
+        ['hooked_view', 'error', null],
+      ]);
+      expect(models[2]?.error).toMatch(/^post_hook 1 failed: .*no_such_column/);
+      expect(await numbers('hooked')).toEqual([10, 20]);
+      expect(await numbers('hooked_incr')).toEqual([4]);
+    }
+  }, 180_000);
+});

@@ -1,0 +1,75 @@
+// The project this repository ships (sql/): its generated docs are current, and on an empty
+// migrated warehouse every model builds, every test passes, and every model whose yml lists its
+// columns returns exactly those, in order (marts must have one: they are the metric glossary).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderDocs } from '../../transforms/docs';
+import { loadProject, ymlPath } from '../../transforms/project';
+import {
+  DEFAULT_PROJECT_DIR,
+  failedNodes,
+  runTransformProject,
+  type TransformOutcome,
+} from '../../transforms/service';
+import type { WarehouseEngine } from '../../warehouse/engine';
+import { migrate } from '../../warehouse/migrate';
+import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+
+const project = loadProject(DEFAULT_PROJECT_DIR);
+const DOCS_DIR = join(DEFAULT_PROJECT_DIR, '..', 'docs');
+
+describe('the docs of sql/', () => {
+  it.each(Object.entries(renderDocs(project)))(
+    'docs/%s is what `bbetl transform docs` writes',
+    (file, text) => {
+      expect(readFileSync(join(DOCS_DIR, file), 'utf8'), 'stale: run `bbetl transform docs`').toBe(text);
+    },
+  );
+});
+
+describeEachWarehouse(
+  'sql/ on an empty warehouse',
+  (engine) => {
+    let wh: WarehouseUnderTest;
+    let db: WarehouseEngine;
+    let outcome: TransformOutcome;
+
+    beforeAll(async () => {
+      wh = engine();
+      db = await wh.open();
+      await migrate(db);
+      outcome = await runTransformProject(db, { trigger: 'test' });
+    }, 240_000);
+
+    afterAll(async () => {
+      await wh?.cleanup(db);
+      await db?.close();
+    }, 120_000);
+
+    it('builds every model and passes every test', () => {
+      expect(failedNodes(outcome.results).map((n) => `${n.name}: ${n.error}`)).toEqual([]);
+      expect(outcome.results.models.map((m) => m.name).sort()).toEqual([...project.models.keys()]);
+    });
+
+    const documented = [...project.models.values()].filter(
+      (m) => m.layer === 'marts' || m.doc?.columns.length,
+    );
+    it.each(documented.map((m) => [m.name, m] as const))(
+      '%s returns the columns of its yml, in order',
+      async (_, model) => {
+        expect(model.doc, `write ${ymlPath(model)}`).toBeDefined();
+        const actual = await db.query<{ column_name: string }>(
+          `select column_name from information_schema.columns where table_schema = $1 and table_name = $2
+         order by ordinal_position`,
+          [db.schemaName(model.layer), model.name],
+        );
+        expect(
+          actual.map((c) => c.column_name),
+          `the columns of ${ymlPath(model)}`,
+        ).toEqual(model.doc?.columns.map((c) => c.name));
+      },
+    );
+  },
+  ['pglite'],
+);

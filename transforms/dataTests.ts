@@ -1,0 +1,98 @@
+// The data tests of a project, each compiled to a query that returns the offending rows (no rows:
+// the test passes): the generic tests of every model's yml, and the custom tests of tests/.
+//   not_null            the rows whose column is null
+//   unique              each value found more than once, with its count
+//   accepted_values     each value outside the list, with its count (nulls are not_null's business)
+//   relationships       each value with no row of `to` whose `field` equals it, with its count
+//   unique_combination  each combination of the columns found more than once, with its count
+import { compileTest, type RelationNamer } from './compile';
+import { allTests, type DataTestSpec, type Severity, testLabel } from './modelDoc';
+import type { ModelFile, Project } from './project';
+import { quoteColumn } from './quote';
+
+export interface DataTest {
+  /** `<model>.<column>.<test>`, `<model>.unique_combination(a,b)`, or a custom test's file name. */
+  name: string;
+  /** The model whose yml holds the test: a failure fails that model. None for custom tests. */
+  model?: string;
+  /** Every model the query reads. */
+  refs: string[];
+  severity: Severity;
+  sql: string;
+  params: unknown[];
+}
+
+function genericQuery(
+  db: RelationNamer,
+  project: Project,
+  model: ModelFile,
+  spec: DataTestSpec,
+): Pick<DataTest, 'sql' | 'params' | 'refs'> {
+  const relation = db.table(model.layer, model.name);
+  const q = (name: string) => quoteColumn(db.dialect, name);
+  const refs = [model.name];
+  switch (spec.kind) {
+    case 'not_null':
+      return { sql: `select * from ${relation} where ${q(spec.column)} is null`, params: [], refs };
+    case 'unique': {
+      const c = q(spec.column);
+      return {
+        sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null group by ${c} having count(*) > 1`,
+        params: [],
+        refs,
+      };
+    }
+    case 'accepted_values': {
+      const c = q(spec.column);
+      const list = spec.values.map((_, i) => `$${i + 1}`).join(', ');
+      return {
+        sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null and ${c} not in (${list}) group by ${c}`,
+        params: spec.values,
+        refs,
+      };
+    }
+    case 'relationships': {
+      const target = project.models.get(spec.to) as ModelFile;
+      const [c, f] = [`child.${q(spec.column)}`, `parent.${q(spec.field)}`];
+      return {
+        sql: `select ${c}, count(*) as n_records from ${relation} as child left join ${db.table(target.layer, target.name)} as parent on ${c} = ${f} where ${c} is not null and ${f} is null group by ${c}`,
+        params: [],
+        refs: [...refs, target.name],
+      };
+    }
+    case 'unique_combination': {
+      const columns = spec.columns.map(q).join(', ');
+      return {
+        sql: `select ${columns}, count(*) as n_records from ${relation} group by ${columns} having count(*) > 1`,
+        params: [],
+        refs,
+      };
+    }
+  }
+}
+
+/** Every data test of the project: each model's yml tests (models alphabetically), then the custom tests. */
+export function planDataTests(
+  db: RelationNamer,
+  project: Project,
+  options: { vars?: Readonly<Record<string, unknown>> } = {},
+): DataTest[] {
+  const tests: DataTest[] = [];
+  for (const model of project.models.values()) {
+    for (const spec of model.doc ? allTests(model.doc) : []) {
+      const name = `${model.name}.${testLabel(spec)}`;
+      tests.push({
+        name,
+        model: model.name,
+        severity: spec.severity,
+        ...genericQuery(db, project, model, spec),
+      });
+    }
+  }
+  for (const file of project.tests) {
+    const { name, sql, refs, severity } = compileTest(db, project, file, options);
+    // A trailing `;` would end the statement the runner wraps the query in.
+    tests.push({ name, refs, severity, sql: sql.replace(/;\s*$/, ''), params: [] });
+  }
+  return tests;
+}

@@ -1,0 +1,106 @@
+// Runs one data test: the first offending rows, and how many there are. Fewer rows than the
+// sample holds means that is all of them, so a passing test costs one query, a failing one two.
+
+import { formatTable } from '../scripts/commands/table';
+import type { Queryable, Row } from '../warehouse/engine';
+import type { DataTest } from './dataTests';
+import { errorMessage } from './errors';
+import type { Severity } from './modelDoc';
+
+/** How many offending rows a result keeps (and a message shows). */
+export const SAMPLE_ROWS = 10;
+const CELL_WIDTH = 60;
+
+/** pass: no offending rows; fail / warn: some, at severity error / warn; error: the query failed. */
+export type TestStatus = 'pass' | 'fail' | 'warn' | 'error' | 'skipped';
+
+export interface TestResult {
+  name: string;
+  /** The model whose yml holds the test; none for custom tests. */
+  model?: string;
+  severity: Severity;
+  status: TestStatus;
+  startedAt: Date;
+  ms: number;
+  /** How many offending rows the test found; null when it did not run. */
+  failures: number | null;
+  /** The first offending rows (at most SAMPLE_ROWS). */
+  sample: Row[];
+  /** fail / warn: the offending rows as a small table; error: why the query failed; skipped: why it did not run. */
+  error?: string;
+}
+
+/** An error, or offending rows at severity error: the test fails its model (and the run). */
+export function testFailed(result: TestResult): boolean {
+  return result.status === 'fail' || result.status === 'error';
+}
+
+function cellText(value: unknown): string {
+  const text =
+    value === null || value === undefined
+      ? 'null'
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object'
+          ? // BigQuery's DATE, TIMESTAMP and NUMERIC values are objects holding `value`
+            'value' in value
+            ? String(value.value)
+            : JSON.stringify(value)
+          : String(value);
+  return text.length > CELL_WIDTH ? `${text.slice(0, CELL_WIDTH - 1)}…` : text;
+}
+
+/** "2 offending rows:" and the rows as an indented table. */
+function describeOffendingRows(failures: number, sample: readonly Row[]): string {
+  const shown = failures > sample.length ? ` (the first ${sample.length})` : '';
+  const columns = Object.keys(sample[0] ?? {});
+  const table = formatTable([columns, ...sample.map((row) => columns.map((c) => cellText(row[c])))]);
+  const indented = table
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+  return `${failures} offending row${failures === 1 ? '' : 's'}${shown}:\n${indented}`;
+}
+
+export function skippedTest(test: DataTest, reason: string): TestResult {
+  const { name, model, severity } = test;
+  return {
+    name,
+    model,
+    severity,
+    status: 'skipped',
+    startedAt: new Date(),
+    ms: 0,
+    failures: null,
+    sample: [],
+    error: reason,
+  };
+}
+
+export async function runDataTest(db: Queryable, test: DataTest): Promise<TestResult> {
+  const { name, model, severity } = test;
+  const startedAt = new Date();
+  const started = performance.now();
+  const done = (result: Pick<TestResult, 'status' | 'failures' | 'sample' | 'error'>): TestResult => ({
+    name,
+    model,
+    severity,
+    startedAt,
+    ms: Math.round(performance.now() - started),
+    ...result,
+  });
+  // The newline keeps a trailing `-- comment` of a custom test from swallowing the `)`.
+  const offending = `(\n${test.sql}\n) offending`;
+  try {
+    const sample = await db.query(`select * from ${offending} limit ${SAMPLE_ROWS}`, test.params);
+    if (sample.length === 0) return done({ status: 'pass', failures: 0, sample });
+    const failures =
+      sample.length < SAMPLE_ROWS
+        ? sample.length
+        : Number((await db.query(`select count(*) as n from ${offending}`, test.params))[0]?.n);
+    const status = severity === 'warn' ? 'warn' : 'fail';
+    return done({ status, failures, sample, error: describeOffendingRows(failures, sample) });
+  } catch (error) {
+    return done({ status: 'error', failures: null, sample: [], error: errorMessage(error) });
+  }
+}
