@@ -138,6 +138,31 @@ function runDataTests(db: WarehouseEngine, tests: readonly DataTest[]): Promise<
   return Promise.all(tests.map((test) => runDataTest(db, test)));
 }
 
+/**
+ * Under a selection, a test may read a model outside it (a relationships test's `to`): it runs
+ * when that model exists from an earlier build, and is skipped (saying why) when it does not.
+ */
+async function splitByUnbuiltRefs(
+  db: WarehouseEngine,
+  project: Project,
+  tests: readonly DataTest[],
+  inRun: ReadonlySet<string>,
+): Promise<[DataTest[], TestResult[]]> {
+  const runnable: DataTest[] = [];
+  const skipped: TestResult[] = [];
+  for (const test of tests) {
+    let missing: string | undefined;
+    for (const ref of test.refs.filter((r) => !inRun.has(r))) {
+      const file = project.models.get(ref);
+      if (!file || !(await relationKind(db, file))) missing = ref;
+    }
+    if (missing)
+      skipped.push(skippedTest(test, `model "${missing}" is outside the selection and not built yet`));
+    else runnable.push(test);
+  }
+  return [runnable, skipped];
+}
+
 /** Runs the selected models in dependency order, each followed by its tests, and the custom tests as their models are done. */
 export async function runProject(
   db: WarehouseEngine,
@@ -185,7 +210,8 @@ export async function runProject(
         }
       : await buildModel(db, project, project.models.get(name) as ModelFile, materialized, options);
     if (result.status === 'success') {
-      const testResults = await runDataTests(db, ownTests);
+      const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);
+      const testResults = [...skipped, ...(await runDataTests(db, runnable))];
       const failed = testResults.filter(testFailed);
       if (failed.length > 0) {
         result.status = 'error';
