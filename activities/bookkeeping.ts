@@ -2,12 +2,12 @@
 // tombstones, and the transforms hook.
 import { ApplicationFailure } from '@temporalio/activity';
 import { TransformFailedError } from '../transforms/service';
-import { finishRun, recordError, startRun } from '../warehouse/ledger';
+import { finishRun, startRun } from '../warehouse/ledger';
 import { readState, writeState } from '../warehouse/rawLoader';
 import { tombstoneSubtree } from '../warehouse/rawQueries';
 import type { Counters, RepoScope, SyncWindow } from './contracts';
 import type { ActivityDeps } from './deps';
-import { classified } from './failures';
+import { classified, recordSkippedStream } from './failures';
 
 export interface RunStart {
   runId: string;
@@ -47,11 +47,8 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
     },
 
     async recordStreamError(scope: RepoScope, stream: string, kind: string, message: string): Promise<void> {
-      await recordError(db, { connectionId: scope.connectionId, runId: scope.runId, stream, kind, message });
-      deps.log.warn(
-        { connectionId: scope.connectionId, repository: scope.repository.slug, stream, kind },
-        message,
-      );
+      const skip = { connectionId: scope.connectionId, runId: scope.runId, stream, kind, message };
+      await recordSkippedStream(deps, skip, { repository: scope.repository.slug });
     },
 
     async tombstoneRepository(scope: RepoScope): Promise<void> {

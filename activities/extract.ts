@@ -3,6 +3,7 @@
 // cursor. After a crash, the retry starts from the last heartbeat, not from page one.
 import { Context } from '@temporalio/activity';
 import type { BitbucketClient } from '../bitbucket/client';
+import { isBitbucketError } from '../bitbucket/errors';
 import type { ParentRef, StreamName } from '../bitbucket/streams/catalog';
 import { type Cursor, fetchPipelines, iterateStream, type Page } from '../bitbucket/streams/iterate';
 import { recordError } from '../warehouse/ledger';
@@ -18,7 +19,7 @@ import {
   ZERO,
 } from './contracts';
 import type { ActivityDeps } from './deps';
-import { classified } from './failures';
+import { classified, recordSkippedStream } from './failures';
 
 /** What an extraction activity heartbeats: its counters (Temporal keeps them across attempts). */
 interface Progress {
@@ -51,8 +52,8 @@ class Tally {
   ) {
     this.loaded = base;
   }
-  add(records: number, rejects: number): void {
-    this.loaded = addCounters(this.loaded, { ...ZERO, records, rejects });
+  add(records: number, rejects: number, errors = 0): void {
+    this.loaded = addCounters(this.loaded, { ...ZERO, records, rejects, errors });
   }
   get counters(): Counters {
     return {
@@ -161,6 +162,99 @@ export function createExtractActivities(deps: ActivityDeps) {
     return keys;
   }
 
+  /**
+   * Runs a workspace-level stream that may be closed to this connection: a 403 (scope not granted,
+   * not a workspace admin) or 404 skips it for this run, recorded like other FORBIDDEN streams.
+   */
+  async function skippable(
+    scope: SyncScope,
+    tally: Tally,
+    stream: StreamName,
+    body: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await body();
+    } catch (err) {
+      if (!isBitbucketError(err, 'FORBIDDEN') && !isBitbucketError(err, 'NOT_FOUND')) throw err;
+      const skip = { connectionId: scope.connectionId, runId: scope.runId, stream, kind: err.kind };
+      await recordSkippedStream(deps, { ...skip, message: err.message }, { workspace: scope.workspace });
+      tally.add(0, 0, 1);
+    }
+  }
+
+  /** Re-lists a workspace's entities; one that is gone takes everything under it along. */
+  async function relistEntities(
+    scope: SyncScope & { workspaceUuid: string },
+    client: BitbucketClient,
+    tally: Tally,
+    stream: 'projects' | 'repositories',
+    parent: ParentRef,
+  ): Promise<Set<string>> {
+    const selection = { stream, connectionId: scope.connectionId, parentKey: scope.workspaceUuid };
+    const before = await selectRaw(db, selection);
+    const live = new Set(await relist(scope, client, tally, stream, parent, scope.workspaceUuid));
+    const at = new Date().toISOString();
+    for (const row of before) {
+      if (!live.has(row.record_key as string))
+        await tombstoneSubtree(db, scope.connectionId, row.record_key as string, at);
+    }
+    return live;
+  }
+
+  /** Each project's group and user permissions (re-listed; they need project:admin). */
+  async function projectPermissions(
+    scope: SyncScope & { workspaceUuid: string },
+    client: BitbucketClient,
+    tally: Tally,
+    parent: ParentRef,
+  ): Promise<void> {
+    const projects = await selectRaw(db, {
+      stream: 'projects',
+      connectionId: scope.connectionId,
+      parentKey: scope.workspaceUuid,
+      columns: { key: ['key'] },
+    });
+    for (const stream of ['project_group_permissions', 'project_user_permissions'] as const) {
+      await skippable(scope, tally, stream, async () => {
+        for (const project of projects) {
+          const uuid = project.record_key as string;
+          const ref = { ...parent, projectKey: project.key as string, projectUuid: uuid };
+          await relist(scope, client, tally, stream, ref, uuid);
+        }
+      });
+    }
+  }
+
+  /**
+   * Group members, from API 1.0 (admins only): one list for the whole workspace, reconciled group
+   * by group, including groups that are gone or emptied (their members are tombstoned).
+   */
+  async function groupMembers(
+    scope: SyncScope & { workspaceUuid: string },
+    client: BitbucketClient,
+    tally: Tally,
+    parent: ParentRef,
+  ): Promise<void> {
+    const stream = 'group_members';
+    const groupKey = (slug: unknown) => `${scope.workspaceUuid}:${slug}`;
+    const stored = await selectRaw(db, {
+      stream,
+      connectionId: scope.connectionId,
+      columns: { ws: ['workspace', 'uuid'], slug: ['group', 'slug'] },
+    });
+    const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
+      scopeKey: scope.workspaceUuid,
+      checkpoint: false,
+    });
+    const groups = new Set(stored.filter((r) => r.ws === scope.workspaceUuid).map((r) => groupKey(r.slug)));
+    for (const key of keys) groups.add(key.slice(0, key.lastIndexOf(':')));
+    for (const parentKey of groups) {
+      const keep = keys.filter((k) => k.startsWith(`${parentKey}:`));
+      const { connectionId, runId } = scope;
+      await markDeleted(db, { stream, connectionId, parentKey, keep, runId });
+    }
+  }
+
   function repoParent(scope: RepoScope): ParentRef {
     return {
       workspace: scope.workspace,
@@ -194,20 +288,13 @@ export function createExtractActivities(deps: ActivityDeps) {
           scopeKey: '',
           checkpoint: false,
         });
-        for (const stream of ['members', 'permissions', 'projects'] as const) {
+        for (const stream of ['members', 'permissions'] as const) {
           await relist(wsScope, client, tally, stream, parent, ws.uuid);
         }
-        const before = await selectRaw(db, {
-          stream: 'repositories',
-          connectionId: scope.connectionId,
-          parentKey: ws.uuid,
-        });
-        const live = new Set(await relist(wsScope, client, tally, 'repositories', parent, ws.uuid));
-        const at = new Date().toISOString();
-        for (const row of before) {
-          if (!live.has(row.record_key as string))
-            await tombstoneSubtree(db, scope.connectionId, row.record_key as string, at);
-        }
+        await relistEntities(wsScope, client, tally, 'projects', parent);
+        await projectPermissions(wsScope, client, tally, parent);
+        await skippable(wsScope, tally, 'group_members', () => groupMembers(wsScope, client, tally, parent));
+        const live = await relistEntities(wsScope, client, tally, 'repositories', parent);
         return { workspaceUuid: ws.uuid, repositoryCount: live.size, counters: tally.counters };
       });
     },
@@ -275,7 +362,7 @@ export function createExtractActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Activity, comments and commits of every pull request that changed in this window. */
+    /** Activity, comments, commits and tasks of every pull request that changed in this window. */
     async extractPullRequestChildren(scope: RepoScope): Promise<Counters> {
       return classified(deps, scope.connectionId, async () => {
         const client = await deps.clientFor(scope.connectionId);
@@ -292,7 +379,7 @@ export function createExtractActivities(deps: ActivityDeps) {
         await forEachParent(scope, checkpoint, prs, async (pr) => {
           const prKey = pr.record_key as string;
           const parent = { ...repoParent(scope), pullRequestId: Number(pr.id) };
-          for (const stream of ['pr_activity', 'pr_comments', 'pr_commits'] as const) {
+          for (const stream of ['pr_activity', 'pr_comments', 'pr_commits', 'pr_tasks'] as const) {
             const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
               scopeKey: prKey,
               checkpoint: false,

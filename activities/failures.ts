@@ -1,6 +1,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isBitbucketError } from '../bitbucket/errors';
+import { recordError } from '../warehouse/ledger';
 import type { ActivityDeps } from './deps';
+
+/** A stream skipped for this run (scope not granted, not an admin …): kept in the ledger and logged. */
+export async function recordSkippedStream(
+  deps: Pick<ActivityDeps, 'db' | 'log'>,
+  skip: { connectionId: string; runId: string; stream: string; kind: string; message: string },
+  context: Record<string, unknown>,
+): Promise<void> {
+  const { connectionId, runId, stream, kind, message } = skip;
+  await recordError(deps.db, { connectionId, runId, stream, kind, message });
+  deps.log.warn({ connectionId, ...context, stream, kind }, message);
+}
 
 /**
  * Runs an activity body and turns a BitbucketError into an ApplicationFailure whose type is the

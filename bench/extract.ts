@@ -32,6 +32,10 @@ const PARENT_OF: Record<StreamName, StreamName | 'root' | 'workspace'> = {
   pr_activity: 'pullrequests',
   pr_comments: 'pullrequests',
   pr_commits: 'pullrequests',
+  pr_tasks: 'pullrequests',
+  project_group_permissions: 'projects',
+  project_user_permissions: 'projects',
+  group_members: 'workspace',
   pipeline_steps: 'pipelines',
 };
 
@@ -59,6 +63,11 @@ export async function benchExtract(
           : parentKind === 'workspace'
             ? sb.urls.workspaces.length
             : (store.get(parentKind)?.size ?? 0);
+      // An unpaged API 1.0 resource costs one request per parent, whatever it holds.
+      if (STREAMS[name].legacy) {
+        minimum += parents;
+        continue;
+      }
       const pagelen = STREAMS[name].maxPagelen;
       const pages = [...perParent.values()].reduce((sum, n) => sum + Math.ceil(n / pagelen), 0);
       // Parents whose list came back empty still cost one request each.

@@ -1,8 +1,7 @@
 // Extract + load through the real pipeline: a backfill workflow on a Temporal dev server, with a
 // worker in this process, from the sandbox (zero latency) into PGlite or Postgres. Reports
 // records, requests, requests per record against the minimum, wall time, records/s, the worker
-// process's peak RSS (sandbox included) and Temporal history events per repository. Then the
-// transforms: a full refresh, and an incremental run after the clock moves 7 days and a sync.
+// process's peak RSS (sandbox included) and Temporal history events per repository.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,13 +13,11 @@ import { createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
 import { createLogger } from '../lib/log';
 import { startSandbox } from '../sandbox/index';
 import { loadConfig, type WarehouseConfig } from '../temporal.config';
-import { runTransformProject } from '../transforms/service';
 import { openWarehouse, SCHEMAS } from '../warehouse/engine';
 import { createServices } from '../worker/dependencies';
 import { devServerExecutable } from '../worker/temporalCli';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import { backfill } from '../workflows/backfill';
-import { incrementalSync } from '../workflows/incrementalSync';
 
 export interface PipelineBenchResult {
   engine: string;
@@ -33,19 +30,6 @@ export interface PipelineBenchResult {
   /** Of this whole process: the sandbox, the worker, bundling and (for PGlite) the WASM database. */
   processPeakRssMb: number;
   historyEventsPerRepository: number;
-  /** Every model rebuilt from scratch over the backfilled data (and its data tests). */
-  transformFullRefreshSeconds: number;
-  /** Records an incremental sync loaded after the sandbox clock moved 7 days. */
-  incrementalSyncRecords: number;
-  /** The transforms after that sync: incremental models read only the changed rows. */
-  transformIncrementalSeconds: number;
-}
-
-async function timed(work: () => Promise<{ ok: boolean; runId: string }>): Promise<number> {
-  const t0 = performance.now();
-  const outcome = await work();
-  if (!outcome.ok) throw new Error(`transform run ${outcome.runId} failed; see etl_meta.transform_runs`);
-  return Number(((performance.now() - t0) / 1000).toFixed(1));
 }
 
 function peakRssMb(): number {
@@ -85,7 +69,7 @@ export async function benchPipeline(
       BITBUCKET_RATE_LIMIT_PER_HOUR: '100000000',
     });
     const services = await createServices(config, createLogger({ level: 'error', pretty: false }), { db });
-    // Transforms are timed on their own below, not inside the extract + load figures.
+    // Extract + load alone: the transforms have their own benchmark (bench/transforms.ts).
     services.runTransforms = async () => {};
     const oauth = createBitbucketOAuth({
       clientId: sb.urls.clientId,
@@ -135,18 +119,6 @@ export async function benchPipeline(
       }
     });
     const seconds = (performance.now() - t0) / 1000;
-    const transformFullRefreshSeconds = await timed(() =>
-      runTransformProject(db, { trigger: 'bench', fullRefresh: true }),
-    );
-    sb.store.advance(7 * 24 * 3_600_000);
-    const incremental = await worker.runUntil(
-      env.client.workflow.execute(incrementalSync, {
-        taskQueue: 'bench',
-        workflowId: 'bench-incremental',
-        args: [{ connectionId: 'bench' }],
-      }),
-    );
-    const transformIncrementalSeconds = await timed(() => runTransformProject(db, { trigger: 'bench' }));
     return {
       engine,
       scale,
@@ -157,9 +129,6 @@ export async function benchPipeline(
       recordsPerSecond: Math.round(records / seconds),
       processPeakRssMb: peakRssMb(),
       historyEventsPerRepository: Math.round(events / Math.max(1, repositories)),
-      transformFullRefreshSeconds,
-      incrementalSyncRecords: incremental.records,
-      transformIncrementalSeconds,
     };
   } finally {
     await env.teardown();

@@ -1,4 +1,4 @@
-// `npm run bench -- [--scale tiny|small|medium|large] [--repos N] [--only sandbox,extract,pipeline-pglite,pipeline-postgres]`:
+// `npm run bench -- [--scale tiny|small|medium|large] [--repos N] [--only sandbox,extract,pipeline-pglite,pipeline-postgres,transforms-pglite,transforms-postgres]`:
 // prints a Markdown table
 // and writes bench/results/<date>-<scale>.json. Numbers, not pass/fail.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { benchExtract } from './extract';
 import { benchPipeline } from './pipeline';
 import { benchSandbox } from './sandbox';
+import { benchTransforms } from './transforms';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +54,23 @@ for (const engine of ['pglite', 'postgres'] as const) {
   results[`pipeline-${engine}`] = await benchPipeline(scale as 'tiny' | 'small' | 'medium' | 'large', engine);
   console.log(
     table(`Extract + load through Temporal into ${engine}`, results[`pipeline-${engine}`] as object),
+  );
+}
+for (const engine of ['pglite', 'postgres'] as const) {
+  if (!want(`transforms-${engine}`)) continue;
+  if (engine === 'postgres' && !process.env.DATABASE_URL) {
+    console.log('## Transforms on postgres\n\nnot run: set DATABASE_URL\n');
+    continue;
+  }
+  results[`transforms-${engine}`] = await benchTransforms(
+    scale as 'tiny' | 'small' | 'medium' | 'large',
+    engine,
+  );
+  console.log(
+    table(
+      `Transforms on ${engine}: full refresh, then incremental`,
+      results[`transforms-${engine}`] as object,
+    ),
   );
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

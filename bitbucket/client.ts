@@ -45,6 +45,17 @@ function errorMessageOf(text: string): string | undefined {
   }
 }
 
+/**
+ * Whether the credential holds one of the scopes an endpoint accepts (`X-Accepted-Oauth-Scopes`
+ * against `X-OAuth-Scopes`; a `:write`/`:admin` scope covers the read one). When it does, a 403
+ * means something else (e.g. the user is not an admin). Without the header, assume not.
+ */
+function scopeGranted(accepted: string, granted: string | null): boolean {
+  const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
+  const held = new Set(list(granted ?? '').flatMap((s) => [s, s.replace(/:(write|admin)$/, '')]));
+  return list(accepted).some((s) => held.has(s));
+}
+
 function retryAfterMs(header: string | null): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
@@ -81,6 +92,11 @@ export class BitbucketClient {
       else url.searchParams.set(k, String(v));
     }
     return url;
+  }
+
+  /** The absolute URL of an API 1.0 resource (the few still served, e.g. groups): beside /2.0. */
+  legacyUrl(path: string): string {
+    return new URL(`../1.0${path}`, `${this.base}/`).toString();
   }
 
   /** GETs JSON, with retries; `pathOrUrl` is an API path or a `next` link. */
@@ -159,7 +175,8 @@ export class BitbucketClient {
     let message = `GET ${path}: ${res.status} ${errorMessageOf(text) ?? res.statusText}`;
     if (kind === 'FORBIDDEN') {
       const needed = res.headers.get('x-accepted-oauth-scopes');
-      if (needed) message += `; this needs the OAuth scope "${needed}", which the connection was not granted`;
+      if (needed && !scopeGranted(needed, res.headers.get('x-oauth-scopes')))
+        message += `; this needs the OAuth scope "${needed}", which the connection was not granted`;
     }
     const error = new BitbucketError(kind, message, details);
     if (kind === 'AUTH' && !afterRefresh) throw new UnauthorizedOnce(error, token);

@@ -26,6 +26,8 @@ export interface SandboxParts {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Bitbucket's API: 2.0, and the few 1.0 resources still served (groups). */
+const isApi = (url: string) => url.startsWith('/2.0') || url.startsWith('/1.0/');
 
 export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): SandboxParts {
   const apiUrl = `${baseUrl}/2.0`;
@@ -50,7 +52,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   app.decorateRequest('grant', null);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.url.startsWith('/2.0')) return;
+    if (!isApi(req.url)) return;
     stats.requests += 1;
     if (faults.settings.latencyMs > 0) await sleep(faults.settings.latencyMs);
     if (faults.reset()) {
@@ -86,7 +88,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!req.url.startsWith('/2.0')) return payload;
+    if (!isApi(req.url)) return payload;
     // The server's clock is the sandbox clock: clients that read time from the Date header
     // (as bbetl does for its window bounds) see the same time as the data.
     reply.header('date', new Date(store.nowMs).toUTCString());
@@ -107,12 +109,12 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
     if (err instanceof ApiError) return sendError(reply, err);
     const { statusCode, message } = err as { statusCode?: number; message?: string };
     const text = message ?? String(err);
-    if (req.url.startsWith('/2.0')) return reply.code(statusCode ?? 500).send(errorBody(text));
+    if (isApi(req.url)) return reply.code(statusCode ?? 500).send(errorBody(text));
     return reply.code(statusCode ?? 500).send({ error: text });
   });
 
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/2.0')) {
+    if (isApi(req.url)) {
       return sendError(reply, new ApiError(404, 'Resource not found', 'There is no API hosted at this URL.'));
     }
     return reply.code(404).send({ error: 'not found' });

@@ -16,6 +16,10 @@ export const STREAMS = [
   'pr_activity',
   'pr_comments',
   'pr_commits',
+  'pr_tasks',
+  'project_group_permissions',
+  'project_user_permissions',
+  'group_members',
   'pipelines',
   'pipeline_steps',
   'environments',
@@ -41,7 +45,17 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
     keys.members.push(key);
     keys.permissions.push(key);
   }
-  for (const p of ws.projects) keys.projects.push(p.uuid);
+  for (const p of ws.projects) {
+    keys.projects.push(p.uuid);
+    for (const { group } of store.projectGroups(ws, p))
+      keys.project_group_permissions.push(`${p.uuid}:${group.slug}`);
+    for (const d of store.projectUserPermissions(ws, p))
+      keys.project_user_permissions.push(`${p.uuid}:${users[d.userIdx]?.uuid}`);
+  }
+  for (const g of ws.groups) {
+    for (const m of store.groupMembers(ws, g))
+      keys.group_members.push(`${ws.uuid}:${g.slug}:${users[m.userIdx]?.uuid}`);
+  }
   for (const repo of store.liveRepositories(ws)) {
     const r = repo.uuid;
     keys.repositories.push(r);
@@ -52,6 +66,7 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
       keys.pullrequests.push(`${r}:${pr.id}`);
       for (const c of pr.comments) keys.pr_comments.push(`${r}:${c.id}`);
       for (const h of pr.commitHashes) keys.pr_commits.push(`${r}:${pr.id}:${h}`);
+      for (const t of pr.tasks) keys.pr_tasks.push(`${r}:${pr.id}:${t.id}`);
       for (const a of pr.activity) {
         const who = a.kind === 'comment' ? `comment-${a.commentId}` : users[a.userIdx]?.uuid;
         keys.pr_activity.push(`${r}:${pr.id}:${a.kind}:${isoOffset(a.at)}:${who}`);

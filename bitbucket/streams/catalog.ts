@@ -6,6 +6,10 @@
 //   commits    newest first; stops at already-seen hashes (commits have no updated_on)
 //   pipelines  newest first by created_on; unfinished runs are re-polled by uuid
 //   children   the full child list of a parent that changed in the window
+// One stream (group_members) is an API 1.0 resource: an unpaged JSON array that `legacy` turns
+// into records, reconciled like a re-list.
+import { BitbucketError } from '../errors';
+
 export type StreamName =
   | 'workspaces'
   | 'members'
@@ -18,17 +22,23 @@ export type StreamName =
   | 'pr_activity'
   | 'pr_comments'
   | 'pr_commits'
+  | 'pr_tasks'
+  | 'project_group_permissions'
+  | 'project_user_permissions'
+  | 'group_members'
   | 'pipelines'
   | 'pipeline_steps'
   | 'environments'
   | 'deployments';
 
 export type Strategy = 'relist' | 'updated_on' | 'commits' | 'pipelines' | 'children';
-export type ParentKind = 'root' | 'workspace' | 'repository' | 'pullrequest' | 'pipeline';
+export type ParentKind = 'root' | 'workspace' | 'project' | 'repository' | 'pullrequest' | 'pipeline';
 
 export interface ParentRef {
   workspace?: string;
   workspaceUuid?: string;
+  projectKey?: string;
+  projectUuid?: string;
   repository?: string;
   repositoryUuid?: string;
   pullRequestId?: number;
@@ -42,8 +52,9 @@ type Json = Record<string, any>;
 export interface StreamDef {
   name: StreamName;
   parent: ParentKind;
-  /** Path under the API base URL. */
+  /** Path under the API base URL (under /1.0 for a `legacy` stream). */
   path: (p: Required<ParentRef>) => string;
+  /** The largest page the endpoint serves (0: not paged). */
   maxPagelen: number;
   query?: Record<string, string | readonly string[]>;
   /** `fields=` projection: drop what no model reads, add what the collection hides. */
@@ -51,12 +62,14 @@ export interface StreamDef {
   /** The natural key (unique per connection); undefined means the record is malformed. */
   key: (record: Json, p: Required<ParentRef>) => string | undefined;
   /** The key of the parent entity, for child streams. */
-  parentKey?: (p: Required<ParentRef>) => string;
+  parentKey?: (p: Required<ParentRef>, record: Json) => string | undefined;
   /** The record's last-change time, when it has one. */
   updatedOn?: (record: Json) => string | undefined;
   strategy: Strategy;
   /** Classic OAuth scope the endpoint needs. */
-  scope: 'account' | 'repository' | 'pullrequest' | 'project' | 'pipeline';
+  scope: 'account' | 'repository' | 'pullrequest' | 'project' | 'project:admin' | 'pipeline';
+  /** An API 1.0 resource (path under /1.0, one unpaged answer): its records, out of the body. */
+  legacy?: (body: unknown, p: Required<ParentRef>) => unknown[];
 }
 
 const enc = encodeURIComponent;
@@ -65,6 +78,29 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const keyOf = (...parts: unknown[]) => (parts.every((x) => x !== undefined) ? parts.join(':') : undefined);
 const LINKS = '-values.links';
+const projectPath = (p: Required<ParentRef>) =>
+  `/workspaces/${enc(p.workspace)}/projects/${enc(p.projectKey)}`;
+
+/**
+ * `GET /1.0/groups/{workspace}` answers every group with its members; the stream keeps one record
+ * per (group, member), with just the group, the person and the workspace.
+ */
+function groupMemberships(body: unknown, p: Required<ParentRef>): Json[] {
+  if (!Array.isArray(body))
+    throw new BitbucketError('BAD_PAYLOAD', 'group_members: the answer is not a JSON array');
+  return body.flatMap((group: Json) =>
+    (Array.isArray(group?.members) ? group.members : []).map((member: Json) => ({
+      group: { name: group.name, slug: group.slug, permission: group.permission ?? null },
+      user: {
+        display_name: member?.display_name,
+        uuid: member?.uuid,
+        nickname: member?.nickname,
+        account_id: member?.account_id,
+      },
+      workspace: { uuid: p.workspaceUuid, slug: p.workspace },
+    })),
+  );
+}
 
 /** Activity items have no id: the key is what happened, when, and by whom (or which comment). */
 function activityKey(record: Json, p: Required<ParentRef>): string | undefined {
@@ -231,6 +267,51 @@ export const STREAMS: Record<StreamName, StreamDef> = {
     updatedOn: (r) => str(r.date),
     strategy: 'children',
     scope: 'pullrequest',
+  },
+  pr_tasks: {
+    name: 'pr_tasks',
+    parent: 'pullrequest',
+    path: (p) => `${repoPath(p)}/pullrequests/${p.pullRequestId}/tasks`,
+    maxPagelen: 100,
+    fields: `${LINKS},-values.creator.links,-values.resolved_by.links,-values.comment.links`,
+    key: (r, p) => keyOf(p.repositoryUuid, p.pullRequestId, num(r.id)),
+    parentKey: (p) => `${p.repositoryUuid}:${p.pullRequestId}`,
+    updatedOn: (r) => str(r.updated_on),
+    strategy: 'children',
+    scope: 'pullrequest',
+  },
+  project_group_permissions: {
+    name: 'project_group_permissions',
+    parent: 'project',
+    path: (p) => `${projectPath(p)}/permissions-config/groups`,
+    maxPagelen: 100,
+    fields: `${LINKS},-values.group.links,-values.group.workspace.links,-values.project.links`,
+    key: (r, p) => keyOf(p.projectUuid, str(r.group?.slug)),
+    parentKey: (p) => p.projectUuid,
+    strategy: 'relist',
+    scope: 'project:admin',
+  },
+  project_user_permissions: {
+    name: 'project_user_permissions',
+    parent: 'project',
+    path: (p) => `${projectPath(p)}/permissions-config/users`,
+    maxPagelen: 100,
+    fields: `${LINKS},-values.user.links,-values.project.links`,
+    key: (r, p) => keyOf(p.projectUuid, str(r.user?.uuid)),
+    parentKey: (p) => p.projectUuid,
+    strategy: 'relist',
+    scope: 'project:admin',
+  },
+  group_members: {
+    name: 'group_members',
+    parent: 'workspace',
+    path: (p) => `/groups/${enc(p.workspace)}`,
+    maxPagelen: 0,
+    legacy: groupMemberships,
+    key: (r, p) => keyOf(p.workspaceUuid, str(r.group?.slug), str(r.user?.uuid)),
+    parentKey: (p, r) => keyOf(p.workspaceUuid, str(r.group?.slug)),
+    strategy: 'relist',
+    scope: 'account',
   },
   pipelines: {
     name: 'pipelines',

@@ -65,7 +65,7 @@ function keyRecords(def: StreamDef, parent: Required<ParentRef>, values: unknown
     }
     records.push({
       key,
-      parentKey: def.parentKey?.(parent),
+      parentKey: def.parentKey?.(parent, record),
       updatedOn: def.updatedOn?.(record),
       payload: value,
     });
@@ -84,6 +84,8 @@ function fullParent(p: ParentRef): Required<ParentRef> {
   return {
     workspace: p.workspace ?? '',
     workspaceUuid: p.workspaceUuid ?? '',
+    projectKey: p.projectKey ?? '',
+    projectUuid: p.projectUuid ?? '',
     repository: p.repository ?? '',
     repositoryUuid: p.repositoryUuid ?? '',
     pullRequestId: p.pullRequestId ?? 0,
@@ -159,6 +161,16 @@ async function* keysetWindow(
   }
 }
 
+/** An API 1.0 resource: one unpaged answer, whose records `def.legacy` picks out. */
+async function legacyPage(
+  client: BitbucketClient,
+  def: StreamDef & Required<Pick<StreamDef, 'legacy'>>,
+  parent: Required<ParentRef>,
+): Promise<Page> {
+  const body = await client.get<unknown>(client.legacyUrl(def.path(parent)));
+  return { stream: def.name, ...keyRecords(def, parent, def.legacy(body, parent)), cursor: null };
+}
+
 /** Iterates one stream for one parent from `options.cursor` (or the start) to the end. */
 export async function* iterateStream(
   client: BitbucketClient,
@@ -168,6 +180,10 @@ export async function* iterateStream(
 ): AsyncGenerator<Page> {
   const def = STREAMS[name];
   const parent = fullParent(parentRef);
+  if (def.legacy) {
+    yield await legacyPage(client, { ...def, legacy: def.legacy }, parent);
+    return;
+  }
   const cursor = options.cursor ?? undefined;
   if (def.strategy === 'updated_on' && cursor?.kind !== 'next') {
     yield* keysetWindow(client, def, parent, options, cursor?.kind === 'keyset' ? cursor : undefined);

@@ -2,15 +2,16 @@
 // envelopes, pagelen caps, BBQL `q`, single-field `sort`, `fields=` partial responses, PR state
 // defaults, the diffstat redirect, and 410 Gone for retired and sunset endpoints.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PullRequest, RepositoryMeta, Workspace } from '../data/model';
+import type { Project, PullRequest, RepositoryMeta, Workspace } from '../data/model';
 import type { SandboxStore } from '../data/store';
 import type { Grant } from '../oauth/grants';
+import { AccessRenderer } from '../render/access';
 import { PR_HIDDEN_FIELDS, type Renderer } from '../render/objects';
 import { BbqlError, compileBbql } from './bbql';
 import { ApiError, CHANGE_2770, errorBody, notFound } from './errors';
 import { projectFields } from './fields';
 import { type Envelope, type PageOptions, paginate } from './pagination';
-import { hasScope } from './scopes';
+import { hasScope, V1_GROUPS_SCOPES } from './scopes';
 
 type Json = Record<string, unknown>;
 type Params = Record<string, string>;
@@ -104,6 +105,7 @@ function compare(a: unknown, b: unknown): number {
 
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, render } = ctx;
+  const access = new AccessRenderer(render, store.world.users);
   const apiOrigin = new URL(ctx.apiUrl).origin;
   const requestUrl = (req: FastifyRequest) => new URL(req.url, apiOrigin);
   const query = (req: FastifyRequest) => req.query as Record<string, string | string[] | undefined>;
@@ -130,6 +132,25 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const member = ws && store.currentMembers(ws).some((m) => m.userIdx === userIdx(req));
     if (!ws || !member) throw notFound(`No workspace with identifier '${idOrSlug}'.`);
     return ws;
+  }
+
+  /** Group and permission settings are for workspace admins only. */
+  function adminWorkspaceFor(req: FastifyRequest, idOrSlug: string): Workspace {
+    const ws = workspaceFor(req, idOrSlug);
+    const me = store.currentMembers(ws).find((m) => m.userIdx === userIdx(req));
+    if (me?.permission !== 'owner') {
+      throw new ApiError(
+        403,
+        `You must be an administrator of ${ws.slug} to see its groups and permissions.`,
+      );
+    }
+    return ws;
+  }
+
+  function projectFor(p: Params, ws: Workspace) {
+    const project = ws.projects.find((x) => x.key === p.project_key || x.uuid === p.project_key);
+    if (!project) throw notFound(`Project ${p.project_key} not found`);
+    return project;
   }
 
   function repositoryFor(req: FastifyRequest, p: Params): { ws: Workspace; repo: RepositoryMeta } {
@@ -333,9 +354,39 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     requireScope(req, reply, 'project', 'account');
     const p = req.params as Params;
     const ws = workspaceFor(req, p.workspace as string);
-    const project = ws.projects.find((x) => x.key === p.project_key || x.uuid === p.project_key);
-    if (!project) throw notFound(`Project ${p.project_key} not found`);
-    return sendObject(req, render.project(ws, project));
+    return sendObject(req, render.project(ws, projectFor(p, ws)));
+  });
+
+  // Explicit project permissions: the spec asks for project:admin, and the caller must be an admin.
+  const permissionLists: Record<'groups' | 'users', (ws: Workspace, project: Project) => Json[]> = {
+    groups: (ws, project) =>
+      store
+        .projectGroups(ws, project)
+        .map(({ group, permission }) => access.projectGroupPermission(ws, project, group, permission)),
+    users: (ws, project) =>
+      store
+        .projectUserPermissions(ws, project)
+        .map((d) => access.projectUserPermission(ws, project, d.userIdx, d.permission)),
+  };
+  for (const [kind, list] of Object.entries(permissionLists)) {
+    app.get(
+      `/2.0/workspaces/:workspace/projects/:project_key/permissions-config/${kind}`,
+      async (req, reply) => {
+        requireScope(req, reply, 'project:admin');
+        const p = req.params as Params;
+        const ws = adminWorkspaceFor(req, p.workspace as string);
+        return sendPage(req, list(ws, projectFor(p, ws)), { maxPagelen: 100 });
+      },
+    );
+  }
+
+  // API 1.0 groups, still served to workspace admins (API-NOTES §6): one unpaged JSON array.
+  app.get('/1.0/groups/:workspace', async (req, reply) => {
+    requireScope(req, reply, ...V1_GROUPS_SCOPES);
+    const ws = adminWorkspaceFor(req, (req.params as Params).workspace as string);
+    const groups = ws.groups.map((g) => access.v1Group(ws, g, store.groupMembers(ws, g)));
+    ctx.countRecords(groups.length);
+    return groups;
   });
 
   // ---- repositories ---------------------------------------------------------------------------
@@ -435,6 +486,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
           filter: QUERY_FIELDS.comments,
         },
       );
+    },
+  );
+
+  app.get(
+    '/2.0/repositories/:workspace/:repo_slug/pullrequests/:pull_request_id/tasks',
+    async (req, reply) => {
+      requireScope(req, reply, 'pullrequest');
+      const { ws, repo, pr } = pullRequestFor(req, req.params as Params);
+      return sendList(req, pr.tasks, (t) => render.task(ws, repo, pr, t), { maxPagelen: 100 });
     },
   );
 

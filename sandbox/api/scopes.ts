@@ -1,6 +1,24 @@
 // Classic OAuth consumer scopes and what each implies (API-NOTES §1): pullrequest and project
 // both give read access to repositories; a :write or :admin scope includes the read one.
-export const DEFAULT_CONSUMER_SCOPES = ['account', 'repository', 'pullrequest', 'project', 'pipeline'];
+//
+// `project:admin` is what the spec asks of GET …/projects/{key}/permissions-config/{groups,users};
+// bbetl's consumer needs it to read project permissions (without it those streams are skipped as
+// FORBIDDEN), so the sandbox's consumer has it by default.
+export const DEFAULT_CONSUMER_SCOPES = [
+  'account',
+  'repository',
+  'pullrequest',
+  'project',
+  'project:admin',
+  'pipeline',
+];
+
+/**
+ * API 1.0 groups (`GET /1.0/groups/{workspace}`) are not in the 2.0 spec. Atlassian's v1 pages name
+ * no scope for them; we assume `account` (the 2.0 scope for workspace membership, API-NOTES §1)
+ * or the legacy `team` scope ("team membership"), and the caller must be a workspace admin.
+ */
+export const V1_GROUPS_SCOPES = ['account', 'team'];
 
 const IMPLIES: Record<string, string[]> = {
   pullrequest: ['repository'],

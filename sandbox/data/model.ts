@@ -46,6 +46,34 @@ export interface Project {
   updatedOn: Instant;
 }
 
+/** A project permission (API 2.0 permissions-config). */
+export type ProjectPermission = 'read' | 'write' | 'create-repo' | 'admin';
+
+/** A user's direct permission on a project; it lapses when the user leaves the workspace. */
+export interface DirectProjectPermission {
+  projectKey: string;
+  userIdx: number;
+  permission: ProjectPermission;
+}
+
+/** A person's time in a group; workspace membership bounds it too (see store.groupMembers). */
+export interface GroupMembership {
+  userIdx: number;
+  addedMs: number;
+  removedAtMs?: number;
+}
+
+/** A workspace user group (teams such as "backend"): members, and the projects it may use. */
+export interface Group {
+  slug: string;
+  name: string;
+  /** The v1 group's default repository privilege; null for a group that grants none by default. */
+  permission: 'read' | 'write' | 'admin' | null;
+  autoAdd: boolean;
+  members: GroupMembership[];
+  projects: Array<{ projectKey: string; permission: ProjectPermission }>;
+}
+
 export interface RepositoryMeta {
   idx: number;
   uuid: string;
@@ -76,6 +104,8 @@ export interface Workspace {
   members: Membership[];
   projects: Project[];
   repositories: RepositoryMeta[];
+  groups: Group[];
+  directProjectPermissions: DirectProjectPermission[];
 }
 
 export interface Commit {
@@ -114,6 +144,20 @@ export interface PrComment {
   inline?: { path: string; to: number };
 }
 
+/** A pull request task: opened by a reviewer, resolved (sometimes reopened) by the author. */
+export interface PrTask {
+  id: number;
+  createdOn: Instant;
+  updatedOn: Instant;
+  creatorIdx: number;
+  text: string;
+  state: 'RESOLVED' | 'UNRESOLVED';
+  resolvedOn?: Instant;
+  resolvedByIdx?: number;
+  /** The comment the task was raised on, if any. */
+  commentId?: number;
+}
+
 export type PrActivity =
   | { kind: 'comment'; at: Instant; commentId: number }
   | { kind: 'approval'; at: Instant; userIdx: number }
@@ -139,6 +183,9 @@ export interface PullRequest {
   closeSourceBranch: boolean;
   participants: Participant[];
   comments: PrComment[];
+  tasks: PrTask[];
+  /** How many tasks the reviewers will raise (drawn when the pull request opens). */
+  plannedTasks: number;
   activity: PrActivity[];
   commitHashes: string[];
   linesAdded: number;

@@ -155,3 +155,22 @@ export const IMAGES = [
   'golang:1.23',
   'maven:3.9-eclipse-temurin-21',
 ];
+export const TASKS = [
+  'Add a unit test for the empty case',
+  'Rename the helper',
+  'Remove the debug logging',
+  'Update the changelog',
+  'Handle the timeout error',
+  'Document the new option',
+  'Drop the unused import',
+  'Check the migration on a copy of production',
+];
+/** Team groups a workspace may define, as [slug, name]. */
+export const GROUP_NAMES: ReadonlyArray<readonly [string, string]> = [
+  ['backend', 'Backend'],
+  ['frontend', 'Frontend'],
+  ['platform', 'Platform'],
+  ['mobile', 'Mobile'],
+  ['data', 'Data'],
+  ['qa', 'QA'],
+];

@@ -24,6 +24,7 @@ import {
 } from './model';
 import { AREAS, COMMENTS, IMAGES, STEP_NAMES, UNKNOWN_AUTHORS, VERBS } from './names';
 import { Rng } from './random';
+import { plannedTaskCount, resolveTasks, reviewTasks, type TaskContext } from './tasks';
 import { isMemberAt } from './world';
 
 const MINUTE_MS = 60_000;
@@ -67,6 +68,7 @@ export class RepositorySimulation {
   private readonly commitsByHash = new Map<string, Commit>();
   private mainHead = '';
   private commentCount = 0;
+  private taskCount = 0;
 
   constructor(private readonly ctx: RepositoryContext) {
     this.rng = new Rng(ctx.seed, ['repository', ctx.workspace.idx, ctx.repository.idx]);
@@ -95,6 +97,18 @@ export class RepositorySimulation {
 
   private at(ms: number, rng: Rng): Instant {
     return { ms: Math.floor(ms), us: rng.int(0, 999) };
+  }
+
+  /** The task rules' view of the simulation (their draws use a fork, leaving the event's own). */
+  private tasks(): TaskContext {
+    return {
+      nowMs: this.nowMs,
+      at: (ms, rng) => this.at(ms, rng),
+      nextTaskId: () => {
+        this.taskCount += 1;
+        return (this.ctx.workspace.idx * 1000 + this.ctx.repository.idx + 1) * 1_000_000 + this.taskCount;
+      },
+    };
   }
 
   // ---- people -------------------------------------------------------------------------------
@@ -257,6 +271,8 @@ export class RepositorySimulation {
       closeSourceBranch: rng.chance(0.8),
       participants: chosen.map((u) => ({ userIdx: u.idx, role: 'REVIEWER', approved: false, state: null })),
       comments: [],
+      tasks: [],
+      plannedTasks: plannedTaskCount(rng.fork('tasks')),
       activity: [{ kind: 'update', at: created, userIdx: author.idx, state: 'OPEN', sourceHash: parent }],
       commitHashes,
       linesAdded: Math.round(rng.exponential(120)) + 1,
@@ -315,6 +331,7 @@ export class RepositorySimulation {
     const at = this.touch(pr, this.nowMs, rng);
     Object.assign(this.participant(pr, userIdx), { approved: true, state: 'approved', participatedOn: at });
     pr.activity.push({ kind: 'approval', at, userIdx });
+    reviewTasks(pr, userIdx, this.tasks(), rng.fork('tasks'));
   }
 
   private requestChanges(pr: PullRequest, userIdx: number, rng: Rng): void {
@@ -326,6 +343,7 @@ export class RepositorySimulation {
       participatedOn: at,
     });
     pr.activity.push({ kind: 'changes_requested', at, userIdx });
+    reviewTasks(pr, userIdx, this.tasks(), rng.fork('tasks'));
   }
 
   private pushFix(pr: PullRequest, rng: Rng): void {
@@ -337,6 +355,7 @@ export class RepositorySimulation {
     this.setBranch(pr.sourceBranch, fix.hash);
     const at = this.touch(pr, this.nowMs, rng);
     pr.activity.push({ kind: 'update', at, userIdx: pr.authorIdx, state: 'OPEN', sourceHash: fix.hash });
+    resolveTasks(pr, 1, this.tasks(), rng.fork('tasks'));
     this.runPipeline(this.nowMs, rng, 'PULL_REQUEST', pr.sourceBranch, fix.hash, pr.authorIdx, {
       pullRequestId: pr.id,
     });
@@ -382,6 +401,8 @@ export class RepositorySimulation {
     pr.closedByIdx = closer.idx;
     pr.reason = state === 'DECLINED' ? 'Not needed any more' : '';
     pr.activity.push({ kind: 'update', at, userIdx: closer.idx, state, sourceHash: pr.sourceHash });
+    // Most tasks are done before a merge; a declined pull request keeps what was still open.
+    if (state === 'MERGED') resolveTasks(pr, 0.9, this.tasks(), rng.fork('tasks'));
     if (state === 'MERGED') {
       const merge = this.commit(
         ms,

@@ -1,7 +1,15 @@
 // The sandbox's state: the world, the clock, and repositories simulated on demand. A bounded
 // cache keeps memory flat at large scale: an evicted repository is simply simulated again.
 import { LRUCache } from 'lru-cache';
-import type { RepositoryMeta, Workspace } from './model';
+import type {
+  DirectProjectPermission,
+  Group,
+  GroupMembership,
+  Project,
+  ProjectPermission,
+  RepositoryMeta,
+  Workspace,
+} from './model';
 import { RepositorySimulation } from './repository';
 import type { Scale } from './scales';
 import { generateWorld, isMemberAt, repositoryExistsAt, type World } from './world';
@@ -51,6 +59,34 @@ export class SandboxStore {
 
   currentMembers(ws: Workspace) {
     return ws.members.filter((m) => isMemberAt(m, this.clockMs));
+  }
+
+  /** A group's members now: in the group, and still in the workspace. */
+  groupMembers(ws: Workspace, group: Group): GroupMembership[] {
+    const inWorkspace = new Set(this.currentMembers(ws).map((m) => m.userIdx));
+    return group.members.filter(
+      (g) =>
+        g.addedMs <= this.clockMs &&
+        (g.removedAtMs === undefined || g.removedAtMs > this.clockMs) &&
+        inWorkspace.has(g.userIdx),
+    );
+  }
+
+  /** Direct user permissions on a project now (they lapse when the user leaves the workspace). */
+  projectUserPermissions(ws: Workspace, project: Project): DirectProjectPermission[] {
+    const inWorkspace = new Set(this.currentMembers(ws).map((m) => m.userIdx));
+    return ws.directProjectPermissions.filter(
+      (d) => d.projectKey === project.key && inWorkspace.has(d.userIdx),
+    );
+  }
+
+  /** The groups granted a permission on a project. */
+  projectGroups(ws: Workspace, project: Project): Array<{ group: Group; permission: ProjectPermission }> {
+    return ws.groups.flatMap((group) =>
+      group.projects
+        .filter((p) => p.projectKey === project.key)
+        .map((p) => ({ group, permission: p.permission })),
+    );
   }
 
   /** The repository's data at the current clock. */

@@ -2,6 +2,8 @@
 // Small at every scale, so it is generated whole at start. Changes the clock will bring (members
 // leaving, repositories removed) are drawn here too, as future timestamps, so that what the API
 // shows is a pure function of the clock.
+
+import { generateDirectPermissions, generateGroups } from './groups';
 import { DAY_MS, type Instant, type Membership, type User, type UserProfile, type Workspace } from './model';
 import { FIRST_NAMES, LANGUAGES, LAST_NAMES, PROJECT_NAMES, REPO_WORDS } from './names';
 import { Rng } from './random';
@@ -156,6 +158,9 @@ function makeWorkspace(
   });
 
   const createdOn = instantAt(historyStartMs - rng.int(400, 1500) * DAY_MS, rng);
+  // Groups draw from their own stream, so the rest of the workspace is as it was without them.
+  const access = { members, projects, users: world.users, historyStartMs, epochMs };
+  const groupRng = new Rng(world.seed, ['groups', idx]);
   return {
     idx,
     uuid: rng.uuid(),
@@ -168,6 +173,8 @@ function makeWorkspace(
     members,
     projects,
     repositories,
+    groups: generateGroups(groupRng, access),
+    directProjectPermissions: generateDirectPermissions(groupRng.fork('direct'), access),
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   PrActivity,
   PrComment,
   Project,
+  PrTask,
   PullRequest,
   RepositoryMeta,
   User,
@@ -302,7 +303,7 @@ export class Renderer {
       destination: this.endpoint(ws, r, pr.destinationBranch, pr.destinationHash),
       merge_commit: pr.mergeHash ? this.commitRef(ws, r, pr.mergeHash.slice(0, 12)) : null,
       comment_count: pr.comments.filter((c) => !c.deleted).length,
-      task_count: 0,
+      task_count: pr.tasks.length,
       close_source_branch: pr.closeSourceBranch,
       closed_by: pr.state === 'OPEN' ? null : this.account(pr.closedByIdx),
       reason: pr.reason,
@@ -325,6 +326,40 @@ export class Renderer {
     };
   }
 
+  /** The short comment object other objects point at ({type, id, links}). */
+  private commentLink(ws: Workspace, r: RepositoryMeta, pr: PullRequest, id: number): Json {
+    return {
+      type: 'pullrequest_comment',
+      id,
+      links: {
+        self: href(`${this.apiUrl}/repositories/${ws.slug}/${r.slug}/pullrequests/${pr.id}/comments/${id}`),
+        html: href(`${this.webUrl}/${ws.slug}/${r.slug}/pull-requests/${pr.id}#comment-${id}`),
+      },
+    };
+  }
+
+  /** A pull request task (OpenAPI pullrequest_comment_task): resolved_* only once resolved. */
+  task(ws: Workspace, r: RepositoryMeta, pr: PullRequest, t: PrTask): Json {
+    const self = `${this.apiUrl}/repositories/${ws.slug}/${r.slug}/pullrequests/${pr.id}/tasks/${t.id}`;
+    const json: Json = {
+      id: t.id,
+      created_on: isoOffset(t.createdOn),
+      updated_on: isoOffset(t.updatedOn),
+      state: t.state,
+      content: rendered(t.text),
+      creator: this.account(t.creatorIdx),
+      pending: false,
+      links: {
+        self: href(self),
+        html: href(`${this.webUrl}/${ws.slug}/${r.slug}/pull-requests/${pr.id}`),
+      },
+    };
+    if (t.resolvedOn) json.resolved_on = isoOffset(t.resolvedOn);
+    if (t.resolvedByIdx !== undefined) json.resolved_by = this.account(t.resolvedByIdx);
+    if (t.commentId !== undefined) json.comment = this.commentLink(ws, r, pr, t.commentId);
+    return json;
+  }
+
   comment(ws: Workspace, r: RepositoryMeta, pr: PullRequest, c: PrComment): Json {
     const self = `${this.apiUrl}/repositories/${ws.slug}/${r.slug}/pullrequests/${pr.id}/comments/${c.id}`;
     const json: Json = {
@@ -342,17 +377,7 @@ export class Renderer {
         html: href(`${this.webUrl}/${ws.slug}/${r.slug}/pull-requests/${pr.id}#comment-${c.id}`),
       },
     };
-    if (c.parentId !== undefined) {
-      const parent = `${this.apiUrl}/repositories/${ws.slug}/${r.slug}/pullrequests/${pr.id}/comments/${c.parentId}`;
-      json.parent = {
-        type: 'pullrequest_comment',
-        id: c.parentId,
-        links: {
-          self: href(parent),
-          html: href(`${this.webUrl}/${ws.slug}/${r.slug}/pull-requests/${pr.id}#comment-${c.parentId}`),
-        },
-      };
-    }
+    if (c.parentId !== undefined) json.parent = this.commentLink(ws, r, pr, c.parentId);
     if (c.inline) json.inline = { path: c.inline.path, from: null, to: c.inline.to };
     return json;
   }

@@ -11,6 +11,10 @@
 --   pipeline_triggered    stg_pipelines, at created_on, by the creator (runs nobody started, e.g.
 --                         scheduled ones, are left out)
 --   deployment            stg_deployments, at started_on, by the deployer (none: left out)
+--   pr_task_created       stg_pr_tasks, at created_on, by the creator
+--   pr_task_resolved      stg_pr_tasks, at resolved_on, by resolved_by, while the task is RESOLVED:
+--                         every task has this row, flagged is_deleted while not (or no longer)
+--                         resolved, so that an incremental run retracts a reopened task's event
 {%- macro changed_since_last_run() -%}
 {%- if is_incremental() %}
   and (
@@ -107,6 +111,38 @@ deployments as (
   where deployer_uuid is not null {{ changed_since_last_run() }}
 ),
 
+tasks_created as (
+  select
+    'pr_task_created' as feature,
+    record_key as source_record_key,
+    workspace_uuid,
+    repository_uuid,
+    creator_uuid as actor_uuid,
+    null as author_raw,
+    created_on as occurred_at,
+    is_deleted,
+    _extracted_at,
+    _deleted_at
+  from {{ ref('stg_pr_tasks') }}
+  where true {{ changed_since_last_run() }}
+),
+
+tasks_resolved as (
+  select
+    'pr_task_resolved' as feature,
+    record_key as source_record_key,
+    workspace_uuid,
+    repository_uuid,
+    resolver_uuid as actor_uuid,
+    null as author_raw,
+    resolved_on as occurred_at,
+    is_deleted or state is null or state <> 'RESOLVED' as is_deleted,
+    _extracted_at,
+    _deleted_at
+  from {{ ref('stg_pr_tasks') }}
+  where true {{ changed_since_last_run() }}
+),
+
 unioned as (
   select * from commits
   union all
@@ -117,6 +153,10 @@ unioned as (
   select * from pipelines
   union all
   select * from deployments
+  union all
+  select * from tasks_created
+  union all
+  select * from tasks_resolved
 )
 
 select

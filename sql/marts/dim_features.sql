@@ -9,3 +9,5 @@ union all select 'pr_changes_requested', 'Changes requested', 'A request for cha
 union all select 'pr_comment', 'Pull request comment', 'A comment the user wrote on a pull request.'
 union all select 'pipeline_triggered', 'Pipeline triggered', 'A pipeline run the user started (scheduled runs are not counted).'
 union all select 'deployment', 'Deployment', 'A deployment the user started.'
+union all select 'pr_task_created', 'Pull request task created', 'A task the user created on a pull request, at its creation.'
+union all select 'pr_task_resolved', 'Pull request task resolved', 'A pull request task the user resolved, at its resolution; a task reopened since does not count.'

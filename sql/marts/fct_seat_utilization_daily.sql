@@ -1,26 +1,17 @@
 {{ config(materialized='table') }}
 -- Per day and workspace: seats, active users over trailing windows, utilization and idle seats.
 -- A user is active over N days on day D when they did anything (int_user_events) in the N days
--- ending with D. Seats are the billable memberships held that day (int_seats).
+-- ending with D. Seats are the billable memberships held that day (int_seat_days).
 with dates as (
   select date_day from {{ ref('dim_date') }}
 ),
 
-seats as (
-  select * from {{ ref('int_seats') }}
-  where is_billable
+seat_days as (
+  select * from {{ ref('int_seat_days') }}
 ),
 
 active_days as (
   select * from {{ ref('int_active_user_days') }}
-),
-
-seat_days as (
-  select dates.date_day, seats.workspace_uuid, seats.user_uuid
-  from dates
-  join seats
-    on (seats.seat_start_date is null or seats.seat_start_date <= dates.date_day)
-    and (seats.seat_end_date is null or dates.date_day < seats.seat_end_date)
 ),
 
 -- A seat holder with a seat in another workspace the same day: each seat is billed.

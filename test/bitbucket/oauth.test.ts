@@ -40,7 +40,14 @@ describe('Bitbucket OAuth client (sandbox)', () => {
     const before = Date.now();
     const tokens = await connectAs(oauth, 'admin', 'state-1');
     expect(tokens).toMatchObject({ grantType: 'authorization_code' });
-    expect(tokens.scopes).toEqual(['account', 'repository', 'pullrequest', 'project', 'pipeline']);
+    expect(tokens.scopes).toEqual([
+      'account',
+      'repository',
+      'pullrequest',
+      'project',
+      'project:admin',
+      'pipeline',
+    ]);
     expect(tokens.refreshToken).toEqual(expect.any(String));
     expect(tokens.expiresAt.getTime()).toBeGreaterThanOrEqual(before + 7_200_000);
     expect(tokens.expiresAt.getTime()).toBeLessThan(Date.now() + 7_200_000 + 1000);

@@ -55,7 +55,7 @@ describe('stream iterators against the sandbox ground truth, every fault on', ()
     // Small scale: lists span several pages, so page drift has pages to drift between.
     sb = await startSandbox({
       scale: 'small',
-      seed: 21,
+      seed: 23,
       rateLimitPerHour: 1_000_000,
       tokenLifetimeSeconds: 3,
     });

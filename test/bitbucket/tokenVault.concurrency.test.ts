@@ -30,7 +30,10 @@ describeEachWarehouse(
       dbA = await wh.open();
       dbB = await wh.open();
       await migrate(dbA);
-      sb = await startSandbox({ scale: 'tiny', seed: 3, tokenLifetimeSeconds: 2 });
+      // Short-lived tokens make every round a refresh race. A BigQuery statement can take a second
+      // or more on a loaded machine, so there a token lives long enough to outlast its own write.
+      const tokenLifetimeSeconds = wh.name === 'bigquery' ? 6 : 2;
+      sb = await startSandbox({ scale: 'tiny', seed: 3, tokenLifetimeSeconds });
     });
     afterAll(async () => {
       await sb?.close();

@@ -31,7 +31,7 @@ const UNDECLARED_LINK_PARAMS: Record<string, readonly string[]> = {
 };
 
 /** PR children (activity, comments, commits, diffstat) are read for at most this many PRs per repository. */
-const PR_CHILDREN_PER_REPO = 4;
+const PR_CHILDREN_PER_REPO = 5;
 const PR_STATES = ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'] as const;
 
 /** The few fields of listed objects that the crawl reads to build its next URLs. */
@@ -40,6 +40,7 @@ interface Item {
   key?: string;
   slug?: string;
   state?: string;
+  task_count?: number;
   uuid?: string;
   user?: { uuid: string };
   workspace?: { slug: string; uuid: string };
@@ -149,6 +150,7 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
     await all(`${base}/pullrequests/${id}/activity`);
     await all(`${base}/pullrequests/${id}/comments`);
     await all(`${base}/pullrequests/${id}/commits`);
+    await all(`${base}/pullrequests/${id}/tasks?pagelen=2`);
     const redirect = await get(`${base}/pullrequests/${id}/diffstat`, 302);
     if (redirect.location) await all(redirect.location);
     else problem('GET …/pullrequests/{pull_request_id}/diffstat: 302 without a Location', base);
@@ -165,8 +167,10 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
     // Every state on its own, in small pages so `next` is followed.
     const prs: Item[] = [];
     for (const state of PR_STATES) prs.push(...(await all(`${base}/pullrequests?state=${state}&pagelen=5`)));
-    // PR children for a handful of PRs: one of each state first, then the newest others.
+    // PR children for a handful of PRs: one of each state first, one with tasks, then the newest others.
     const picked = new Set<number>();
+    const withTasks = prs.find((p) => (p.task_count ?? 0) > 0);
+    if (withTasks?.id !== undefined) picked.add(withTasks.id);
     for (const state of PR_STATES) {
       const pr = prs.find((p) => p.state === state);
       if (pr?.id !== undefined) picked.add(pr.id);
@@ -200,6 +204,10 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
       await all(`/workspaces/${ws}/permissions`);
       const projects = await all(`/workspaces/${ws}/projects`);
       if (projects[0]) await get(`/workspaces/${ws}/projects/${projects[0].key}`);
+      for (const project of projects) {
+        await all(`/workspaces/${ws}/projects/${project.key}/permissions-config/groups?pagelen=1`);
+        await all(`/workspaces/${ws}/projects/${project.key}/permissions-config/users?pagelen=1`);
+      }
       const repositories = await all(`/repositories/${ws}`);
       expect(repositories.length).toBeGreaterThan(0);
       for (const repo of repositories) await crawlRepository(ws, repo);

@@ -61,7 +61,7 @@ describe('sandbox OAuth 2.0', () => {
       expires_in: 7200,
       state: 'authorization_code',
     });
-    expect(exchanged.body.scopes).toBe('account repository pullrequest project pipeline');
+    expect(exchanged.body.scopes).toBe('account repository pullrequest project project:admin pipeline');
     const me = await apiGet(sb, exchanged.body.access_token as string, '/user');
     expect(me.json.nickname).toMatch(/^[a-zß-ÿ]+1$/i);
     // A code works once.
@@ -150,7 +150,7 @@ describe('sandbox OAuth 2.0', () => {
     // pullrequest implies repository, not the other way round.
     expect((await apiGet(sb, token, '/repositories/acme/api/pullrequests')).status).toBe(403);
     await control(sb, 'PUT', '/limits', {
-      scopes: ['account', 'repository', 'pullrequest', 'project', 'pipeline'],
+      scopes: ['account', 'repository', 'pullrequest', 'project', 'project:admin', 'pipeline'],
     });
   });
 

@@ -210,7 +210,7 @@ describeEachWarehouse('the event models', (engine) => {
     });
     const results = await runModels(db, loadProject(SQL_DIR));
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wh?.cleanup(db);
@@ -241,7 +241,7 @@ describeEachWarehouse('the event models', (engine) => {
     ]);
   });
 
-  it('dim_features: the nine features, each described', async () => {
+  it('dim_features: the eleven features, each described', async () => {
     const rows = await db.query<{ feature: string; display_name: string; description: string }>(
       `select feature, display_name, description from ${db.table('marts', 'dim_features')}`,
     );
@@ -255,6 +255,8 @@ describeEachWarehouse('the event models', (engine) => {
       'pr_declined',
       'pr_merged',
       'pr_opened',
+      'pr_task_created',
+      'pr_task_resolved',
     ]);
     expect(rows.every((r) => r.display_name.length > 0 && r.description.length > 0)).toBe(true);
   });

@@ -461,7 +461,7 @@ describeEachWarehouse('the staging models', (engine) => {
     });
     const results = await runModels(db, loadProject(SQL_DIR));
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wh?.cleanup(db);
@@ -478,6 +478,7 @@ describeEachWarehouse('the staging models', (engine) => {
       'stg_commits',
       'stg_deployments',
       'stg_environments',
+      'stg_group_members',
       'stg_members',
       'stg_permissions',
       'stg_pipeline_steps',
@@ -485,6 +486,9 @@ describeEachWarehouse('the staging models', (engine) => {
       'stg_pr_activity',
       'stg_pr_comments',
       'stg_pr_commits',
+      'stg_pr_tasks',
+      'stg_project_group_permissions',
+      'stg_project_user_permissions',
       'stg_projects',
       'stg_pullrequests',
       'stg_repositories',

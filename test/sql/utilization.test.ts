@@ -358,8 +358,8 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
     });
 
     it('has a row for every period, workspace and feature, zero when unused', () => {
-      // 5 ISO weeks and 2 months, 2 workspaces, 9 features
-      expect(rows).toHaveLength(7 * 2 * 9);
+      // 5 ISO weeks and 2 months, 2 workspaces, 11 features
+      expect(rows).toHaveLength(7 * 2 * 11);
       expect(
         rows.find(
           (r) =>

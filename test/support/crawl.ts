@@ -63,6 +63,20 @@ export async function crawlWorkspace(
   for (const stream of ['members', 'permissions', 'projects'] as const) {
     reconcile(store, stream, ws.uuid, await drain(store, iterateStream(client, stream, wsRef)));
   }
+  const projects = [...(store.get('projects') ?? [])].filter(([, row]) => row.parentKey === ws.uuid);
+  for (const [uuid, row] of projects) {
+    const ref = { ...wsRef, projectKey: row.payload.key as string, projectUuid: uuid };
+    for (const stream of ['project_group_permissions', 'project_user_permissions'] as const) {
+      reconcile(store, stream, uuid, await drain(store, iterateStream(client, stream, ref)));
+    }
+  }
+  // Group members are keyed under their group: reconcile the workspace's whole list at once.
+  const members = new Set(
+    (await drain(store, iterateStream(client, 'group_members', wsRef))).map((r) => r.key),
+  );
+  for (const key of store.get('group_members')?.keys() ?? []) {
+    if (key.startsWith(`${ws.uuid}:`) && !members.has(key)) store.get('group_members')?.delete(key);
+  }
   const before = [...(store.get('repositories') ?? [])]
     .filter(([, row]) => row.parentKey === ws.uuid)
     .map(([key]) => key);
@@ -86,7 +100,7 @@ export async function crawlWorkspace(
     const changedPrs = await drain(store, iterateStream(client, 'pullrequests', ref, window), uuid);
     for (const pr of changedPrs) {
       const prRef = { ...ref, pullRequestId: (pr.payload as { id: number }).id };
-      for (const stream of ['pr_activity', 'pr_comments', 'pr_commits'] as const) {
+      for (const stream of ['pr_activity', 'pr_comments', 'pr_commits', 'pr_tasks'] as const) {
         reconcile(store, stream, pr.key, await drain(store, iterateStream(client, stream, prRef), uuid));
       }
     }

@@ -1,5 +1,5 @@
 import type { Migration } from '../migrate';
-import { RAW_STREAMS, rawTable } from '../rawStreams';
+import { RAW_STREAMS_002, rawTableDdl } from '../rawStreams';
 
 // The raw landing zone (one table per stream, keyed by (connection_id, record_key); payloads are
 // hashed so unchanged records are never rewritten; _deleted_at is the tombstone of id
@@ -9,22 +9,7 @@ import { RAW_STREAMS, rawTable } from '../rawStreams';
 export const rawAndLedger: Migration = {
   id: '002_raw_and_ledger',
   postgres: (db) => [
-    ...RAW_STREAMS.flatMap((stream) => [
-      `create table ${rawTable(db, stream)} (
-        connection_id text not null,
-        workspace_uuid text,
-        record_key text not null,
-        parent_key text,
-        updated_on timestamptz,
-        payload jsonb not null,
-        _extracted_at timestamptz not null,
-        _run_id text not null,
-        _payload_hash text not null,
-        _deleted_at timestamptz,
-        primary key (connection_id, record_key)
-      )`,
-      `create index on ${rawTable(db, stream)} (connection_id, parent_key)`,
-    ]),
+    ...rawTableDdl.postgres(db, RAW_STREAMS_002),
     `create table ${db.table('etl_meta', 'stream_state')} (
       connection_id text not null,
       scope_key text not null default '',
@@ -66,20 +51,7 @@ export const rawAndLedger: Migration = {
     `create index on ${db.table('etl_meta', 'errors')} (connection_id, occurred_at)`,
   ],
   bigquery: (db) => [
-    ...RAW_STREAMS.map(
-      (stream) => `create table if not exists ${rawTable(db, stream)} (
-        connection_id string not null,
-        workspace_uuid string,
-        record_key string not null,
-        parent_key string,
-        updated_on timestamp,
-        payload json,
-        _extracted_at timestamp not null,
-        _run_id string not null,
-        _payload_hash string not null,
-        _deleted_at timestamp
-      ) cluster by connection_id, record_key`,
-    ),
+    ...rawTableDdl.bigquery(db, RAW_STREAMS_002),
     `create table if not exists ${db.table('etl_meta', 'stream_state')} (
       connection_id string not null,
       scope_key string not null,

@@ -4,6 +4,14 @@ import { rawAndLedger } from './002_raw_and_ledger';
 import { requestBudget } from './003_request_budget';
 import { transformRuns } from './004_transform_runs';
 import { identityMap } from './005_identity_map';
+import { accessAndTasks } from './006_access_and_tasks';
 
 /** Every migration, in the order they apply. Append only. */
-export const MIGRATIONS: Migration[] = [connections, rawAndLedger, requestBudget, transformRuns, identityMap];
+export const MIGRATIONS: Migration[] = [
+  connections,
+  rawAndLedger,
+  requestBudget,
+  transformRuns,
+  identityMap,
+  accessAndTasks,
+];

@@ -1,0 +1,88 @@
+{{ config(materialized='table') }}
+-- Per day and team (dim_teams × dim_date, no gaps): members, seats, active and idle seats, and the
+-- members' actions. Membership counts on the days it was held (until the member left the group);
+-- a user in two teams counts in each.
+with dates as (
+  select date_day from {{ ref('dim_date') }}
+),
+
+teams as (
+  select team_key, workspace_uuid from {{ ref('dim_teams') }}
+),
+
+memberships as (
+  select * from {{ ref('int_team_memberships') }}
+),
+
+seat_days as (
+  select * from {{ ref('int_seat_days') }}
+),
+
+active_days as (
+  select * from {{ ref('int_active_user_days') }}
+),
+
+team_events as (
+  select * from {{ ref('int_team_events') }}
+),
+
+member_days as (
+  select dates.date_day, memberships.team_key, memberships.workspace_uuid, memberships.user_uuid
+  from dates
+  join memberships
+    on memberships.membership_end_date is null or dates.date_day < memberships.membership_end_date
+),
+
+-- Per day, workspace and user: active (any action in the workspace) in the 30 days ending that day.
+active_30d as (
+  select distinct dates.date_day, active_days.workspace_uuid, active_days.user_uuid
+  from dates
+  join active_days
+    on active_days.activity_date <= dates.date_day
+    and active_days.activity_date > {{ add_days('dates.date_day', -30) }}
+),
+
+member_counts as (
+  select
+    member_days.date_day,
+    member_days.team_key,
+    count(*) as members,
+    count(seat_days.user_uuid) as seats,
+    count(case when seat_days.user_uuid is not null and active_30d.user_uuid is not null then 1 end) as active_seats_30d
+  from member_days
+  left join seat_days
+    on member_days.date_day = seat_days.date_day
+    and member_days.workspace_uuid = seat_days.workspace_uuid
+    and member_days.user_uuid = seat_days.user_uuid
+  left join active_30d
+    on member_days.date_day = active_30d.date_day
+    and member_days.workspace_uuid = active_30d.workspace_uuid
+    and member_days.user_uuid = active_30d.user_uuid
+  group by 1, 2
+),
+
+event_counts as (
+  select activity_date, team_key, count(distinct user_uuid) as active_members, count(*) as events
+  from team_events
+  group by 1, 2
+)
+
+select
+  dates.date_day,
+  teams.team_key,
+  teams.workspace_uuid,
+  cast(coalesce(member_counts.members, 0) as integer) as members,
+  cast(coalesce(member_counts.seats, 0) as integer) as seats,
+  cast(coalesce(member_counts.active_seats_30d, 0) as integer) as active_seats_30d,
+  cast(coalesce(member_counts.seats, 0) - coalesce(member_counts.active_seats_30d, 0) as integer) as idle_seats_30d,
+  {{ ratio('member_counts.active_seats_30d', 'member_counts.seats') }} as seat_utilization_30d,
+  cast(coalesce(event_counts.active_members, 0) as integer) as active_members,
+  cast(coalesce(event_counts.events, 0) as integer) as events
+from dates
+cross join teams
+left join member_counts
+  on dates.date_day = member_counts.date_day
+  and teams.team_key = member_counts.team_key
+left join event_counts
+  on dates.date_day = event_counts.activity_date
+  and teams.team_key = event_counts.team_key
