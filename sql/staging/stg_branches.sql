@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Branches (GET …/refs/branches, projected to name and head commit); keyed `{repo}:{name}`.
 with branches as (
   {{ latest_per_key(source('bitbucket', 'branches')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Commits (GET …/commits; the repository is projected away, so it comes from parent_key).
 -- author.user is absent when the commit's author matches no Bitbucket account.
 with commits as (

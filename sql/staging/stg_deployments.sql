@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Deployments (GET …/deployments). An in-progress deployment has no status and no completion_date.
 with deployments as (
   {{ latest_per_key(source('bitbucket', 'deployments')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Deployment environments (GET …/environments).
 with environments as (
   {{ latest_per_key(source('bitbucket', 'environments')) }}

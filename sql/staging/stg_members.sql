@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Workspace members (GET /workspaces/{ws}/members): one row per (workspace, user).
 with members as (
   {{ latest_per_key(source('bitbucket', 'members')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Pipeline runs (GET …/pipelines; the repository is projected away, so it comes from parent_key).
 -- creator is absent for runs nobody started; completed_on for unfinished runs. Times end in `Z`.
 with pipelines as (

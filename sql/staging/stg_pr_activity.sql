@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Pull request activity (GET …/pullrequests/{id}/activity): each item is exactly one of comment,
 -- approval, changes_requested or update. parent_key is `{repo}:{pr id}`.
 with activity as (

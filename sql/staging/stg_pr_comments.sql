@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Pull request comments (GET …/pullrequests/{id}/comments); a deleted comment stays listed with
 -- deleted = true and empty content. parent_key is `{repo}:{pr id}`.
 with comments as (

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Direct user permissions on projects (GET /workspaces/{ws}/projects/{key}/permissions-config/users):
 -- access granted to one account, not through a group. record_key is `{project uuid}:{user uuid}`.
 with permissions as (

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Projects (GET /workspaces/{ws}/projects).
 with projects as (
   {{ latest_per_key(source('bitbucket', 'projects')) }}

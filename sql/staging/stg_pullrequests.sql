@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Pull requests in every state (GET …/pullrequests?state=…); keyed `{repo}:{id}`.
 with pullrequests as (
   {{ latest_per_key(source('bitbucket', 'pullrequests')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Repositories (GET /repositories/{ws}); project is null for a repository outside any project.
 with repositories as (
   {{ latest_per_key(source('bitbucket', 'repositories')) }}
