@@ -42,6 +42,8 @@ export const ENV_DOCS = {
     '10',
     'incremental models re-read rows extracted this long before their newest (covers loads still committing)',
   ],
+  INITIAL_BACKFILL_DAYS: ['90', 'days of history the backfill started by a new connection reads'],
+  SYNC_INTERVAL_MINUTES: ['60', 'how often the schedule a new connection gets runs an incremental sync'],
   BBETL_SECRET_KEY: [
     '(key file)',
     '32-byte key (base64 or hex) encrypting tokens at rest; unset: generated in $BBETL_DATA_DIR',
@@ -85,6 +87,8 @@ const envSchema = z.object({
   BITBUCKET_OAUTH_URL: httpUrl.default('https://bitbucket.org/site/oauth2'),
   BITBUCKET_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(1000),
   TRANSFORM_LOOKBACK_MINUTES: z.coerce.number().int().min(0).max(10_080).default(10),
+  INITIAL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   BBETL_SECRET_KEY: z.string().optional(),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   PORT: port.default(3000),
@@ -111,6 +115,8 @@ export interface Config {
   };
   /** Run variables of the transforms started after syncs. */
   transforms: { lookbackMinutes: number };
+  /** What a connection made in the web app starts: its first backfill and its schedule. */
+  sync: { initialBackfillDays: number; intervalMinutes: number };
   secretKey?: string;
   publicUrl: string;
   port: number;
@@ -136,6 +142,8 @@ const HINTS: Partial<Record<EnvName, string>> = {
   TEMPORAL_UI_PORT: 'a port number 0-65535',
   BITBUCKET_RATE_LIMIT_PER_HOUR: 'a whole number of requests, at least 1',
   TRANSFORM_LOOKBACK_MINUTES: 'a whole number of minutes, 0 to 10080 (a week)',
+  INITIAL_BACKFILL_DAYS: 'a whole number of days, 1 to 3650',
+  SYNC_INTERVAL_MINUTES: 'a whole number of minutes, 1 to 10080 (a week)',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
@@ -193,6 +201,7 @@ function toConfig(env: Env): Config {
       rateLimitPerHour: env.BITBUCKET_RATE_LIMIT_PER_HOUR,
     },
     transforms: { lookbackMinutes: env.TRANSFORM_LOOKBACK_MINUTES },
+    sync: { initialBackfillDays: env.INITIAL_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },
     secretKey: env.BBETL_SECRET_KEY,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     port: env.PORT,

@@ -11,6 +11,8 @@ import { registerSandboxCommand } from './commands/sandbox';
 import { registerScheduleCommand } from './commands/schedule';
 import { registerSyncCommand } from './commands/sync';
 import { registerTransformCommand } from './commands/transform';
+import { registerUserCommand } from './commands/user';
+import { registerWebCommand } from './commands/web';
 import { registerWorkerCommand } from './commands/worker';
 
 /**
@@ -41,6 +43,8 @@ registerScheduleCommand(program);
 registerRunsCommand(program);
 registerTransformCommand(program);
 registerIdentitiesCommand(program);
+registerUserCommand(program);
+registerWebCommand(program);
 
 try {
   await program.parseAsync(process.argv);

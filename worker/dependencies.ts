@@ -2,7 +2,7 @@
 // vault, the request budget shared by this process's API clients, and the connection's workspaces.
 
 import type { ActivityDeps } from '../activities/deps';
-import { createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
+import { type BitbucketOAuth, createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
 import { loadSecretKey } from '../bitbucket/auth/secretKey';
 import { TokenVault } from '../bitbucket/auth/tokenVault';
 import { BitbucketClient } from '../bitbucket/client';
@@ -18,6 +18,10 @@ import { PostgresTokenBucket } from '../warehouse/tokenBucket';
 
 export interface Services extends ActivityDeps {
   vault: TokenVault;
+  /** The OAuth consumer's client (the web app's connect flow exchanges codes with it). */
+  oauth: BitbucketOAuth;
+  /** The key sealing tokens at rest; the web app derives its cookie and invite keys from it. */
+  secretKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -81,6 +85,8 @@ export async function createServices(
   return {
     db,
     vault,
+    oauth,
+    secretKey: key.key,
     log,
     clientFor,
     async onAuthFailure(connectionId, reason) {

@@ -5,6 +5,7 @@ import { requestBudget } from './003_request_budget';
 import { transformRuns } from './004_transform_runs';
 import { identityMap } from './005_identity_map';
 import { accessAndTasks } from './006_access_and_tasks';
+import { webAccounts } from './007_web_accounts';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: Migration[] = [
   transformRuns,
   identityMap,
   accessAndTasks,
+  webAccounts,
 ];

@@ -1,0 +1,109 @@
+// The web app for tests: built from the same parts as `bbetl web`, on a free port, against a
+// sandbox, a warehouse and the test run's Temporal dev server; plus a signed-in browser page.
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { createLogger } from '../../lib/log';
+import { freePort } from '../../lib/net';
+import type { Sandbox } from '../../sandbox/index';
+import { loadConfig } from '../../temporal.config';
+import type { WarehouseEngine } from '../../warehouse/engine';
+import { createWebApp } from '../../web/app';
+import { addUser, type Role } from '../../web/auth/users';
+import { createServices, type Services } from '../../worker/dependencies';
+import type { WorkflowTarget } from '../../worker/launch';
+import { pipelineEnv } from './pipeline';
+import { temporalClient } from './temporal';
+
+export const PASSWORD = 'correct horse battery';
+
+export interface WebUnderTest {
+  url: string;
+  app: FastifyInstance;
+  services: Services;
+  workflows: WorkflowTarget;
+  close(): Promise<void>;
+}
+
+/** Starts the web app; its workflows go to `taskQueue` (run a worker there to execute them). */
+export async function startWebApp(
+  sb: Sandbox,
+  db: WarehouseEngine,
+  options: { taskQueue: string; env?: Record<string, string> },
+): Promise<WebUnderTest> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ ...pipelineEnv(sb), PUBLIC_URL: url, PORT: String(port), ...options.env });
+  const services = await createServices(config, createLogger({ level: 'warn', pretty: false }), {
+    db,
+    clientOptions: { backoffBaseMs: 5, backoffMaxMs: 100, maxAttempts: 12 },
+  });
+  const client = await temporalClient();
+  const workflows: WorkflowTarget = { client, namespace: 'default', taskQueue: options.taskQueue };
+  const app = await createWebApp({ config, services, workflows, accessCheckTtlMs: 0 });
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    url,
+    app,
+    services,
+    workflows,
+    async close() {
+      await app.close();
+      await client.connection.close();
+      await services.close();
+    },
+  };
+}
+
+export async function addTestUser(db: WarehouseEngine, username: string, role: Role): Promise<void> {
+  await addUser(db, username, PASSWORD, role);
+}
+
+/** A fresh browser context signed in as `username`. */
+export async function signedInPage(browser: Browser, web: WebUnderTest, username: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${web.url}/login`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return page;
+}
+
+/** fetch with a cookie jar (session and CSRF cookies), for tests of the app over plain HTTP. */
+export class HttpSession {
+  private cookies = new Map<string, string>();
+  constructor(private readonly base: string) {}
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const res = await fetch(new URL(path, this.base), {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, value] = (pair as string).split('=');
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '')
+        this.cookies.delete(name as string);
+      else this.cookies.set(name as string, value as string);
+    }
+    return res;
+  }
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  has(name: string): boolean {
+    return this.cookies.has(name);
+  }
+  async csrfFrom(path: string): Promise<string> {
+    const html = await (await this.request(path)).text();
+    return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  }
+  post(path: string, form: Record<string, string>): Promise<Response> {
+    return this.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
+  }
+}

@@ -1,0 +1,1 @@
+// Draws the dashboard's charts (filled in by the dashboard work).
