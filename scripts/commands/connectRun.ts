@@ -1,28 +1,12 @@
 // `bbetl connect --client-credentials`: the OAuth consumer's own grant, with the workspaces it
 // reaches, stored in the token vault; prints the connection's status, never a token.
+import { grantedWorkspaces, tokenSource } from '../../bitbucket/account';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
 import { BitbucketClient } from '../../bitbucket/client';
-import { BitbucketError } from '../../bitbucket/errors';
 import { createServices } from '../../worker/dependencies';
 import type { ConnectFlags } from './connect';
 import { commandContext } from './context';
 import { UsageError } from './options';
-
-interface WorkspacePage {
-  values: Array<{ workspace: { slug: string } }>;
-  next?: string;
-}
-
-/** Every workspace the grant reaches (GET /user/workspaces, all pages). */
-async function grantedWorkspaces(client: BitbucketClient): Promise<string[]> {
-  const slugs: string[] = [];
-  let page = await client.get<WorkspacePage>('/user/workspaces', { pagelen: 100 });
-  for (;;) {
-    slugs.push(...page.values.map((v) => v.workspace.slug));
-    if (!page.next) return slugs.sort();
-    page = await client.get<WorkspacePage>(page.next);
-  }
-}
 
 export async function connect(flags: ConnectFlags): Promise<void> {
   if (!flags.clientCredentials) {
@@ -41,12 +25,7 @@ export async function connect(flags: ConnectFlags): Promise<void> {
   const tokens = await createBitbucketOAuth({ clientId, clientSecret, oauthUrl }).clientCredentials();
   const client = new BitbucketClient({
     apiUrl,
-    tokens: {
-      accessToken: async () => tokens.accessToken,
-      refreshAfterUnauthorized: async () => {
-        throw new BitbucketError('AUTH', 'Bitbucket rejected the access token it has just issued');
-      },
-    },
+    tokens: tokenSource(tokens.accessToken),
   });
   const workspaces = await grantedWorkspaces(client);
   const services = await createServices(config, log);

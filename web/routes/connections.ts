@@ -1,4 +1,177 @@
-import type { FastifyInstance } from 'fastify';
+// The Connections card (Connect / Reconnect / invite an admin), the OAuth callback, and the
+// invite pages a Bitbucket admin without an account of ours uses to connect.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { OAuthStateError } from '../../bitbucket/auth/oauthState';
+import { BitbucketError } from '../../bitbucket/errors';
+import { listRuns } from '../../warehouse/ledger';
+import { requireAdmin, requireUser } from '../auth/sessions';
+import {
+  type CompletedGrant,
+  consumeCallbackState,
+  exchangeCode,
+  type FlowPurpose,
+  redirectToBitbucket,
+} from '../connections/authorize';
+import { createInvite, inviteToken, usableInvite } from '../connections/invites';
+import { checkAccess } from '../connections/liveAccess';
+import { startSyncing } from '../connections/startSyncing';
 import type { WebContext } from '../context';
+import { HttpError } from '../errors';
+import { renderPage } from '../render';
 
-export function registerConnectionRoutes(_app: FastifyInstance, _ctx: WebContext): void {}
+/** Outcomes the card reports after a redirect; fixed texts, so a link cannot make the page say anything. */
+const NOTICES = {
+  connected: {
+    level: 'ok',
+    text: 'Bitbucket is connected and syncing has started (follow it on Status); the dashboard updates when it ends.',
+  },
+  connected_no_sync: {
+    level: 'warn',
+    text: 'Bitbucket is connected, but the backfill could not be started (see the server log). Start it from Status.',
+  },
+  denied: { level: 'error', text: 'Access was not granted on Bitbucket, so nothing was connected.' },
+} as const;
+
+const cardQuery = z.object({ notice: z.enum(Object.keys(NOTICES) as [keyof typeof NOTICES]).optional() });
+
+const callbackQuery = z.object({
+  state: z.string().max(200).optional(),
+  code: z.string().max(2000).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(1000).optional(),
+});
+
+async function renderCard(
+  ctx: WebContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  extra: Record<string, unknown> = {},
+) {
+  const { vault, db } = ctx.deps.services;
+  let connection = await vault.status(ctx.connectionId);
+  let accessProblem: string | undefined;
+  if (connection.status === 'connected') {
+    const check = await checkAccess(ctx);
+    if (!check.ok) accessProblem = check.problem;
+    connection = await vault.status(ctx.connectionId);
+  }
+  const runs = await listRuns(db, { connectionId: ctx.connectionId, limit: 50 });
+  return renderPage(req, reply, 'connections.njk', {
+    connection,
+    accessProblem,
+    lastSync: runs.find((r) => r.status === 'completed'),
+    running: runs.filter((r) => r.status === 'running').length,
+    ...extra,
+  });
+}
+
+async function connectionFinished(
+  ctx: WebContext,
+  req: FastifyRequest,
+  grant: CompletedGrant,
+): Promise<keyof typeof NOTICES> {
+  const { account, workspaces, tokens } = grant;
+  await ctx.deps.services.vault.saveGrant(ctx.connectionId, tokens, {
+    account: { uuid: account.uuid, display_name: account.displayName, nickname: account.nickname ?? null },
+    workspaces,
+  });
+  try {
+    const started = await startSyncing(ctx, workspaces);
+    req.log.info({ connectionId: ctx.connectionId, ...started }, 'connected; backfills and schedule started');
+    return 'connected';
+  } catch (err) {
+    req.log.error({ err, connectionId: ctx.connectionId }, 'connected, but starting the backfill failed');
+    return 'connected_no_sync';
+  }
+}
+
+export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get('/connections', { preHandler: requireUser }, async (req, reply) => {
+    const query = cardQuery.safeParse(req.query);
+    return renderCard(ctx, req, reply, {
+      notice: query.success && query.data.notice ? NOTICES[query.data.notice] : undefined,
+    });
+  });
+
+  app.post('/connections/connect', { preHandler: requireAdmin }, async (req, reply) =>
+    redirectToBitbucket(ctx, reply, { kind: 'admin', username: req.user?.username as string }),
+  );
+
+  app.post('/connections/invite', { preHandler: requireUser }, async (req, reply) => {
+    const invite = await createInvite(ctx, req.user?.username as string);
+    return renderCard(ctx, req, reply, { invite });
+  });
+
+  app.get<{ Params: { token: string } }>('/invite/:token', async (req, reply) => {
+    const invite = await usableInvite(ctx, req.params.token);
+    return renderPage(req, reply, 'invite.njk', { invite, token: req.params.token });
+  });
+
+  app.post<{ Params: { token: string } }>('/invite/:token/connect', async (req, reply) => {
+    const invite = await usableInvite(ctx, req.params.token);
+    return redirectToBitbucket(ctx, reply, { kind: 'invite', inviteId: invite.inviteId });
+  });
+
+  app.get('/oauth/callback', async (req, reply) => {
+    const query = callbackQuery.safeParse(req.query);
+    if (!query.success || !query.data.state)
+      throw new HttpError(
+        400,
+        'This answer from Bitbucket has no valid state parameter. Start again from Connections.',
+      );
+    let purpose: FlowPurpose;
+    try {
+      purpose = await consumeCallbackState(ctx, req, query.data.state);
+    } catch (err) {
+      if (err instanceof OAuthStateError)
+        throw new HttpError(
+          400,
+          `The connection was not made: ${err.message}. Start again from Connections.`,
+        );
+      throw err;
+    }
+    const { code, error, error_description } = query.data;
+    if (purpose.kind === 'admin') {
+      if (req.user?.username !== purpose.username || req.user.role !== 'admin')
+        throw new HttpError(
+          403,
+          'This connection was started by another user; sign in as them, or start again.',
+        );
+      if (error === 'access_denied') return reply.redirect('/connections?notice=denied');
+    } else {
+      const invite = await usableInvite(ctx, inviteToken(ctx, purpose.inviteId));
+      if (error === 'access_denied')
+        return renderPage(req, reply, 'invite.njk', {
+          invite,
+          token: inviteToken(ctx, invite.inviteId),
+          denied: true,
+        });
+    }
+    if (error || !code)
+      throw new HttpError(
+        400,
+        `Bitbucket did not grant access: ${error ?? 'no code in its answer'}${error_description ? ` (${error_description})` : ''}.`,
+      );
+    let grant: CompletedGrant;
+    try {
+      grant = await exchangeCode(ctx, code);
+    } catch (err) {
+      if (err instanceof BitbucketError)
+        throw new HttpError(502, `Bitbucket refused to complete the connection: ${err.message}.`);
+      throw err;
+    }
+    if (purpose.kind === 'admin')
+      return reply.redirect(`/connections?notice=${await connectionFinished(ctx, req, grant)}`);
+    // Used up only now: a denied consent or a failed exchange leaves the invite usable.
+    const outcome = await ctx.accounts.consumeInvite(purpose.inviteId, ctx.now());
+    if (outcome !== 'ok')
+      throw new HttpError(410, 'This invite link has been used already. Ask for a new one if needed.');
+    const notice = await connectionFinished(ctx, req, grant);
+    return renderPage(req, reply, 'invite-done.njk', {
+      notice: NOTICES[notice],
+      account: grant.account,
+      workspaces: grant.workspaces,
+    });
+  });
+}

@@ -1,0 +1,269 @@
+// The Connections flow end to end in headless Chromium against the sandbox's OAuth pages: Connect
+// as an admin (the backfill then runs on a real worker and the dashboard shows its numbers), deny,
+// replayed and tampered state, a member refused and their invite completed by a Bitbucket admin
+// with no account here, expired and reused invites, and a grant revoked on Bitbucket's side.
+import { join } from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../sandbox/index';
+import type { WarehouseEngine } from '../../warehouse/engine';
+import { migrate } from '../../warehouse/migrate';
+import { WebAccountStore } from '../../warehouse/webAccounts';
+import { deriveKey, signToken } from '../../web/keys';
+import { chromiumAvailable, launchChromium, screenshotDir } from '../support/browser';
+import { workerOptions } from '../support/pipeline';
+import { control } from '../support/sandbox';
+import { temporalAddress, temporalAvailable, uniqueTaskQueue } from '../support/temporal';
+import { describeEachWarehouse } from '../support/warehouse';
+import {
+  addTestUser,
+  HttpSession,
+  PASSWORD,
+  signedInPage,
+  startWebApp,
+  type WebUnderTest,
+} from '../support/web';
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+
+/** Logs in on the sandbox (unless this browser is logged in there already) and answers the consent page. */
+async function consentOnSandbox(page: Page, decision: 'Grant access' | 'Deny access'): Promise<void> {
+  await page.waitForURL((u) => u.pathname.includes('/site/oauth2/'));
+  if (await page.getByRole('button', { name: 'Log in' }).isVisible()) {
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('sandbox');
+    await page.getByRole('button', { name: 'Log in' }).click();
+  }
+  await page.getByRole('button', { name: decision }).click();
+}
+
+const card = (page: Page) => page.locator('.connection-card');
+
+describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections in Chromium', () => {
+  describeEachWarehouse(
+    'connect, deny, invite, revoke',
+    (engine) => {
+      let sb: Sandbox;
+      let db: WarehouseEngine;
+      let web: WebUnderTest;
+      let browser: Browser;
+      let worker: Worker;
+      let workerRun: Promise<void>;
+      let native: NativeConnection;
+      const wh = engine();
+
+      beforeAll(async () => {
+        sb = await startSandbox({ scale: 'tiny', seed: 7, rateLimitPerHour: 1_000_000 });
+        db = await wh.open();
+        await migrate(db);
+        await addTestUser(db, 'ada', 'admin');
+        await addTestUser(db, 'max', 'member');
+        const taskQueue = uniqueTaskQueue('web-connect');
+        web = await startWebApp(sb, db, { taskQueue, env: { INITIAL_BACKFILL_DAYS: '120' } });
+        native = await NativeConnection.connect({ address: temporalAddress() });
+        worker = await Worker.create({ ...workerOptions(web.services, taskQueue), connection: native });
+        workerRun = worker.run();
+        browser = await launchChromium();
+      }, 120_000);
+
+      afterAll(async () => {
+        await browser?.close();
+        worker?.shutdown();
+        await workerRun;
+        await native?.close();
+        await web?.workflows.client.schedule
+          .getHandle('incremental:default')
+          .delete()
+          .catch(() => {});
+        await web?.close();
+        await sb?.close();
+        await wh.cleanup(db);
+        await db?.close();
+      }, 120_000);
+
+      it('shows a member the card without Connect, and refuses their connect request on the server', async () => {
+        const page = await signedInPage(browser, web, 'max');
+        await page.goto(`${web.url}/connections`);
+        await expect(card(page).getByText('Not connected')).toBeTruthy();
+        expect(await card(page).getByRole('button', { name: 'Connect' }).count()).toBe(0);
+        expect(await card(page).getByText('Only an admin of bbetl can connect Bitbucket').isVisible()).toBe(
+          true,
+        );
+        await shot(page, 'connections-member');
+        await page.context().close();
+
+        const member = new HttpSession(web.url);
+        await member.post('/login', {
+          _csrf: await member.csrfFrom('/login'),
+          username: 'max',
+          password: PASSWORD,
+        });
+        const refused = await member.post('/connections/connect', {
+          _csrf: await member.csrfFrom('/connections'),
+        });
+        expect(refused.status).toBe(403);
+        expect(await refused.text()).toContain('Only an admin can do this');
+      });
+
+      it('comes back to the card with "access was not granted" when the consent is denied, storing nothing', async () => {
+        const page = await signedInPage(browser, web, 'ada');
+        await page.goto(`${web.url}/connections`);
+        expect(await card(page).getAttribute('data-status')).toBe('not_connected');
+        await shot(page, 'connections-not-connected');
+        await card(page).getByRole('button', { name: 'Connect' }).click();
+        await consentOnSandbox(page, 'Deny access');
+        await page.waitForURL(`${web.url}/connections?notice=denied`);
+        expect(await page.getByText('Access was not granted on Bitbucket').isVisible()).toBe(true);
+        expect((await web.services.vault.status('default')).status).toBe('not_connected');
+        await page.context().close();
+      });
+
+      let callback: string;
+      it('connects as admin: consent, back on the card which says Reconnect, backfill runs, dashboard has numbers', async () => {
+        const page = await signedInPage(browser, web, 'ada');
+        page.on('request', (r) => {
+          if (r.url().includes('/oauth/callback')) callback = r.url();
+        });
+        await page.goto(`${web.url}/connections`);
+        await card(page).getByRole('button', { name: 'Connect' }).click();
+        await consentOnSandbox(page, 'Grant access');
+        await page.waitForURL(`${web.url}/connections?notice=connected`);
+        expect(await card(page).getAttribute('data-status')).toBe('connected');
+        expect(await card(page).getByRole('button', { name: 'Reconnect' }).isVisible()).toBe(true);
+        expect(await card(page).locator('.workspaces').textContent()).toBe('acme');
+        expect(await card(page).locator('.scopes').textContent()).toContain('repository');
+        await shot(page, 'connections-connected');
+
+        const status = await web.services.vault.status('default');
+        expect(status).toMatchObject({
+          status: 'connected',
+          grantType: 'authorization_code',
+          workspaces: ['acme'],
+        });
+        const backfills = [];
+        for await (const wf of web.workflows.client.workflow.list({ query: `WorkflowType = 'backfill'` }))
+          if (wf.workflowId.startsWith('backfill:default:acme:') && wf.taskQueue === web.workflows.taskQueue)
+            backfills.push(wf.workflowId);
+        expect(backfills).toHaveLength(1);
+        expect(backfills[0]).toMatch(
+          /^backfill:default:acme:\d{4}-\d\d-\d\dT\d\d:\d\d:00Z:\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/,
+        );
+        const counters = await web.workflows.client.workflow.getHandle(backfills[0] as string).result();
+        expect(counters.records).toBeGreaterThan(100);
+        const schedule = await web.workflows.client.schedule.getHandle('incremental:default').describe();
+        expect(schedule.spec.intervals?.[0]?.every).toBe(3_600_000);
+
+        // The backfill ran the transforms: the dashboard reads the marts it built.
+        const [latest] = await db.query<{ seats: number }>(
+          `select seats from ${db.table('marts', 'fct_seat_utilization_daily')} order by date_day desc limit 1`,
+        );
+        expect(Number(latest?.seats)).toBeGreaterThan(0);
+        await page.goto(`${web.url}/dashboard`);
+        await page.locator('canvas').first().waitFor();
+        expect(await page.locator('main').textContent()).toContain(String(latest?.seats));
+        await shot(page, 'dashboard-after-connect');
+
+        await page.goto(`${web.url}/connections`);
+        expect(await card(page).locator('.last-sync').textContent()).toMatch(/backfill, [\d,]+ records/);
+
+        // The same browser replaying its callback: the state is used up.
+        const replay = await page.goto(callback);
+        expect(replay?.status()).toBe(400);
+        expect(await page.getByRole('alert').textContent()).toContain('already used (replayed callback)');
+        await page.context().close();
+      }, 300_000);
+
+      it("refuses another browser's callback and a tampered state; the connection stays as it was", async () => {
+        const page = await signedInPage(browser, web, 'ada');
+        const stolen = await page.goto(callback);
+        expect(stolen?.status()).toBe(400);
+        expect(await page.getByRole('alert').textContent()).toContain('issued to another browser session');
+        const tampered = new URL(callback);
+        tampered.searchParams.set('state', `${tampered.searchParams.get('state')}x`);
+        const forged = await page.goto(tampered.toString());
+        expect(forged?.status()).toBe(400);
+        expect(await page.getByRole('alert').textContent()).toContain(
+          'unknown (never issued here, or tampered with)',
+        );
+        const missing = await page.goto(`${web.url}/oauth/callback?code=abc`);
+        expect(missing?.status()).toBe(400);
+        expect((await web.services.vault.status('default')).status).toBe('connected');
+        await page.context().close();
+      });
+
+      it('turns the card to "Reconnect required" when the grant is revoked, and Reconnect restores it', async () => {
+        expect((await control(sb, 'POST', '/grants/revoke', {})).json.revoked).toBeGreaterThan(0);
+        const page = await signedInPage(browser, web, 'ada');
+        await page.goto(`${web.url}/connections`);
+        expect(await card(page).getAttribute('data-status')).toBe('reconnect_required');
+        expect(await card(page).locator('.badge').textContent()).toBe('Reconnect required');
+        expect(await card(page).getByRole('alert').textContent()).toContain('invalid_grant');
+        await shot(page, 'connections-reconnect-required');
+        await card(page).getByRole('button', { name: 'Reconnect' }).click();
+        await consentOnSandbox(page, 'Grant access');
+        await page.waitForURL(`${web.url}/connections?notice=connected`);
+        expect(await card(page).getAttribute('data-status')).toBe('connected');
+        // Synced before: the Reconnect resumes from the watermark instead of re-reading history.
+        const sync = web.workflows.client.workflow.getHandle('sync:default:acme');
+        expect((await sync.describe()).taskQueue).toBe(web.workflows.taskQueue);
+        expect((await sync.result()).errors).toBe(0);
+        await page.context().close();
+      }, 120_000);
+
+      it('lets a member invite their Bitbucket admin, who connects without an account; the link then works no more', async () => {
+        const memberPage = await signedInPage(browser, web, 'max');
+        await memberPage.goto(`${web.url}/connections`);
+        await memberPage.getByRole('button', { name: 'Invite a Bitbucket admin' }).click();
+        const link = (await memberPage.locator('.invite-url').inputValue()) as string;
+        expect(link.startsWith(`${web.url}/invite/`)).toBe(true);
+        await shot(memberPage, 'connections-invite-link');
+        await memberPage.context().close();
+
+        const before = await web.services.vault.status('default');
+        const stranger = await (await browser.newContext()).newPage();
+        await stranger.goto(link);
+        expect(await stranger.getByText('max', { exact: true }).isVisible()).toBe(true);
+        await shot(stranger, 'invite-landing');
+        await stranger.getByRole('button', { name: 'Connect Bitbucket' }).click();
+        await consentOnSandbox(stranger, 'Grant access');
+        await stranger.waitForURL((u) => u.pathname === '/oauth/callback');
+        expect(await stranger.getByRole('heading').textContent()).toBe('Done: Bitbucket is connected');
+        await shot(stranger, 'invite-done');
+        const after = await web.services.vault.status('default');
+        expect(after.status).toBe('connected');
+        expect(after.changedAt?.getTime()).toBeGreaterThan(before.changedAt?.getTime() ?? 0);
+
+        const reused = await stranger.goto(link);
+        expect(reused?.status()).toBe(410);
+        expect(await stranger.getByRole('alert').textContent()).toContain('has been used already');
+        const cut = await stranger.goto(link.slice(0, -3));
+        expect(cut?.status()).toBe(400);
+        expect(await stranger.getByRole('alert').textContent()).toContain('not valid');
+        await stranger.context().close();
+      }, 120_000);
+
+      it('refuses an expired invite', async () => {
+        await new WebAccountStore(db).insertInvite({
+          inviteId: 'expired-invite',
+          connectionId: 'default',
+          createdBy: 'max',
+          expiresAt: new Date(Date.now() - 60_000),
+        });
+        const token = signToken(deriveKey(web.services.secretKey, 'invites'), { id: 'expired-invite' });
+        const page = await (await browser.newContext()).newPage();
+        const res = await page.goto(`${web.url}/invite/${token}`);
+        expect(res?.status()).toBe(410);
+        expect(await page.getByRole('alert').textContent()).toMatch(/expired on \d{4}-\d\d-\d\d/);
+        const visitor = new HttpSession(web.url);
+        const post = await visitor.post(`/invite/${token}/connect`, {
+          _csrf: await visitor.csrfFrom('/login'),
+        });
+        expect(post.status).toBe(410);
+        await page.context().close();
+      });
+    },
+    ['pglite'],
+  );
+});
