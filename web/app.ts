@@ -71,8 +71,7 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
   registerAssets(app);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status =
-      err instanceof HttpError ? err.status : (err.statusCode ?? 500);
+    const status = err instanceof HttpError ? err.status : (err.statusCode ?? 500);
     // CSRF failures come from the plugin as 403 with a code; say what to do about them.
     const code = err.code ?? '';
     const message = code.startsWith('FST_CSRF')
