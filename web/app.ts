@@ -14,6 +14,7 @@ import { DEFAULT_CONNECTION, type WebDeps } from './deps';
 import { HttpError } from './errors';
 import { deriveKey } from './keys';
 import { renderPage } from './render';
+import { requestForLog } from './requestLog';
 import { registerAccountRoutes } from './routes/account';
 import { registerConnectionRoutes } from './routes/connections';
 import { registerDashboardRoutes } from './routes/dashboard';
@@ -35,7 +36,10 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
 
   // Behind HTTPS the app usually sits behind a proxy that terminates TLS.
   const app = Fastify({
-    loggerInstance: services.log.child({ component: 'web' }) as FastifyBaseLogger,
+    loggerInstance: services.log.child(
+      { component: 'web' },
+      { serializers: { req: requestForLog } },
+    ) as FastifyBaseLogger,
     trustProxy: https,
   });
   await app.register(fastifyCookie, { secret: deriveKey(services.secretKey, 'cookies') });

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { BackfillInput, BackfillProgress, backfill } from '../workflows/backfill';
-import type { IncrementalSyncInput } from '../workflows/incrementalSync';
+import type { IncrementalSyncInput, incrementalSync } from '../workflows/incrementalSync';
 
 /** Where workflows are started: a client, its namespace and task queue, and the UI if known. */
 export interface WorkflowTarget {
@@ -24,7 +24,9 @@ export const backfillId = (connection: string, workspace: string, since: string,
   `backfill:${connection}:${workspace}:${since}:${until}`;
 export const syncId = (connection: string, workspaces: string[]) =>
   `sync:${connection}:${[...new Set(workspaces)].sort().join(',') || '*'}`;
-export const scheduleId = (connection: string) => `incremental:${connection}`;
+/** Every incremental schedule's id starts with this. */
+export const SCHEDULE_PREFIX = 'incremental:';
+export const scheduleId = (connection: string) => `${SCHEDULE_PREFIX}${connection}`;
 
 /** Starts the workflow, or attaches to the one already running under this business id. */
 export async function startOrAttach<W extends Workflow>(
@@ -63,7 +65,9 @@ export function startSyncWorkflow(target: WorkflowTarget, connectionId: string, 
     connectionId,
     workspaces: workspaces.length ? [...new Set(workspaces)].sort() : undefined,
   };
-  return startOrAttach(target, 'incrementalSync', syncId(connectionId, workspaces), [input]);
+  return startOrAttach<typeof incrementalSync>(target, 'incrementalSync', syncId(connectionId, workspaces), [
+    input,
+  ]);
 }
 
 /** Creates the connection's incremental schedule; 'exists' when it is there already (left as it is). */
@@ -108,33 +112,45 @@ export interface RunningBackfill {
   progress?: BackfillProgress;
 }
 
+/** The running backfills whose workflow id starts with `prefix` (e.g. `backfill:{connection}:`). */
+export async function listRunningBackfills(
+  target: WorkflowTarget,
+  prefix: string,
+): Promise<Array<{ workflowId: string; startTime: Date }>> {
+  const found: Array<{ workflowId: string; startTime: Date }> = [];
+  for await (const wf of target.client.workflow.list({
+    query: `WorkflowType = 'backfill' AND ExecutionStatus = 'Running'`,
+  })) {
+    if (wf.workflowId.startsWith(prefix)) found.push({ workflowId: wf.workflowId, startTime: wf.startTime });
+  }
+  return found;
+}
+
 /** The connection's running backfills, with their progress (from the workflow's `progress` query). */
 export async function runningBackfills(
   target: WorkflowTarget,
   connectionId: string,
 ): Promise<RunningBackfill[]> {
   const prefix = `backfill:${connectionId}:`;
-  const found: RunningBackfill[] = [];
-  for await (const wf of target.client.workflow.list({
-    query: `WorkflowType = 'backfill' AND ExecutionStatus = 'Running'`,
-  })) {
-    if (!wf.workflowId.startsWith(prefix)) continue;
-    // backfill:{connection}:{workspace}:{since}:{until}; since/until hold colons themselves.
-    const rest = wf.workflowId.slice(prefix.length);
-    const match = /^([^:]+):(.+Z):(.+Z)$/.exec(rest);
-    const handle = target.client.workflow.getHandle<typeof backfill>(wf.workflowId);
-    found.push({
-      workflowId: wf.workflowId,
-      workspace: match?.[1] ?? rest,
-      since: match?.[2] ?? '',
-      until: match?.[3] ?? '',
-      startedAt: wf.startTime,
-      // Without a worker a query waits for one: give up after a moment, the page must not hang.
-      progress: await target.client
-        .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<BackfillProgress>('progress'))
-        .catch(() => undefined),
-    });
-  }
+  const found = await Promise.all(
+    (await listRunningBackfills(target, prefix)).map(async (wf): Promise<RunningBackfill> => {
+      // backfill:{connection}:{workspace}:{since}:{until}; since/until hold colons themselves.
+      const rest = wf.workflowId.slice(prefix.length);
+      const match = /^([^:]+):(.+Z):(.+Z)$/.exec(rest);
+      const handle = target.client.workflow.getHandle<typeof backfill>(wf.workflowId);
+      return {
+        workflowId: wf.workflowId,
+        workspace: match?.[1] ?? rest,
+        since: match?.[2] ?? '',
+        until: match?.[3] ?? '',
+        startedAt: wf.startTime,
+        // Without a worker a query waits for one: give up after a moment, the page must not hang.
+        progress: await target.client
+          .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<BackfillProgress>('progress'))
+          .catch(() => undefined),
+      };
+    }),
+  );
   return found.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 }
 

@@ -1,17 +1,15 @@
 // `bbetl backfill`: starts the backfill workflow under its business id (or attaches to it), and
 // pauses, resumes or cancels a running one.
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { backfillId, listRunningBackfills, startBackfillWorkflow, workflowUrl } from '../../worker/launch';
 import type { TemporalStack } from '../../worker/stack';
 import type { BackfillInput, backfill } from '../../workflows/backfill';
 import type { BackfillControl, PickFlags, StartFlags } from './backfill';
 import { commandContext } from './context';
 import { isoSeconds, UsageError } from './options';
 import { watchBackfill } from './progress';
-import { withTemporal, workflowUrl } from './temporal';
-import { formatCounters, startOrAttach, waitForWorkflow, warnIfNoWorker } from './workflows';
-
-const backfillId = (connection: string, workspace: string, since: string, until: string) =>
-  `backfill:${connection}:${workspace}:${since}:${until}`;
+import { withTemporal } from './temporal';
+import { formatCounters, waitForWorkflow, warnIfNoWorker } from './workflows';
 
 /** Now, to the minute: the same command given twice within a minute attaches to the first run. */
 function thisMinute(): string {
@@ -36,7 +34,7 @@ export async function startBackfill(flags: StartFlags): Promise<void> {
   };
   await withTemporal(ctx, async (stack) => {
     const started = Date.now();
-    const { handle, attached } = await startOrAttach<typeof backfill>(stack, 'backfill', workflowId, [input]);
+    const { handle, attached } = await startBackfillWorkflow(stack, input);
     console.log(`${attached ? 'attached to the running' : 'started'} backfill ${workflowId}`);
     const url = workflowUrl(stack, workflowId);
     if (url) console.log(`follow it at ${url}`);
@@ -56,12 +54,7 @@ async function pickBackfill(stack: TemporalStack, flags: PickFlags): Promise<str
   if (flags.since && flags.until)
     return backfillId(flags.connection, flags.workspace, flags.since, flags.until);
   const prefix = `${['backfill', flags.connection, flags.workspace, ...(flags.since ? [flags.since] : [])].join(':')}:`;
-  const ids: string[] = [];
-  for await (const wf of stack.client.workflow.list({
-    query: `WorkflowType = 'backfill' AND ExecutionStatus = 'Running'`,
-  })) {
-    if (wf.workflowId.startsWith(prefix)) ids.push(wf.workflowId);
-  }
+  const ids = (await listRunningBackfills(stack, prefix)).map((wf) => wf.workflowId);
   if (ids.length === 1) return ids[0] as string;
   if (ids.length === 0) {
     const since = flags.since ? ` since ${flags.since}` : '';

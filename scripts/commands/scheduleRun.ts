@@ -1,15 +1,12 @@
-// One Temporal Schedule per connection (id incremental:{connection}) that starts incrementalSync
-// on the task queue. Overlap SKIP: a sync still running when the next is due makes that one a
-// no-op. The catch-up window is one interval: after an outage one sync catches up from the
-// watermark, rather than one per missed interval.
+// `bbetl schedule`: the connection's incremental schedule (one Temporal Schedule per connection,
+// made by worker/launch.ts): create, list, describe, pause, resume, trigger, delete.
 import {
-  ScheduleAlreadyRunning,
   type ScheduleDescription,
   type ScheduleHandle,
   ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
   type ScheduleSummary,
 } from '@temporalio/client';
+import { createIncrementalSchedule, SCHEDULE_PREFIX, scheduleId } from '../../worker/launch';
 import type { IncrementalSyncInput } from '../../workflows/incrementalSync';
 import { commandContext } from './context';
 import { formatDuration, isoSeconds, UsageError } from './options';
@@ -17,37 +14,20 @@ import type { ScheduleAction } from './schedule';
 import { formatTable } from './table';
 import { withTemporal } from './temporal';
 
-const PREFIX = 'incremental:';
-const scheduleIdOf = (connection: string) => `${PREFIX}${connection}`;
 const when = (d: Date | undefined) => (d ? isoSeconds(d) : '-');
 const interval = (spec: ScheduleSummary['spec']) =>
   spec?.intervals?.map((i) => formatDuration(i.every)).join(', ') || '-';
 
 export async function createSchedule(connection: string, everyMs: number): Promise<void> {
   await withTemporal(commandContext(), async (stack) => {
-    const scheduleId = scheduleIdOf(connection);
-    const input: IncrementalSyncInput = { connectionId: connection };
-    try {
-      await stack.client.schedule.create({
-        scheduleId,
-        spec: { intervals: [{ every: everyMs }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'incrementalSync',
-          args: [input],
-          taskQueue: stack.taskQueue,
-          workflowId: scheduleId,
-        },
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: everyMs },
-      });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    const id = scheduleId(connection);
+    if ((await createIncrementalSchedule(stack, connection, everyMs)) === 'exists') {
       throw new UsageError(
-        `schedule ${scheduleId} exists already; to change it: bbetl schedule delete --connection ${connection}, then create it again`,
+        `schedule ${id} exists already; to change it: bbetl schedule delete --connection ${connection}, then create it again`,
       );
     }
     console.log(
-      `created schedule ${scheduleId}: incrementalSync every ${formatDuration(everyMs)} on task queue ${stack.taskQueue}`,
+      `created schedule ${id}: incrementalSync every ${formatDuration(everyMs)} on task queue ${stack.taskQueue}`,
     );
     console.log('scheduled syncs run while a worker polls that task queue (bbetl worker)');
   });
@@ -57,8 +37,8 @@ export async function listSchedules(connection?: string): Promise<void> {
   await withTemporal(commandContext(), async (stack) => {
     const rows: string[][] = [];
     for await (const s of stack.client.schedule.list()) {
-      if (!s.scheduleId.startsWith(PREFIX)) continue;
-      if (connection && s.scheduleId !== scheduleIdOf(connection)) continue;
+      if (!s.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+      if (connection && s.scheduleId !== scheduleId(connection)) continue;
       rows.push([
         s.scheduleId,
         interval(s.spec),
@@ -105,7 +85,7 @@ const ACTIONS: Record<ScheduleAction, (h: ScheduleHandle) => Promise<string | un
 /** Runs the action on the connection's schedule; a missing schedule is a clear error. */
 export async function onSchedule(action: ScheduleAction, connection: string): Promise<void> {
   await withTemporal(commandContext(), async (stack) => {
-    const id = scheduleIdOf(connection);
+    const id = scheduleId(connection);
     let done: string | undefined;
     try {
       done = await ACTIONS[action](stack.client.schedule.getHandle(id));

@@ -1,21 +1,15 @@
 // `bbetl sync`: starts incrementalSync under sync:{connection}:{workspaces} (or attaches to it).
-import type { incrementalSync } from '../../workflows/incrementalSync';
+import { startSyncWorkflow, workflowUrl } from '../../worker/launch';
 import { commandContext } from './context';
 import type { SyncFlags } from './sync';
-import { withTemporal, workflowUrl } from './temporal';
-import { formatCounters, startOrAttach, waitForWorkflow, warnIfNoWorker } from './workflows';
+import { withTemporal } from './temporal';
+import { formatCounters, waitForWorkflow, warnIfNoWorker } from './workflows';
 
 export async function runSync(flags: SyncFlags): Promise<void> {
   const ctx = commandContext();
-  const workspaces = [...new Set(flags.workspace)].sort();
-  const workflowId = `sync:${flags.connection}:${workspaces.join(',') || '*'}`;
   await withTemporal(ctx, async (stack) => {
-    const { handle, attached } = await startOrAttach<typeof incrementalSync>(
-      stack,
-      'incrementalSync',
-      workflowId,
-      [{ connectionId: flags.connection, workspaces: workspaces.length ? workspaces : undefined }],
-    );
+    const { handle, attached } = await startSyncWorkflow(stack, flags.connection, flags.workspace);
+    const { workflowId } = handle;
     console.log(`${attached ? 'attached to the running' : 'started'} sync ${workflowId}`);
     const url = workflowUrl(stack, workflowId);
     if (url) console.log(`follow it at ${url}`);

@@ -47,14 +47,6 @@ export async function withTemporal<T>(
   }
 }
 
-/** The workflow's page in the embedded dev server's UI, if there is one. */
-export function workflowUrl(stack: TemporalStack, workflowId: string): string | undefined {
-  return (
-    stack.uiUrl &&
-    `${stack.uiUrl}/namespaces/${encodeURIComponent(stack.namespace)}/workflows/${encodeURIComponent(workflowId)}`
-  );
-}
-
 /**
  * Resolves with the work's outcome, or with `interrupted` at the first SIGINT/SIGTERM. Either way
  * the signal handed to the work is aborted at the end, so none of its calls outlive the command

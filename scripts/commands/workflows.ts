@@ -1,38 +1,9 @@
-// Starting, attaching to and reporting on workflows from the CLI. Workflows are named by their
-// type string (with their types imported for the arguments), so the CLI never loads workflow code.
-import { WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+// Reporting on and waiting for the workflows the CLI starts (worker/launch.ts starts them).
+import { WorkflowFailedError } from '@temporalio/client';
 import type { Counters } from '../../activities/contracts';
 import { type TemporalStack, withLocalWorkerIfNeeded, workersPolling } from '../../worker/stack';
 import type { CommandContext } from './context';
 import { untilInterrupted } from './temporal';
-
-/** Starts the workflow, or attaches to the one already running under this business id. */
-export async function startOrAttach<W extends Workflow>(
-  stack: TemporalStack,
-  workflowType: string,
-  workflowId: string,
-  args: Parameters<W>,
-): Promise<{ handle: WorkflowHandle<W>; attached: boolean }> {
-  const attached = await isRunning(stack, workflowId);
-  const handle = await stack.client.workflow.start<Workflow>(workflowType, {
-    taskQueue: stack.taskQueue,
-    workflowId,
-    args,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-  });
-  // Typed by W for the caller; the SDK's conditional `args` type cannot see through a generic.
-  return { handle: handle as WorkflowHandle<W>, attached };
-}
-
-async function isRunning(stack: TemporalStack, workflowId: string): Promise<boolean> {
-  try {
-    return (await stack.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
 
 /** Said when a workflow was started without --wait and nothing will run it yet. */
 export async function warnIfNoWorker(stack: TemporalStack): Promise<void> {

@@ -28,12 +28,17 @@ export interface WebUnderTest {
 export async function startWebApp(
   sb: Sandbox,
   db: WarehouseEngine,
-  options: { taskQueue: string; env?: Record<string, string> },
+  options: { taskQueue: string; env?: Record<string, string>; logLines?: string[] },
 ): Promise<WebUnderTest> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({ ...pipelineEnv(sb), PUBLIC_URL: url, PORT: String(port), ...options.env });
-  const services = await createServices(config, createLogger({ level: 'warn', pretty: false }), {
+  // With logLines, every log line (debug and up) is kept there, for tests that read the logs.
+  const lines = options.logLines;
+  const log = lines
+    ? createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } })
+    : createLogger({ level: 'warn', pretty: false });
+  const services = await createServices(config, log, {
     db,
     clientOptions: { backoffBaseMs: 5, backoffMaxMs: 100, maxAttempts: 12 },
   });

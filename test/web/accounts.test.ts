@@ -88,6 +88,27 @@ describe.skipIf(!temporalAvailable())('web app', () =>
         expect((await client.request('/connections')).status).toBe(302);
       });
 
+      it('behind HTTPS: Secure cookies, HSTS and upgrade-insecure-requests', async () => {
+        const secure = await startWebApp(fx.sb, fx.db, {
+          taskQueue: uniqueTaskQueue('web'),
+          env: { PUBLIC_URL: 'https://bbetl.example.com' },
+        });
+        try {
+          const client = new HttpSession(secure.url);
+          const page = await client.request('/login');
+          expect(page.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+          expect(page.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+          expect(page.headers.getSetCookie().every((c) => /; Secure/i.test(c))).toBe(true);
+          const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+          const login = await client.post('/login', { _csrf: token, username: 'ada', password: PASSWORD });
+          const session = login.headers.getSetCookie().find((c) => c.startsWith('bbetl_session='));
+          expect(session).toMatch(/; Secure/i);
+          expect(session).toMatch(/HttpOnly/i);
+        } finally {
+          await secure.close();
+        }
+      });
+
       it('answers an unknown page with a 404 page', async () => {
         const res = await new HttpSession(web.url).request('/no/such/page');
         expect(res.status).toBe(404);

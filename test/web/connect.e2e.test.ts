@@ -53,6 +53,8 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
       let workerRun: Promise<void>;
       let native: NativeConnection;
       const wh = engine();
+      const logLines: string[] = [];
+      const pages: string[] = [];
 
       beforeAll(async () => {
         sb = await startSandbox({ scale: 'tiny', seed: 7, rateLimitPerHour: 1_000_000 });
@@ -61,7 +63,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         await addTestUser(db, 'ada', 'admin');
         await addTestUser(db, 'max', 'member');
         const taskQueue = uniqueTaskQueue('web-connect');
-        web = await startWebApp(sb, db, { taskQueue, env: { INITIAL_BACKFILL_DAYS: '120' } });
+        web = await startWebApp(sb, db, { taskQueue, env: { INITIAL_BACKFILL_DAYS: '120' }, logLines });
         native = await NativeConnection.connect({ address: temporalAddress() });
         worker = await Worker.create({ ...workerOptions(web.services, taskQueue), connection: native });
         workerRun = worker.run();
@@ -121,6 +123,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
       });
 
       let callback: string;
+      let inviteLink: string;
       it('connects as admin: consent, back on the card which says Reconnect, backfill runs, dashboard has numbers', async () => {
         const page = await signedInPage(browser, web, 'ada');
         page.on('request', (r) => {
@@ -135,6 +138,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         expect(await card(page).locator('.workspaces').textContent()).toBe('acme');
         expect(await card(page).locator('.scopes').textContent()).toContain('repository');
         await shot(page, 'connections-connected');
+        pages.push(await page.content());
 
         const status = await web.services.vault.status('default');
         expect(status).toMatchObject({
@@ -201,6 +205,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         expect(await card(page).locator('.badge').textContent()).toBe('Reconnect required');
         expect(await card(page).getByRole('alert').textContent()).toContain('invalid_grant');
         await shot(page, 'connections-reconnect-required');
+        pages.push(await page.content());
         await card(page).getByRole('button', { name: 'Reconnect' }).click();
         await consentOnSandbox(page, 'Grant access');
         await page.waitForURL(`${web.url}/connections?notice=connected`);
@@ -218,6 +223,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         await memberPage.getByRole('button', { name: 'Invite a Bitbucket admin' }).click();
         const link = (await memberPage.locator('.invite-url').inputValue()) as string;
         expect(link.startsWith(`${web.url}/invite/`)).toBe(true);
+        inviteLink = link;
         await shot(memberPage, 'connections-invite-link');
         await memberPage.context().close();
 
@@ -231,6 +237,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         await stranger.waitForURL((u) => u.pathname === '/oauth/callback');
         expect(await stranger.getByRole('heading').textContent()).toBe('Done: Bitbucket is connected');
         await shot(stranger, 'invite-done');
+        pages.push(await stranger.content());
         const after = await web.services.vault.status('default');
         expect(after.status).toBe('connected');
         expect(after.changedAt?.getTime()).toBeGreaterThan(before.changedAt?.getTime() ?? 0);
@@ -262,6 +269,22 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         });
         expect(post.status).toBe(410);
         await page.context().close();
+      });
+
+      it('never rendered or logged a token, code or secret', async () => {
+        const secrets = [
+          await web.services.vault.getAccessToken('default'),
+          sb.urls.clientSecret,
+          new URL(callback).searchParams.get('code') as string,
+          new URL(inviteLink).pathname.split('/')[2] as string,
+        ];
+        expect(logLines.length).toBeGreaterThan(10);
+        const logs = logLines.join('');
+        for (const secret of secrets) {
+          expect(secret.length).toBeGreaterThan(8);
+          expect(logs).not.toContain(secret);
+          for (const html of pages) expect(html).not.toContain(secret);
+        }
       });
     },
     ['pglite'],

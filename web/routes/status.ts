@@ -1,4 +1,60 @@
-import type { FastifyInstance } from 'fastify';
+// The sync status page: anyone signed in sees it; only admins start a sync or a backfill (checked
+// here on the server, whatever the page showed). Starting answers with a redirect back to the
+// page, naming the workflow in the query.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { startBackfillWorkflow, startSyncWorkflow, workflowUrl } from '../../worker/launch';
+import { requireAdmin, requireUser } from '../auth/sessions';
 import type { WebContext } from '../context';
+import { HttpError } from '../errors';
+import { renderPage } from '../render';
+import { parseBackfillForm } from '../status/backfillForm';
+import { loadStatusReport } from '../status/report';
 
-export function registerStatusRoutes(_app: FastifyInstance, _ctx: WebContext): void {}
+const notice = z.object({
+  started: z.string().max(300).optional().catch(undefined),
+  attached: z.literal('1').optional().catch(undefined),
+});
+
+/** The connection's workspaces; workflows for a connection that is not connected would only fail. */
+async function connectedWorkspaces(ctx: WebContext): Promise<string[]> {
+  const connection = await ctx.deps.services.vault.status(ctx.connectionId);
+  if (connection.status !== 'connected')
+    throw new HttpError(
+      409,
+      `Bitbucket is not connected (status: ${connection.status.replaceAll('_', ' ')}). Connect it on the Connections page first.`,
+    );
+  return connection.workspaces;
+}
+
+function backToStatus(reply: FastifyReply, started: { handle: { workflowId: string }; attached: boolean }) {
+  const query = new URLSearchParams({ started: started.handle.workflowId });
+  if (started.attached) query.set('attached', '1');
+  return reply.redirect(`/status?${query}`);
+}
+
+export function registerStatusRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get('/status', { preHandler: requireUser }, async (req, reply) => {
+    const { started, attached } = notice.parse(req.query ?? {});
+    return renderPage(req, reply, 'status.njk', {
+      ...(await loadStatusReport(ctx)),
+      started,
+      startedUrl: started && workflowUrl(ctx.deps.workflows, started),
+      attached: attached === '1',
+      isAdmin: req.user?.role === 'admin',
+    });
+  });
+
+  app.post('/status/sync', { preHandler: requireAdmin }, async (_req, reply) => {
+    await connectedWorkspaces(ctx);
+    return backToStatus(reply, await startSyncWorkflow(ctx.deps.workflows, ctx.connectionId));
+  });
+
+  app.post('/status/backfill', { preHandler: requireAdmin }, async (req, reply) => {
+    const range = parseBackfillForm(req.body, await connectedWorkspaces(ctx), ctx.now());
+    return backToStatus(
+      reply,
+      await startBackfillWorkflow(ctx.deps.workflows, { connectionId: ctx.connectionId, ...range }),
+    );
+  });
+}
