@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/net';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { temporalAddress, temporalAvailable, temporalClient, uniqueTaskQueue } from '../support/temporal';
 import { bbetl, startBbetl } from './run';
@@ -195,5 +196,33 @@ describe.skipIf(!temporalAvailable())('bbetl CLI', () => {
     expect(stopped.stdout).toContain('worker stopped');
     // The lock went with the worker: the ledger opens again.
     expect((await bbetl(['runs'], env)).code).toBe(0);
+  }, 120_000);
+
+  it('serves the web app with a worker in the same process (PGlite is one process), and stops on SIGTERM', async () => {
+    const noWorker = await bbetl(['web', '--no-worker'], env);
+    expect(noWorker.code).toBe(2);
+    expect(noWorker.stderr).toContain('--no-worker needs a warehouse other processes can open');
+
+    const port = await freePort();
+    const webEnv = {
+      ...env,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli-web'),
+    };
+    const web = startBbetl(['web'], webEnv);
+    try {
+      await web.waitFor('worker polling task queue');
+      expect(web.child.pid).toBeGreaterThan(0);
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
+      const login = await fetch(`http://127.0.0.1:${port}/login`);
+      expect(login.status).toBe(200);
+      expect(await login.text()).toContain('Sign in');
+    } finally {
+      web.child.kill('SIGTERM');
+    }
+    const stopped = await web.finished;
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain(`web app on http://127.0.0.1:${port}`);
   }, 120_000);
 });

@@ -47,6 +47,9 @@ export function startBbetl(args: string[], env: NodeJS.ProcessEnv): Running {
   };
 }
 
-export function bbetl(args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
-  return startBbetl(args, env).finished;
+/** Runs bbetl to the end; `input` is written to its stdin (which is then closed). */
+export function bbetl(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Finished> {
+  const run = startBbetl(args, env);
+  run.child.stdin?.end(input ?? '');
+  return run.finished;
 }
