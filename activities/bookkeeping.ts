@@ -77,8 +77,12 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
         for (const workspace of workspaces) {
           const { stream, scopeKey } = watermarkScope(workspace);
           const { watermark } = await readState(db, input.connectionId, stream, scopeKey);
+          // A backfill may have moved the watermark past Bitbucket's clock (its range ended at our
+          // clock): the window then starts no later than it ends.
           const since = watermark
-            ? new Date(Date.parse(watermark) - input.overlapMinutes * 60_000).toISOString()
+            ? new Date(
+                Math.min(Date.parse(watermark) - input.overlapMinutes * 60_000, Date.parse(until)),
+              ).toISOString()
             : undefined;
           windows.push({ workspace, since, until });
         }
@@ -88,6 +92,26 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
 
     async commitWatermark(connectionId: string, workspace: string, until: string): Promise<void> {
       await writeState(db, { connectionId, ...watermarkScope(workspace), watermark: until });
+    },
+
+    /**
+     * After a backfill of [since, until): incremental syncs continue from `until` when no watermark
+     * exists yet (the first backfill sets the horizon) or when the backfill's range covers the
+     * watermark. A backfill of an older range leaves a newer watermark alone.
+     */
+    async advanceWatermarkAfterBackfill(
+      connectionId: string,
+      workspace: string,
+      since: string,
+      until: string,
+    ): Promise<boolean> {
+      const { stream, scopeKey } = watermarkScope(workspace);
+      const { watermark } = await readState(db, connectionId, stream, scopeKey);
+      const covered =
+        !watermark ||
+        (Date.parse(watermark) >= Date.parse(since) && Date.parse(watermark) < Date.parse(until));
+      if (covered) await writeState(db, { connectionId, stream, scopeKey, watermark: until });
+      return covered;
     },
 
     async runTransforms(connectionId: string): Promise<void> {

@@ -2,9 +2,16 @@
 // progress query and pause / resume signals; cancel it with Temporal's cancel. Streams without a
 // window (re-lists, commits, pipelines, deployments) are read once, in the first window. The
 // workflow continues as new between windows when its history grows large.
-import { continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { addCounters, type Counters, ZERO } from '../activities/contracts';
-import { transformation } from './activityProxies';
+import { bookkeeping, transformation } from './activityProxies';
 import { withRun } from './runLedger';
 import { syncWorkspaceWindow } from './syncWorkspace';
 
@@ -91,6 +98,15 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
       if (progress.windowsDone < windows.length && workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof backfill>({ ...input, progress });
       }
+    }
+    // Patched: backfills started before this step existed replay without it.
+    if (patched('backfill-advances-watermark')) {
+      await bookkeeping.advanceWatermarkAfterBackfill(
+        input.connectionId,
+        input.workspace,
+        input.since,
+        input.until,
+      );
     }
     await transformation.runTransforms(input.connectionId);
     return progress.counters;

@@ -16,8 +16,11 @@ export interface CommandContext {
   verboseSdk: boolean;
 }
 
-export function commandContext(options: { verboseSdk?: boolean } = {}): CommandContext {
-  const config = loadConfig();
+/** `env` replaces process.env as the configuration's source (the demo builds its own). */
+export function commandContext(
+  options: { verboseSdk?: boolean; env?: Record<string, string | undefined> } = {},
+): CommandContext {
+  const config = loadConfig(options.env);
   const destination = process.stderr.isTTY
     ? pinoPretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname' })
     : pino.destination({ dest: 2, sync: true });

@@ -1,9 +1,7 @@
-// `bbetl web`: the web app, with a worker in the same process unless --no-worker. PGlite allows
-// one process, so with the embedded warehouse the app and the worker must share one.
-
-import { createWebApp } from '../../web/app';
-import { createServices } from '../../worker/dependencies';
-import { createWorker } from '../../worker/worker';
+// `bbetl web` and `bbetl start`: the web app, with a worker in the same process unless
+// --no-worker. PGlite allows one process, so with the embedded warehouse the app and the worker
+// must share one.
+import { startAppStack, untilSignal } from './appStack';
 import { commandContext } from './context';
 import { UsageError } from './options';
 import { withTemporal } from './temporal';
@@ -17,50 +15,22 @@ export async function runWeb(flags: WebFlags): Promise<void> {
       '--no-worker needs a warehouse other processes can open (WAREHOUSE=postgres or bigquery); PGlite is one process',
     );
   }
+  if (flags.requireConsumer && !(config.bitbucket.clientId && config.bitbucket.clientSecret)) {
+    throw new UsageError(
+      'set BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET to your OAuth consumer (Bitbucket: workspace settings → OAuth consumers, callback URL ' +
+        `${config.publicUrl}/oauth/callback); to try bbetl without one, run: bbetl demo`,
+    );
+  }
   await withTemporal(ctx, async (stack) => {
-    const services = await createServices(config, ctx.log);
-    try {
-      const app = await createWebApp({
-        config,
-        services,
-        workflows: {
-          client: stack.client,
-          namespace: stack.namespace,
-          taskQueue: stack.taskQueue,
-          uiUrl: stack.uiUrl,
-        },
-      });
-      await app.listen({
-        port: config.port,
-        host: new URL(config.publicUrl).hostname === 'localhost' ? '127.0.0.1' : '0.0.0.0',
-      });
-      console.log(`web app on ${config.publicUrl} (listening on port ${config.port})`);
-      const worker = flags.worker
-        ? await createWorker({
-            connection: await stack.nativeConnection(),
-            namespace: stack.namespace,
-            taskQueue: stack.taskQueue,
-            deps: services,
-          })
-        : undefined;
-      const stopped = new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          console.error(`${signal}: shutting down`);
-          worker?.shutdown();
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      if (worker) {
-        console.log(`worker polling task queue ${stack.taskQueue}`);
-        await Promise.all([worker.run(), stopped]);
-      } else {
-        await stopped;
-      }
-      await app.close();
-    } finally {
-      await services.close();
-    }
+    const running = await startAppStack(ctx, stack, { worker: flags.worker });
+    console.log(`web app on ${config.publicUrl} (listening on port ${config.port})`);
+    if (flags.worker) console.log(`worker polling task queue ${stack.taskQueue}`);
+    if (flags.requireConsumer)
+      console.log(
+        `connect Bitbucket at ${config.publicUrl}/connections (create an admin first: bbetl user add <name> --role admin)`,
+      );
+    const signal = await Promise.race([untilSignal(), running.workerDone.then(() => undefined)]);
+    if (signal) console.error(`${signal}: shutting down`);
+    await running.stop();
   });
 }

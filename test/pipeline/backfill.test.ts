@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readState } from '../../warehouse/rawLoader';
 import { backfill } from '../../workflows/backfill';
 import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
@@ -33,6 +34,9 @@ describe.skipIf(!temporalAvailable())('durable pipeline', () => {
         for (const stream of Object.keys(truth.keys)) expect(got[stream], stream).toEqual(truth.keys[stream]);
         expect(result.records).toBeGreaterThan(500);
         expect(result.requests).toBeGreaterThan(50);
+        // The first backfill sets the horizon: incremental syncs continue from its end.
+        const state = await readState(ctx.db, CONNECTION, 'workspaces', 'sync:acme');
+        expect(Date.parse(state.watermark as string)).toBe(Date.parse(until));
       }, 240_000);
     },
     ['pglite', 'postgres'],

@@ -2,6 +2,7 @@
 // sandbox, a warehouse and the test run's Temporal dev server; plus a signed-in browser page.
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import { FormClient, formField } from '../../lib/formClient';
 import { createLogger } from '../../lib/log';
 import { freePort } from '../../lib/net';
 import type { Sandbox } from '../../sandbox/index';
@@ -75,40 +76,15 @@ export async function signedInPage(browser: Browser, web: WebUnderTest, username
   return page;
 }
 
-/** fetch with a cookie jar (session and CSRF cookies), for tests of the app over plain HTTP. */
-export class HttpSession {
-  private cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(new URL(path, this.base), {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, value] = (pair as string).split('=');
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '')
-        this.cookies.delete(name as string);
-      else this.cookies.set(name as string, value as string);
-    }
-    return res;
+/** FormClient on one base URL, with the app's CSRF token at hand: tests of the app over plain HTTP. */
+export class HttpSession extends FormClient {
+  constructor(private readonly base: string) {
+    super();
   }
-  cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  has(name: string): boolean {
-    return this.cookies.has(name);
+  override request(path: string | URL, init: RequestInit = {}): Promise<Response> {
+    return super.request(new URL(path, this.base), init);
   }
   async csrfFrom(path: string): Promise<string> {
-    const html = await (await this.request(path)).text();
-    return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  }
-  post(path: string, form: Record<string, string>): Promise<Response> {
-    return this.request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form),
-    });
+    return formField(await (await this.request(path)).text(), '_csrf');
   }
 }

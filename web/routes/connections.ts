@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { OAuthStateError } from '../../bitbucket/auth/oauthState';
 import { BitbucketError } from '../../bitbucket/errors';
 import { listRuns } from '../../warehouse/ledger';
+import { startConnectionSyncs } from '../../worker/connectionSyncs';
 import { requireAdmin, requireUser } from '../auth/sessions';
 import {
   type CompletedGrant,
@@ -15,7 +16,6 @@ import {
 } from '../connections/authorize';
 import { createInvite, inviteToken, usableInvite } from '../connections/invites';
 import { checkAccess } from '../connections/liveAccess';
-import { startSyncing } from '../connections/startSyncing';
 import type { WebContext } from '../context';
 import { HttpError } from '../errors';
 import { renderPage } from '../render';
@@ -77,8 +77,23 @@ async function connectionFinished(
     workspaces,
   });
   try {
-    const started = await startSyncing(ctx, workspaces);
-    req.log.info({ connectionId: ctx.connectionId, ...started }, 'connected; backfills and schedule started');
+    const { config, workflows } = ctx.deps;
+    const started = await startConnectionSyncs(workflows, {
+      db: ctx.deps.services.db,
+      connectionId: ctx.connectionId,
+      workspaces,
+      initialBackfillDays: config.sync.initialBackfillDays,
+      intervalMinutes: config.sync.intervalMinutes,
+      now: ctx.now(),
+    });
+    req.log.info(
+      {
+        connectionId: ctx.connectionId,
+        workflows: [...started.backfills, ...started.syncs].map((h) => h.workflowId),
+        schedule: started.schedule,
+      },
+      'connected; syncs and schedule started',
+    );
     return 'connected';
   } catch (err) {
     req.log.error({ err, connectionId: ctx.connectionId }, 'connected, but starting the backfill failed');

@@ -1,0 +1,72 @@
+// The web app and (optionally) a worker in this process, on one set of services: what `bbetl web`,
+// `bbetl start` and `bbetl demo` run. stop() ends both: the worker lets running activities finish
+// or heartbeat, then the web app and the warehouse close.
+import type { FastifyInstance } from 'fastify';
+import { createWebApp } from '../../web/app';
+import { createServices, type Services } from '../../worker/dependencies';
+import type { TemporalStack } from '../../worker/stack';
+import { createWorker } from '../../worker/worker';
+import type { CommandContext } from './context';
+
+export interface AppStack {
+  app: FastifyInstance;
+  services: Services;
+  /** Resolves when the worker has stopped (at once without a worker); rejects if it crashed. */
+  workerDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startAppStack(
+  ctx: CommandContext,
+  stack: TemporalStack,
+  options: { worker: boolean },
+): Promise<AppStack> {
+  const { config } = ctx;
+  const services = await createServices(config, ctx.log);
+  let app: FastifyInstance | undefined;
+  try {
+    app = await createWebApp({ config, services, workflows: stack });
+    const host = ['localhost', '127.0.0.1'].includes(new URL(config.publicUrl).hostname)
+      ? '127.0.0.1'
+      : '0.0.0.0';
+    await app.listen({ port: config.port, host });
+    const worker = options.worker
+      ? await createWorker({
+          connection: await stack.nativeConnection(),
+          namespace: stack.namespace,
+          taskQueue: stack.taskQueue,
+          deps: services,
+        })
+      : undefined;
+    const workerDone = worker ? worker.run() : Promise.resolve();
+    const server = app;
+    return {
+      app: server,
+      services,
+      workerDone,
+      async stop() {
+        worker?.shutdown();
+        await workerDone.catch((err) => ctx.log.error({ err }, 'the worker stopped with an error'));
+        await server.close();
+        await services.close();
+      },
+    };
+  } catch (err) {
+    await app?.close();
+    await services.close();
+    throw err;
+  }
+}
+
+/** Resolves at the first SIGINT or SIGTERM (a second one then ends the process the default way). */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+  });
+}
