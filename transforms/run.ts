@@ -1,7 +1,9 @@
 // Runs a project against a warehouse, dbt-build style: models parents first, each one's post hooks
-// right after it is materialized (materialize.ts), then its data tests. A model fails when it does
-// not build or when one of its tests fails at severity error; its descendants are then skipped and
-// the rest still run. Custom tests run as soon as every selected model they ref is built.
+// right after it is materialized (materialize.ts), then its descriptions (describe.ts), then its
+// data tests. A model fails when it does not build or when one of its tests fails at severity
+// error; its descendants are then skipped and the rest still run; one whose descriptions cannot be
+// written is built all the same, as warn. Custom tests run as soon as every selected model they ref
+// is built.
 //
 // Selection (dbt's eager rule): a model's yml tests run with the model; a custom test runs when it
 // refs a selected model (with no selection: every test). Models outside the selection that a test
@@ -10,6 +12,7 @@ import type { WarehouseEngine } from '../warehouse/engine';
 import { type CompiledModel, compileModel, type Materialization } from './compile';
 import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
 import { type DataTest, planDataTests } from './dataTests';
+import { writeDescriptions } from './describe';
 import { errorMessage, ProjectError } from './errors';
 import { materialize, relationKind } from './materialize';
 import type { ModelFile, Project } from './project';
@@ -23,7 +26,11 @@ export interface RunOptions {
   vars?: Readonly<Record<string, unknown>>;
 }
 
-export type ModelStatus = 'success' | 'error' | 'skipped';
+/** warn: built and tested, but something short of its data went wrong (its descriptions). */
+export type ModelStatus = 'success' | 'warn' | 'error' | 'skipped';
+
+/** The model's relation is in place: its tests run, its descendants build. */
+const isBuilt = (status: ModelStatus | undefined) => status === 'success' || status === 'warn';
 
 export interface ModelRunResult {
   name: string;
@@ -34,6 +41,7 @@ export interface ModelRunResult {
   status: ModelStatus;
   /** Rows in the relation after the build (tables and incremental models); null for views and models not built. */
   rows: number | null;
+  /** error, skipped: why; warn: what went wrong. */
   error?: string;
 }
 
@@ -88,7 +96,26 @@ async function countRows(db: WarehouseEngine, relation: string): Promise<number>
   return Number(row?.n);
 }
 
-/** Compiles (incremental branch when the relation exists), materializes, runs the post hooks. */
+/**
+ * Descriptions are documentation, not data: when they cannot be written (no support on the engine,
+ * a yml column the relation lacks, a BigQuery API error) the model is built all the same and
+ * reported as warn, with the reason: the run still succeeds and its descendants still build, while
+ * the CLI's table, the ledger and the status page show it.
+ */
+async function descriptionsProblem(
+  db: WarehouseEngine,
+  file: ModelFile,
+  materialized: Materialization,
+): Promise<string | undefined> {
+  try {
+    await writeDescriptions(db, file, materialized);
+    return undefined;
+  } catch (error) {
+    return `descriptions not written: ${errorMessage(error)}`;
+  }
+}
+
+/** Compiles (incremental branch when the relation exists), materializes, runs the post hooks, writes the descriptions. */
 async function buildModel(
   db: WarehouseEngine,
   project: Project,
@@ -115,8 +142,10 @@ async function buildModel(
         throw new Error(`post_hook ${i + 1} failed: ${errorMessage(error)}`);
       }
     }
+    const warning = await descriptionsProblem(db, file, materialized);
     const rows = materialized === 'view' ? null : await countRows(db, model.relation);
-    return { name: file.name, materialized, startedAt, ms: ms(), status: 'success', rows };
+    const status = warning ? 'warn' : 'success';
+    return { name: file.name, materialized, startedAt, ms: ms(), status, rows, error: warning };
   } catch (error) {
     return {
       name: file.name,
@@ -179,7 +208,7 @@ export async function runProject(
   const runDueCustomTests = async () => {
     const due = customTests.filter((t) => t.refs.every((r) => !inRun.has(r) || status.has(r)));
     customTests = customTests.filter((t) => !due.includes(t));
-    const notBuilt = (test: DataTest) => test.refs.find((r) => inRun.has(r) && status.get(r) !== 'success');
+    const notBuilt = (test: DataTest) => test.refs.find((r) => inRun.has(r) && !isBuilt(status.get(r)));
     results.tests.push(
       ...due.filter(notBuilt).map((t) => skippedTest(t, `model "${notBuilt(t)}" was not built`)),
     );
@@ -209,13 +238,15 @@ export async function runProject(
           error: `upstream "${upstreamFailed}" failed`,
         }
       : await buildModel(db, project, project.models.get(name) as ModelFile, materialized, options);
-    if (result.status === 'success') {
+    if (isBuilt(result.status)) {
       const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);
       const testResults = [...skipped, ...(await runDataTests(db, runnable))];
       const failed = testResults.filter(testFailed);
       if (failed.length > 0) {
         result.status = 'error';
-        result.error = failed.map((t) => `test ${t.name} failed: ${t.error}`).join('\n');
+        result.error = [result.error, ...failed.map((t) => `test ${t.name} failed: ${t.error}`)]
+          .filter(Boolean)
+          .join('\n');
       }
       results.tests.push(...testResults);
     } else {

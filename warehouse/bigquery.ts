@@ -1,7 +1,14 @@
 import { BigQuery, type TableField } from '@google-cloud/bigquery';
 import { OAuth2Client } from 'google-auth-library';
 import type { WarehouseConfig } from '../temporal.config';
-import { type Queryable, quoteBqIdent, type Row, type Schema, type WarehouseEngine } from './engine';
+import {
+  type Queryable,
+  quoteBqIdent,
+  type RelationDescriptions,
+  type Row,
+  type Schema,
+  type WarehouseEngine,
+} from './engine';
 
 type BigQueryConfig = Extract<WarehouseConfig, { engine: 'bigquery' }>;
 
@@ -32,6 +39,19 @@ function parseJsonFields(rows: Row[], fields: TableField[] | undefined): Row[] {
     }
   }
   return rows;
+}
+
+/** The table's top-level fields with the descriptions given (none: the field's own is removed). */
+function describeFields(table: string, fields: TableField[], columns: RelationDescriptions['columns']) {
+  const given = new Map(columns.map((c) => [c.name, c.description]));
+  const missing = [...given.keys()].filter((name) => !fields.some((f) => f.name === name));
+  if (missing.length > 0) throw new Error(`${table} has no column ${missing.join(', ')}`);
+  return fields.map((field) => {
+    if (!given.has(field.name as string)) return field;
+    const { description: _old, ...rest } = field;
+    const description = given.get(field.name as string);
+    return description ? { ...rest, description } : rest;
+  });
 }
 
 export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEngine> {
@@ -73,6 +93,14 @@ export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEng
         stream.on('complete', () => resolve());
         stream.end(ndjson);
       });
+    },
+    async describeRelation(schema, name, { description, columns }) {
+      const table = bq.dataset(schemaName(schema)).table(name);
+      const [metadata] = await table.getMetadata();
+      // A patch replaces the whole schema: every field goes back as it was, descriptions aside.
+      const fields = describeFields(name, metadata.schema?.fields ?? [], columns);
+      // '' removes the relation's description.
+      await table.setMetadata({ description: description ?? '', schema: { fields } });
     },
     close: async () => {},
   };

@@ -23,6 +23,13 @@ export interface Queryable {
   copyFrom?(sql: string, source: Iterable<string> | AsyncIterable<string>): Promise<number>;
 }
 
+/** What a relation and its columns say they hold, as BI tools show it; null: no description. */
+export interface RelationDescriptions {
+  description: string | null;
+  /** The columns to describe; the relation's other columns keep what they have. */
+  columns: ReadonlyArray<{ name: string; description: string | null }>;
+}
+
 /** A column of a bulk-loaded table (BigQuery types). */
 export interface BulkColumn {
   name: string;
@@ -55,6 +62,12 @@ export interface WarehouseEngine extends Queryable {
     rows: readonly Row[],
     options?: { expiresAt?: Date },
   ): Promise<void>;
+  /**
+   * BigQuery only: sets the description of table or view `name` in `schema` and of the columns
+   * given, through the tables API (the emulator ignores `ALTER TABLE … SET OPTIONS(description=…)`
+   * and rejects `ALTER VIEW`). Throws naming a given column the relation does not have.
+   */
+  describeRelation?(schema: Schema, name: string, descriptions: RelationDescriptions): Promise<void>;
   close(): Promise<void>;
 }
 

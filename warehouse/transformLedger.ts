@@ -12,7 +12,7 @@ export interface TransformNodeRecord {
   kind: TransformNodeKind;
   /** Models: view, table or incremental; tests: null. */
   materialized: string | null;
-  /** Models: success, error, skipped; tests: pass, fail, warn, error, skipped. */
+  /** Models: success, warn, error, skipped; tests: pass, fail, warn, error, skipped. */
   status: string;
   startedAt: Date;
   ms: number;

@@ -1,6 +1,7 @@
 // The project this repository ships (sql/): its generated docs are current, and on an empty
-// migrated warehouse every model builds, every test passes, and every model whose yml lists its
-// columns returns exactly those, in order (marts must have one: they are the metric glossary).
+// migrated warehouse every model builds, every test passes, every model whose yml lists its
+// columns returns exactly those, in order (marts must have one: they are the metric glossary), and
+// every mart carries its yml's descriptions, where BI tools read them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import {
 } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
+import { readDescriptions } from '../support/descriptions';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
 const project = loadProject(DEFAULT_PROJECT_DIR);
@@ -26,6 +28,13 @@ describe('the docs of sql/', () => {
       expect(readFileSync(join(DOCS_DIR, file), 'utf8'), 'stale: run `bbetl transform docs`').toBe(text);
     },
   );
+
+  it('docs/bi-tools.md lists every mart among the tables to add', () => {
+    const guide = readFileSync(join(DOCS_DIR, 'bi-tools.md'), 'utf8');
+    const tablesToAdd = guide.slice(guide.indexOf('## Which tables to add'), guide.indexOf('## Questions'));
+    const marts = [...project.models.values()].filter((m) => m.layer === 'marts').map((m) => m.name);
+    expect(marts.filter((name) => !tablesToAdd.includes(`| \`${name}\` |`))).toEqual([]);
+  });
 });
 
 describeEachWarehouse(
@@ -70,6 +79,17 @@ describeEachWarehouse(
         ).toEqual(model.doc?.columns.map((c) => c.name));
       },
     );
+
+    const marts = [...project.models.values()].filter((m) => m.layer === 'marts');
+    it.each(marts.map((m) => [m.name, m] as const))(
+      '%s carries the descriptions of its yml',
+      async (_, mart) => {
+        expect(await readDescriptions(wh.config, db, 'marts', mart.name)).toEqual({
+          description: mart.doc?.description,
+          columns: Object.fromEntries(mart.doc?.columns.map((c) => [c.name, c.description]) ?? []),
+        });
+      },
+    );
   },
-  ['pglite'],
+  ['pglite', 'postgres'],
 );
