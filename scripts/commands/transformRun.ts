@@ -63,6 +63,7 @@ function problems({ models, tests }: TransformOutcome['results']): string[] {
       .filter((t) => !t.model && (t.status === 'fail' || t.status === 'error'))
       .map((t) => `test ${t.name} ${t.status === 'fail' ? 'failed' : 'could not run'}: ${t.error}`),
     ...tests.filter((t) => t.status === 'warn').map((t) => `warning: test ${t.name}: ${t.error}`),
+    ...models.filter((m) => m.status === 'warn').map((m) => `warning: ${m.name}: ${m.error}`),
   ];
 }
 
