@@ -21,6 +21,9 @@ export const sandboxOptionsSchema = z
     redirectUris: z.array(z.url()).default(['http://localhost', 'http://127.0.0.1']),
     scopes: z.array(z.string()).optional(),
     faults: faultSettingsSchema.partial().default({}),
+    /** Display names for repositories, by slug (in every workspace); default: the slug. Lets tests
+     * give a repository a hostile name, e.g. <script>…, to check that it is shown as text. */
+    repositoryNames: z.record(z.string(), z.string()).default({}),
     // Repositories kept simulated in memory; others are regenerated on demand (memory stays flat).
     cachedRepositories: z.number().int().min(1).default(8),
   })

@@ -36,6 +36,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
     options.scale,
     Date.parse(options.epoch),
     options.cachedRepositories,
+    options.repositoryNames,
   );
   const grants = new GrantStore(GrantStore.defaultConsumer(options.redirectUris));
   if (options.scopes) grants.consumer.scopes = options.scopes;

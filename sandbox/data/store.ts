@@ -19,8 +19,14 @@ export class SandboxStore {
   private clockMs: number;
   private readonly repositories: LRUCache<string, RepositorySimulation>;
 
-  constructor(seed: number, scale: Scale, epochMs: number, cachedRepositories = 8) {
-    this.world = generateWorld(seed, scale, epochMs);
+  constructor(
+    seed: number,
+    scale: Scale,
+    epochMs: number,
+    cachedRepositories = 8,
+    repositoryNames: Readonly<Record<string, string>> = {},
+  ) {
+    this.world = generateWorld(seed, scale, epochMs, repositoryNames);
     this.clockMs = epochMs;
     this.repositories = new LRUCache({ max: cachedRepositories });
   }

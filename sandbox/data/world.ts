@@ -76,6 +76,7 @@ function makeWorkspace(
   idx: number,
   world: Omit<World, 'workspaces'>,
   first: Workspace | undefined,
+  repositoryNames: Readonly<Record<string, string>>,
 ): Workspace {
   const rng = new Rng(world.seed, ['workspace', idx]);
   const { historyStartMs, epochMs } = world;
@@ -144,7 +145,7 @@ function makeWorkspace(
       idx: r,
       uuid: rng.uuid(),
       slug,
-      name: slug,
+      name: repositoryNames[slug] ?? slug,
       description: `The ${word} service`,
       projectKey: (projects[r % projects.length] as { key: string }).key,
       language: rng.pick(LANGUAGES),
@@ -178,7 +179,13 @@ function makeWorkspace(
   };
 }
 
-export function generateWorld(seed: number, scale: Scale, epochMs: number): World {
+/** `repositoryNames`: display names by repository slug, instead of the slug itself. */
+export function generateWorld(
+  seed: number,
+  scale: Scale,
+  epochMs: number,
+  repositoryNames: Readonly<Record<string, string>> = {},
+): World {
   const spec = SCALE_SPECS[scale];
   const historyStartMs = epochMs - spec.historyDays * DAY_MS;
   const rng = new Rng(seed, ['people']);
@@ -186,7 +193,7 @@ export function generateWorld(seed: number, scale: Scale, epochMs: number): Worl
   const partial = { seed, scale, spec, epochMs, historyStartMs, users };
   const workspaces: Workspace[] = [];
   spec.workspaces.forEach((ws, i) => {
-    workspaces.push(makeWorkspace(ws, i, partial, workspaces[0]));
+    workspaces.push(makeWorkspace(ws, i, partial, workspaces[0], repositoryNames));
   });
   return { ...partial, workspaces };
 }

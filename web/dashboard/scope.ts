@@ -1,0 +1,89 @@
+// What the marts cover, for the filters: the days (dim_date), the workspaces, and a workspace's
+// teams and projects. Workspaces are named by their slug, taken from their repositories' full
+// names (`{workspace slug}/{repository slug}`), since no mart carries it on its own.
+import { type MartReader, toText } from './marts';
+
+export interface Workspace {
+  uuid: string;
+  /** The slug when a repository names it, else the uuid: what URLs carry. */
+  key: string;
+}
+
+export interface Team {
+  teamKey: string;
+  slug: string;
+  name: string;
+}
+
+export interface Project {
+  uuid: string;
+  key: string;
+  name: string;
+}
+
+export interface Scope {
+  firstDay: string;
+  /** The as-of date: the last day the data covers. */
+  lastDay: string;
+  workspaces: Workspace[];
+}
+
+/** The data's days and workspaces; null when the marts hold no day or no workspace yet. */
+export async function loadScope(reader: MartReader): Promise<Scope | null> {
+  const [bounds] = await reader.rows(
+    `select ${reader.day('min(date_day)')} as first_day, ${reader.day('max(date_day)')} as last_day
+     from ${reader.mart('dim_date')}`,
+  );
+  const firstDay = toText(bounds?.first_day);
+  const lastDay = toText(bounds?.last_day);
+  if (!firstDay || !lastDay) return null;
+  const rows = await reader.rows(
+    `select w.workspace_uuid, min(r.full_name) as full_name
+     from (select distinct workspace_uuid from ${reader.mart('dim_users')}) w
+     left join ${reader.mart('dim_repositories')} r on r.workspace_uuid = w.workspace_uuid
+     group by w.workspace_uuid`,
+  );
+  const workspaces = rows
+    .map((r) => {
+      const uuid = String(r.workspace_uuid);
+      const fullName = toText(r.full_name);
+      return { uuid, key: fullName?.split('/')[0] || uuid };
+    })
+    .sort((a, b) => a.key.localeCompare(b.key));
+  return workspaces.length > 0 ? { firstDay, lastDay, workspaces } : null;
+}
+
+export async function loadTeams(reader: MartReader, workspaceUuid: string): Promise<Team[]> {
+  const rows = await reader.rows(
+    `select team_key, group_slug, team_name from ${reader.mart('dim_teams')}
+     where workspace_uuid = $1`,
+    [workspaceUuid],
+  );
+  return rows
+    .map((r) => ({
+      teamKey: String(r.team_key),
+      slug: String(r.group_slug),
+      name: toText(r.team_name) ?? String(r.group_slug),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function loadProjects(reader: MartReader, workspaceUuid: string): Promise<Project[]> {
+  const rows = await reader.rows(
+    `select p.project_uuid, p.project_key, max(r.project_name) as project_name
+     from (
+       select distinct project_uuid, project_key from ${reader.mart('fct_project_utilization_daily')}
+       where workspace_uuid = $1
+     ) p
+     left join ${reader.mart('dim_repositories')} r on r.project_uuid = p.project_uuid
+     group by p.project_uuid, p.project_key`,
+    [workspaceUuid],
+  );
+  return rows
+    .map((r) => ({
+      uuid: String(r.project_uuid),
+      key: String(r.project_key),
+      name: toText(r.project_name) ?? String(r.project_key),
+    }))
+    .sort((a, b) => a.key.localeCompare(b.key));
+}
