@@ -5,6 +5,8 @@ import { ConfigError } from '../temporal.config';
 import { registerBackfillCommand } from './commands/backfill';
 import { registerConfigCommand } from './commands/config';
 import { registerConnectCommand } from './commands/connect';
+import { registerDemoCommand } from './commands/demo';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerIdentitiesCommand } from './commands/identities';
 import { registerRunsCommand } from './commands/runs';
 import { registerSandboxCommand } from './commands/sandbox';
@@ -31,7 +33,13 @@ const program = new Command()
   .name('bbetl')
   .description('Bitbucket Cloud activity to feature-utilization facts in your own warehouse')
   .showHelpAfterError('(run with --help for usage)')
+  .option('--verbose', "debug logs, the Temporal SDK's included (same as LOG_LEVEL=debug)")
   .exitOverride();
+
+// Before any command reads the configuration, so every command honours it the same way.
+program.hook('preAction', () => {
+  if (program.opts().verbose) process.env.LOG_LEVEL = 'debug';
+});
 
 registerConfigCommand(program);
 registerSandboxCommand(program);
@@ -45,6 +53,8 @@ registerTransformCommand(program);
 registerIdentitiesCommand(program);
 registerUserCommand(program);
 registerWebCommand(program);
+registerDemoCommand(program);
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -91,7 +91,9 @@ function isLivePoller(poller: Poller): boolean {
 }
 
 /** True when live workers poll the task queue for both workflow and activity tasks. */
-export async function workersPolling(stack: TemporalStack): Promise<boolean> {
+export async function workersPolling(
+  stack: Pick<TemporalStack, 'client' | 'namespace' | 'taskQueue'>,
+): Promise<boolean> {
   for (const taskQueueType of [WORKFLOW_TASK_QUEUE, ACTIVITY_TASK_QUEUE]) {
     const { pollers } = await stack.client.workflowService.describeTaskQueue({
       namespace: stack.namespace,
