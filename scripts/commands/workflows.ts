@@ -1,7 +1,8 @@
 // Reporting on and waiting for the workflows the CLI starts (worker/launch.ts starts them).
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Counters } from '../../activities/contracts';
-import { type TemporalStack, withLocalWorkerIfNeeded, workersPolling } from '../../worker/stack';
+import { workersPolling } from '../../worker/pollers';
+import { type TemporalStack, withLocalWorkerIfNeeded } from '../../worker/stack';
 import type { CommandContext } from './context';
 import { untilInterrupted } from './temporal';
 

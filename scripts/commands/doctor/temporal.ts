@@ -6,7 +6,7 @@ import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { isLive, readPidFile } from '../../../lib/pidFile';
 import type { Config } from '../../../temporal.config';
 import { DEV_SERVER_STATE_FILE } from '../../../worker/devServer';
-import { workersPolling } from '../../../worker/stack';
+import { workersPolling } from '../../../worker/pollers';
 import { findTemporalCli } from '../../../worker/temporalCli';
 import { ANSWER_TIMEOUT_MS, type CheckResult, errorText, fail, ok, warn } from './check';
 
