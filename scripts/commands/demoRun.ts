@@ -27,7 +27,6 @@ const PASSED_THROUGH = [
   'TEMPORAL_CLI_PATH',
   'TEMPORAL_UI_PORT',
   'TEMPORAL_TASK_QUEUE',
-  'LOG_LEVEL',
 ];
 
 async function demoEnv(
@@ -37,6 +36,8 @@ async function demoEnv(
   const port = await portOr(Number(process.env.PORT ?? 3000));
   return {
     ...Object.fromEntries(PASSED_THROUGH.map((name) => [name, process.env[name]])),
+    // The demo's own lines tell the story; logs only when something goes wrong (or --verbose).
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     WAREHOUSE: 'pglite',
     BITBUCKET_CLIENT_ID: sandbox.urls.clientId,
     BITBUCKET_CLIENT_SECRET: sandbox.urls.clientSecret,
