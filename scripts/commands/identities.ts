@@ -1,23 +1,11 @@
 // `bbetl identities`: commit authors Bitbucket links to no account, and the hand-made map that
 // resolves them (etl_meta.identity_map; the transforms read it on their next run).
 import type { Command } from 'commander';
-import { openWarehouse, type WarehouseEngine } from '../../warehouse/engine';
+import type { WarehouseEngine } from '../../warehouse/engine';
 import { listIdentityMappings, mapIdentity, unmapIdentity } from '../../warehouse/identityMap';
-import { migrate } from '../../warehouse/migrate';
-import { commandContext } from './context';
 import { UsageError } from './options';
 import { formatTable } from './table';
-
-async function withWarehouse<T>(work: (db: WarehouseEngine) => Promise<T>): Promise<T> {
-  const { config } = commandContext();
-  const db = await openWarehouse(config.warehouse);
-  try {
-    await migrate(db);
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
+import { withWarehouse } from './warehouseCommand';
 
 /** Unresolved commit authors, most commits first; undefined before the transforms first ran. */
 async function unresolvedAuthors(db: WarehouseEngine) {

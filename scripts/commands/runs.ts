@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { openWarehouse } from '../../warehouse/engine';
 import { listRuns, type RunRow } from '../../warehouse/ledger';
-import { migrate } from '../../warehouse/migrate';
-import { commandContext } from './context';
 import { connectionId, integer, isoSeconds } from './options';
 import { formatTable } from './table';
+import { withWarehouse } from './warehouseCommand';
 
 const minute = (d: Date | null) => (d ? isoSeconds(d).slice(0, 16).replace('T', ' ') : '');
 
@@ -34,16 +32,10 @@ export function registerRunsCommand(program: Command): void {
     .option('--limit <n>', 'how many runs to show', integer(1, 1000), 20)
     .option('--json', 'print the runs as a JSON array')
     .action(async (flags: { connection?: string; limit: number; json?: boolean }) => {
-      const { config } = commandContext();
-      const db = await openWarehouse(config.warehouse);
-      try {
-        // A warehouse nothing has written to yet has no ledger: create it rather than fail.
-        await migrate(db);
-        const runs = await listRuns(db, { connectionId: flags.connection, limit: flags.limit });
-        if (flags.json) console.log(JSON.stringify(runs, null, 2));
-        else console.log(runs.length ? runsTable(runs) : 'no runs yet');
-      } finally {
-        await db.close();
-      }
+      const runs = await withWarehouse((db) =>
+        listRuns(db, { connectionId: flags.connection, limit: flags.limit }),
+      );
+      if (flags.json) console.log(JSON.stringify(runs, null, 2));
+      else console.log(runs.length ? runsTable(runs) : 'no runs yet');
     });
 }

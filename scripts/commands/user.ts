@@ -3,30 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
-import { openWarehouse } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { WebAccountStore } from '../../warehouse/webAccounts';
 import { addUser, ROLES, type Role, UserInputError } from '../../web/auth/users';
-import { commandContext } from './context';
 import { UsageError } from './options';
 import { formatTable } from './table';
+import { withWarehouse } from './warehouseCommand';
 
 interface AddFlags {
   role: string;
   passwordStdin?: boolean;
-}
-
-async function withAccounts<T>(
-  work: (db: Awaited<ReturnType<typeof openWarehouse>>) => Promise<T>,
-): Promise<T> {
-  const { config } = commandContext();
-  const db = await openWarehouse(config.warehouse);
-  try {
-    await migrate(db);
-    return await work(db);
-  } finally {
-    await db.close();
-  }
 }
 
 async function add(username: string, flags: AddFlags): Promise<void> {
@@ -36,7 +21,7 @@ async function add(username: string, flags: AddFlags): Promise<void> {
   const generated = flags.passwordStdin ? undefined : randomBytes(18).toString('base64url');
   // One line from stdin; a trailing newline (echo, a file) is not part of the password.
   const password = generated ?? (await text(process.stdin)).replace(/\r?\n$/, '');
-  await withAccounts(async (db) => {
+  await withWarehouse(async (db) => {
     let created: boolean;
     try {
       created = await addUser(db, username, password, flags.role as Role);
@@ -61,7 +46,7 @@ export function registerUserCommand(program: Command): void {
     .command('list')
     .description('list the users and their roles')
     .action(() =>
-      withAccounts(async (db) => {
+      withWarehouse(async (db) => {
         const users = await new WebAccountStore(db).listUsers();
         if (users.length === 0)
           console.log('no users yet (create one with: bbetl user add <name> --role admin)');
