@@ -128,11 +128,10 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
     });
   }, 60_000);
 
-  it('reports a stopped Postgres, a bad client secret and a silent Temporal, each within seconds and without secrets', async () => {
+  it('reports a stopped Postgres, a bad client secret and a silent Temporal, with the fix for each and without secrets', async () => {
     const pgPort = await freePort();
     const temporal = `127.0.0.1:${await freePort()}`;
     const secret = `wrong-${randomBytes(8).toString('hex')}`;
-    const started = Date.now();
     const broken = await bbetl(['doctor'], {
       ...env,
       WAREHOUSE: 'postgres',
@@ -140,8 +139,6 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
       BITBUCKET_CLIENT_SECRET: secret,
       TEMPORAL_ADDRESS: temporal,
     });
-    // The checks run side by side: the slowest (Temporal's 5 s) sets the pace.
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(broken.code).toBe(1);
     const lines = checkLines(broken.stdout);
     expect(lines.get('warehouse')).toEqual({
