@@ -70,6 +70,8 @@ export class GrantStore {
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
   private readonly codes = new Map<string, AuthorizationCode>();
+  /** Every code ever issued (the map above forgets a code once used), for issuedSecrets(). */
+  private readonly issuedCodes: string[] = [];
   readonly sessions = new Map<string, number>();
 
   constructor(
@@ -107,6 +109,7 @@ export class GrantStore {
     const grant = this.newGrant(userIdx, 'authorization_code');
     const code = token(16);
     this.codes.set(code, { grant, redirectUri, expiresAtMs: this.now() + 10 * 60_000 });
+    this.issuedCodes.push(code);
     return code;
   }
 
@@ -147,6 +150,15 @@ export class GrantStore {
     if (entry.grant.revoked) return { ok: false, reason: 'revoked' };
     if (entry.expiresAtMs <= this.now()) return { ok: false, reason: 'expired' };
     return { ok: true, grant: entry.grant };
+  }
+
+  /** Every token and code this store ever handed out, live or not: tests search for them in logs. */
+  issuedSecrets(): { accessTokens: string[]; refreshTokens: string[]; codes: string[] } {
+    return {
+      accessTokens: [...this.accessTokens.keys()],
+      refreshTokens: [...this.refreshTokens.keys()],
+      codes: [...this.issuedCodes],
+    };
   }
 
   /** Revokes grants (all, or those of one user); returns how many. */

@@ -1,12 +1,22 @@
 import type { Command } from 'commander';
 import { ENV_DOCS, loadConfig } from '../../temporal.config';
 
+/** A URL with its password replaced (DATABASE_URL: postgres://user:password@host/db); other text as it is. */
+function withoutPassword(text: string): string {
+  if (!URL.canParse(text)) return text;
+  const url = new URL(text);
+  if (!url.password) return text;
+  url.password = 'redacted';
+  return url.toString();
+}
+
 /** Prints a config with every secret replaced, safe to paste into an issue. */
 export function redactedConfig(config: ReturnType<typeof loadConfig>): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value) =>
-      ['clientSecret', 'secretKey'].includes(key) && value ? '[redacted]' : value,
-    ),
+    JSON.stringify(config, (key, value) => {
+      if (['clientSecret', 'secretKey'].includes(key) && value) return '[redacted]';
+      return typeof value === 'string' ? withoutPassword(value) : value;
+    }),
   );
 }
 
