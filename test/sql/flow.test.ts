@@ -1,4 +1,5 @@
 // The flow marts over a hand-built dataset whose every figure is worked out in advance:
+// dim_workspaces (one row per workspace a connection sees, with its slug and current counts),
 // dim_repositories (one row per repository, deleted ones flagged, project from stg_projects),
 // fct_pull_requests (review facts and flow times per pull request) and fct_pipeline_usage_daily
 // (runs and minutes per UTC day, workspace, repository, trigger, result and creator). Payloads are
@@ -15,6 +16,7 @@ import {
   ADA,
   account,
   asText,
+  BOT,
   endpoint,
   GRACE,
   plain,
@@ -31,12 +33,33 @@ type Json = Record<string, unknown>;
 
 const LIN = account('{u-lin}', 'Lin');
 const WS2 = '{ws-2}';
+// a workspace without repositories, never synced
+const WS3 = '{ws-3}';
 const REPO2 = '{repo-2}';
 const REPO3 = '{repo-3}';
-const SLUGS: Record<string, string> = { [WS]: 'acme', [WS2]: 'beta' };
+const SLUGS: Record<string, string> = { [WS]: 'acme', [WS2]: 'beta', [WS3]: 'gamma' };
 const LOADED_AT = '2024-07-01T00:00:00.000000Z';
+/** When a second connection, c2, lists its workspaces. */
+const C2_LOADED_AT = '2024-07-01T12:00:00.000000Z';
+const RELISTED_AT = '2024-07-02T00:00:00Z';
 
 const workspaceLink = (ws: string) => ({ type: 'workspace', uuid: ws, slug: SLUGS[ws], name: SLUGS[ws] });
+
+/** An item of GET /user/workspaces: only the workspace's uuid and slug (and links, left out here). */
+const workspaceAccess = (ws: string) => ({
+  key: ws,
+  payload: {
+    type: 'workspace_access',
+    administrator: false,
+    workspace: { type: 'workspace_base', uuid: ws, slug: SLUGS[ws] },
+  },
+});
+
+const member = (ws: string, user: Account) => ({
+  key: `${ws}:${user.uuid}`,
+  parentKey: ws,
+  payload: { type: 'workspace_membership', user, workspace: workspaceLink(ws) },
+});
 
 const project = (uuid: string, key: string, name: string) => ({
   key: uuid,
@@ -254,6 +277,11 @@ const PR5_ACTIVITY_KEPT = [
 ];
 
 const LOADS: { stream: string; ws: string; records: RawRecord[] }[] = [
+  // c1 sees all three workspaces; it syncs acme and beta
+  { stream: 'workspaces', ws: WS, records: [WS, WS2, WS3].map(workspaceAccess) },
+  // Grace leaves acme (tombstoned below); the bot is an app user, holding no seat
+  { stream: 'members', ws: WS, records: [ADA, LIN, BOT, GRACE].map((u) => member(WS, u)) },
+  { stream: 'members', ws: WS2, records: [member(WS2, GRACE)] },
   { stream: 'projects', ws: WS, records: [project('{proj-1}', 'CORE', 'Core')] },
   {
     stream: 'repositories',
@@ -528,7 +556,7 @@ const usageRow = (
   duration_minutes,
 });
 
-const MARTS = ['dim_repositories', 'fct_pull_requests', 'fct_pipeline_usage_daily'];
+const MARTS = ['dim_workspaces', 'dim_repositories', 'fct_pull_requests', 'fct_pipeline_usage_daily'];
 
 describeEachWarehouse('the flow marts', (engine) => {
   let wh: WarehouseUnderTest;
@@ -536,13 +564,14 @@ describeEachWarehouse('the flow marts', (engine) => {
   let project: Project;
   let dataTests: TestResult[] = [];
 
-  /** The columns a mart's .yml documents, in order. */
+  /** The columns a model's .yml documents, in order. */
   const documentedColumns = (name: string) => project.models.get(name)?.doc?.columns.map((c) => c.name) ?? [];
 
-  /** Every documented column of every row; dates as text (drivers disagree on date objects). */
-  async function mart(name: string) {
+  /** Every documented column of every row of a model; dates as text (drivers disagree on date objects). */
+  async function model(name: string) {
     const columns = documentedColumns(name).map((c) => (c === 'run_date' ? `${asText(db, c)} as ${c}` : c));
-    return plain(await db.query(`select ${columns.join(', ')} from ${db.table('marts', name)}`));
+    const layer = project.models.get(name)?.layer ?? 'marts';
+    return plain(await db.query(`select ${columns.join(', ')} from ${db.table(layer, name)}`));
   }
 
   beforeAll(async () => {
@@ -558,15 +587,30 @@ describeEachWarehouse('the flow marts', (engine) => {
         records,
         extractedAt: LOADED_AT,
       });
-    const tombstone = (stream: string, parentKey: string, keep: string[]) =>
+    await loadRecords(db, {
+      stream: 'workspaces',
+      connectionId: 'c2',
+      workspaceUuid: WS2,
+      runId: 'run-c2',
+      records: [workspaceAccess(WS2)],
+      extractedAt: C2_LOADED_AT,
+    });
+    const tombstone = (stream: string, parentKey: string | null, keep: string[]) =>
       markDeleted(db, {
         stream,
         connectionId: 'c1',
         parentKey,
         keep,
         runId: 'run-2',
-        at: '2024-07-02T00:00:00Z',
+        at: RELISTED_AT,
       });
+    // c1's user loses access to beta (c2 still lists it) and gamma (no one lists it any more)
+    await tombstone('workspaces', null, [WS]);
+    await tombstone(
+      'members',
+      WS,
+      [ADA, LIN, BOT].map((u) => `${WS}:${u.uuid}`),
+    );
     await tombstone('repositories', WS, [REPO]);
     await tombstone(
       'pullrequests',
@@ -585,7 +629,7 @@ describeEachWarehouse('the flow marts', (engine) => {
     });
     expect(results.models.filter((r) => r.status !== 'success')).toEqual([]);
     dataTests = results.tests;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wh?.cleanup(db);
@@ -599,13 +643,51 @@ describeEachWarehouse('the flow marts', (engine) => {
       expect(dataTests.filter((r) => r.model === name).length, name).toBeGreaterThan(0);
     }
     // warnings included (other models' tests may warn: repository 3's project is not extracted)
-    const own = new Set([...MARTS, 'stg_pr_commits']);
+    const own = new Set([...MARTS, 'stg_pr_commits', 'stg_workspaces']);
     expect(dataTests.filter((r) => own.has(r.model ?? '') && r.status !== 'pass')).toEqual([]);
     expect(dataTests.filter((r) => r.model === 'stg_pr_commits').length).toBeGreaterThan(0);
   });
 
+  it('stg_workspaces: one row per workspace across connections, the latest extraction wins', async () => {
+    const row = (ws: string, connectionId: string, extractedAt: string, deletedAt: string | null) => ({
+      record_key: ws,
+      connection_id: connectionId,
+      uuid: ws,
+      slug: SLUGS[ws],
+      is_deleted: deletedAt !== null,
+      _deleted_at: utc(deletedAt),
+      _extracted_at: t(extractedAt),
+    });
+    expect(sortRows(await model('stg_workspaces'), ['record_key'])).toEqual([
+      row(WS, 'c1', LOADED_AT, null),
+      // c1 no longer lists it, but c2 listed it later
+      row(WS2, 'c2', C2_LOADED_AT, null),
+      row(WS3, 'c1', LOADED_AT, RELISTED_AT),
+    ]);
+  });
+
+  it('dim_workspaces: every workspace with its slug, synced or not, and its current counts', async () => {
+    const row = (ws: string, isDeleted: boolean, isSynced: boolean, counts: [number, number, number]) => ({
+      workspace_uuid: ws,
+      workspace_slug: SLUGS[ws],
+      is_deleted: isDeleted,
+      is_synced: isSynced,
+      seats: counts[0],
+      projects: counts[1],
+      repositories: counts[2],
+    });
+    expect(sortRows(await model('dim_workspaces'), ['workspace_uuid'])).toEqual([
+      // [seats, projects, repositories]: Ada and Lin hold seats (Grace left, the bot is an app
+      // user); repository 3 is tombstoned
+      row(WS, false, true, [2, 1, 1]),
+      row(WS2, false, true, [1, 0, 1]),
+      // no members listed: never synced
+      row(WS3, true, false, [0, 0, 0]),
+    ]);
+  });
+
   it('dim_repositories: one row per repository, deleted ones flagged, project from its own record', async () => {
-    expect(sortRows(await mart('dim_repositories'), ['repository_uuid'])).toEqual([
+    expect(sortRows(await model('dim_repositories'), ['repository_uuid'])).toEqual([
       dimRow(REPO, WS, 'api', ['{proj-1}', 'CORE', 'Core'], {
         language: 'typescript',
         is_private: true,
@@ -632,7 +714,7 @@ describeEachWarehouse('the flow marts', (engine) => {
   });
 
   it('fct_pull_requests: review facts by others than the author, flow times up to the close', async () => {
-    expect(sortRows(await mart('fct_pull_requests'), ['pr_key'])).toEqual([
+    expect(sortRows(await model('fct_pull_requests'), ['pr_key'])).toEqual([
       // commits from 07:30Z (written +02:00); the author's own comment is no review; Grace reviews at
       // 14:00, Lin approves last at 10:00 next day; merged 12:30; Grace's comment after it still counts
       prRow(
@@ -729,7 +811,7 @@ describeEachWarehouse('the flow marts', (engine) => {
 
   it('fct_pipeline_usage_daily: runs per UTC day and group, minutes of completed runs only', async () => {
     const keys = ['run_date', 'workspace_uuid', 'repository_uuid', 'trigger_name', 'result', 'creator_uuid'];
-    expect(sortRows(await mart('fct_pipeline_usage_daily'), keys)).toEqual([
+    expect(sortRows(await model('fct_pipeline_usage_daily'), keys)).toEqual([
       usageRow('2024-06-01', REPO, 'PUSH', 'FAILED', ADA, 1, 0.75, 0.75),
       // pipe-1 and pipe-2: 90 + 30 build seconds (pipe-1's steps are not added again)
       usageRow('2024-06-01', REPO, 'PUSH', 'SUCCESSFUL', ADA, 2, 2, 3),

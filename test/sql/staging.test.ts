@@ -26,6 +26,16 @@ import { describeEachWarehouse, type WarehouseUnderTest } from '../support/wareh
 
 const workspaceLink = { type: 'workspace', uuid: WS, slug: 'acme', name: 'Acme' };
 
+/** An item of GET /user/workspaces: the workspace's uuid and slug only. */
+const workspaceAccess = {
+  key: WS,
+  payload: {
+    type: 'workspace_access',
+    administrator: false,
+    workspace: { type: 'workspace_base', uuid: WS, slug: 'acme' },
+  },
+};
+
 const membership = (user: Account) => ({
   type: 'workspace_membership',
   user,
@@ -55,6 +65,8 @@ const repository = (name: string, updatedOn: string) => ({
 const commit = commitPayload;
 
 const DATASET = {
+  // the same workspace seen by two connections' users
+  workspaces: { c1: [workspaceAccess], c2: [workspaceAccess] },
   members: {
     c1: [
       { key: `${WS}:{u-ada}`, parentKey: WS, payload: membership(ADA) },
@@ -492,6 +504,29 @@ describeEachWarehouse('the staging models', (engine) => {
       'stg_projects',
       'stg_pullrequests',
       'stg_repositories',
+      'stg_workspaces',
+    ]);
+  });
+
+  it('workspaces: one row per workspace across connections (latest extraction wins)', async () => {
+    expect(
+      await select('stg_workspaces', [
+        'record_key',
+        'connection_id',
+        'uuid',
+        'slug',
+        'is_deleted',
+        '_extracted_at',
+      ]),
+    ).toEqual([
+      {
+        record_key: WS,
+        connection_id: 'c2',
+        uuid: WS,
+        slug: 'acme',
+        is_deleted: false,
+        _extracted_at: t(EXTRACTED.c2),
+      },
     ]);
   });
 

@@ -502,8 +502,7 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
         // The scope's marts with a day of data, and none of the page's own.
         for (const ddl of [
           `create table {dim_date} as select date '2026-10-01' as date_day`,
-          `create table {dim_users} as select 'ws-1'::text as workspace_uuid`,
-          `create table {dim_repositories} as select 'ws-1'::text as workspace_uuid, 'acme/api'::text as full_name`,
+          `create table {dim_workspaces} as select 'ws-1'::text as workspace_uuid, 'acme'::text as workspace_slug, true as is_synced`,
         ])
           await martRows(fx.db, ddl);
         expect(await text('/dashboard')).toContain('No data yet for this page');

@@ -1,11 +1,10 @@
-// What the marts cover, for the filters: the days (dim_date), the workspaces, and a workspace's
-// teams and projects. Workspaces are named by their slug, taken from their repositories' full
-// names (`{workspace slug}/{repository slug}`), since no mart carries it on its own.
+// What the marts cover, for the filters: the days (dim_date), the workspaces (dim_workspaces, the
+// synced ones), and a workspace's teams and projects.
 import { type MartReader, toText } from './marts';
 
 export interface Workspace {
   uuid: string;
-  /** The slug when a repository names it, else the uuid: what URLs carry. */
+  /** The slug (the uuid should Bitbucket list none): what URLs carry. */
   key: string;
 }
 
@@ -37,17 +36,14 @@ export async function loadScope(reader: MartReader): Promise<Scope | null> {
   const firstDay = toText(bounds?.first_day);
   const lastDay = toText(bounds?.last_day);
   if (!firstDay || !lastDay) return null;
+  // a workspace a connection can see but does not sync has no data to show
   const rows = await reader.rows(
-    `select w.workspace_uuid, min(r.full_name) as full_name
-     from (select distinct workspace_uuid from ${reader.mart('dim_users')}) w
-     left join ${reader.mart('dim_repositories')} r on r.workspace_uuid = w.workspace_uuid
-     group by w.workspace_uuid`,
+    `select workspace_uuid, workspace_slug from ${reader.mart('dim_workspaces')} where is_synced`,
   );
   const workspaces = rows
     .map((r) => {
       const uuid = String(r.workspace_uuid);
-      const fullName = toText(r.full_name);
-      return { uuid, key: fullName?.split('/')[0] || uuid };
+      return { uuid, key: toText(r.workspace_slug) ?? uuid };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
   return workspaces.length > 0 ? { firstDay, lastDay, workspaces } : null;
