@@ -34,7 +34,7 @@ describe('bbetl identities', () => {
     const unmapped = await bbetl(['identities', 'unmap', 'ADA@example.com'], env);
     expect(unmapped.stdout).toContain('unmapped ada@example.com');
     expect((await bbetl(['identities'], env)).stdout).toContain('identity map: empty');
-  }, 60_000);
+  }, 120_000);
 
   it('refuses an address or account that cannot be one, saying what to write', async () => {
     const badEmail = await bbetl(['identities', 'map', 'not-an-address', '{u-ada}'], env);
@@ -43,5 +43,5 @@ describe('bbetl identities', () => {
     const badUuid = await bbetl(['identities', 'map', 'ada@example.com', 'ada'], env);
     expect(badUuid.code).toBe(2);
     expect(badUuid.stderr).toContain('is not a Bitbucket account uuid');
-  }, 60_000);
+  }, 120_000);
 });

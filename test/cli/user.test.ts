@@ -54,7 +54,7 @@ describe('bbetl user', () => {
     } finally {
       await db.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('refuses a bad role, a short password and a bad user name, saying what to fix', async () => {
     const role = await bbetl(['user', 'add', 'eve', '--role', 'owner'], env);
@@ -66,5 +66,5 @@ describe('bbetl user', () => {
     const name = await bbetl(['user', 'add', '<eve>'], env);
     expect(name.code).toBe(2);
     expect(name.stderr).toContain('is not a valid user name');
-  }, 60_000);
+  }, 120_000);
 });
