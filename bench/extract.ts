@@ -1,9 +1,9 @@
-// API efficiency of a full extraction: requests spent per record, against the minimum possible
-// (every list read once at its maximum pagelen: Σ over parents of max(1, ⌈records / pagelen⌉)).
+// API efficiency of a full extraction with the stream iterators alone (no loading): requests
+// spent per record, against the minimum possible (see minimumRequests.ts).
 import { BitbucketClient } from '../bitbucket/client';
-import { STREAMS, type StreamName } from '../bitbucket/streams/catalog';
 import { startSandbox } from '../sandbox/index';
 import { crawlWorkspace, emptyStore, sandboxTokens } from '../test/support/crawl';
+import { type ListSizes, minimumRequests } from './minimumRequests';
 
 export interface ExtractBenchResult {
   scale: string;
@@ -16,29 +16,6 @@ export interface ExtractBenchResult {
   recordsPerSecond: number;
 }
 
-/** The parent kind whose members each own one list of the stream. */
-const PARENT_OF: Record<StreamName, StreamName | 'root' | 'workspace'> = {
-  workspaces: 'root',
-  members: 'workspace',
-  permissions: 'workspace',
-  projects: 'workspace',
-  repositories: 'workspace',
-  branches: 'repositories',
-  commits: 'repositories',
-  pullrequests: 'repositories',
-  pipelines: 'repositories',
-  environments: 'repositories',
-  deployments: 'repositories',
-  pr_activity: 'pullrequests',
-  pr_comments: 'pullrequests',
-  pr_commits: 'pullrequests',
-  pr_tasks: 'pullrequests',
-  project_group_permissions: 'projects',
-  project_user_permissions: 'projects',
-  group_members: 'workspace',
-  pipeline_steps: 'pipelines',
-};
-
 export async function benchExtract(
   scale: 'tiny' | 'small' | 'medium' | 'large',
 ): Promise<ExtractBenchResult> {
@@ -49,30 +26,17 @@ export async function benchExtract(
     const t0 = performance.now();
     for (const ws of sb.urls.workspaces) await crawlWorkspace(client, store, ws, {});
     const seconds = (performance.now() - t0) / 1000;
-    let records = 0;
-    let minimum = sb.urls.workspaces.length; // GET /workspaces/{ws}, once each
-    for (const name of Object.keys(STREAMS) as StreamName[]) {
-      const rows = [...(store.get(name)?.values() ?? [])];
-      records += rows.length;
-      const perParent = new Map<string | undefined, number>();
-      for (const row of rows) perParent.set(row.parentKey, (perParent.get(row.parentKey) ?? 0) + 1);
-      const parentKind = PARENT_OF[name];
-      const parents =
-        parentKind === 'root'
-          ? 1
-          : parentKind === 'workspace'
-            ? sb.urls.workspaces.length
-            : (store.get(parentKind)?.size ?? 0);
-      // An unpaged API 1.0 resource costs one request per parent, whatever it holds.
-      if (STREAMS[name].legacy) {
-        minimum += parents;
-        continue;
+    const lists: ListSizes = new Map();
+    for (const [name, rows] of store) {
+      const perParent = new Map<string | null, number>();
+      for (const row of rows.values()) {
+        const parent = row.parentKey ?? null;
+        perParent.set(parent, (perParent.get(parent) ?? 0) + 1);
       }
-      const pagelen = STREAMS[name].maxPagelen;
-      const pages = [...perParent.values()].reduce((sum, n) => sum + Math.ceil(n / pagelen), 0);
-      // Parents whose list came back empty still cost one request each.
-      minimum += pages + Math.max(0, parents - perParent.size);
+      lists.set(name, perParent);
     }
+    const records = [...store.values()].reduce((sum, rows) => sum + rows.size, 0);
+    const minimum = minimumRequests(sb.urls.workspaces.length, lists);
     return {
       scale,
       records,

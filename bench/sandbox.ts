@@ -1,10 +1,7 @@
 // Sandbox throughput and memory: how fast the emulator serves records to a client that pages
 // through every stream at max pagelen, and how much memory it needs at each scale.
 // Runs the sandbox as a child process (as in real use) and reads its peak RSS from /proc.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { startSandboxProcess } from './sandboxProcess';
 
 export interface SandboxBenchResult {
   scale: string;
@@ -19,48 +16,15 @@ export interface SandboxBenchResult {
   peakRssMb: number;
 }
 
-const bin = fileURLToPath(new URL('../scripts/bbetl.mjs', import.meta.url));
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
 export async function benchSandbox(
   scale: string,
   maxRepositories: number,
   concurrency = 4,
 ): Promise<SandboxBenchResult> {
-  const child = spawn('node', [bin, 'sandbox', '--scale', scale, '--seed', '1'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const sandbox = await startSandboxProcess(scale);
+  const info = sandbox.urls;
   try {
-    const info = JSON.parse(
-      await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
-    ) as {
-      apiUrl: string;
-      oauthUrl: string;
-      controlUrl: string;
-      clientId: string;
-      clientSecret: string;
-      workspaces: string[];
-    };
-    // The crawl would spend the default 1,000 requests an hour quickly; lift it for the benchmark.
-    await fetch(`${info.controlUrl}/limits`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rateLimitPerHour: 10_000_000 }),
-    });
-    const tokenRes = await fetch(`${info.oauthUrl}/access_token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${info.clientId}:${info.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const { access_token } = (await tokenRes.json()) as { access_token: string };
+    const access_token = await sandbox.accessToken();
     let requests = 0;
     let records = 0;
     const all = async (url: string): Promise<any[]> => {
@@ -120,9 +84,9 @@ export async function benchSandbox(
       recordsPerSecond: Math.round(records / seconds),
       truthSeconds: Number(((performance.now() - t1) / 1000).toFixed(2)),
       truthRecords,
-      peakRssMb: peakRssMb(child.pid as number),
+      peakRssMb: sandbox.peakRssMb(),
     };
   } finally {
-    child.kill('SIGTERM');
+    sandbox.close();
   }
 }

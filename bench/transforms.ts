@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BitbucketClient } from '../bitbucket/client';
-import { STREAMS } from '../bitbucket/streams/catalog';
 import { startSandbox } from '../sandbox/index';
 import type { WarehouseConfig } from '../temporal.config';
-import { crawlWorkspace, emptyStore, sandboxTokens } from '../test/support/crawl';
+import { sandboxTokens } from '../test/support/crawl';
 import { runTransformProject, type TransformOutcome } from '../transforms/service';
 import { openWarehouse, SCHEMAS, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
 import { loadRecords } from '../warehouse/rawLoader';
+import { crawledStreams } from './crawl';
 
 export interface TransformBenchResult {
   engine: string;
@@ -41,28 +41,17 @@ async function crawlAndLoad(
 ) {
   const extractedAt = new Date().toISOString();
   let written = 0;
-  for (const slug of workspaces) {
-    const { uuid } = await client.get<{ uuid: string }>(`/workspaces/${slug}`);
-    const store = emptyStore();
-    await crawlWorkspace(client, store, slug, {});
-    for (const [stream, rows] of store) {
-      const records = [...rows].map(([key, row]) => ({
-        key,
-        parentKey: row.parentKey,
-        updatedOn: STREAMS[stream].updatedOn?.(row.payload),
-        payload: row.payload,
-      }));
-      for (let i = 0; i < records.length; i += CHUNK) {
-        const loaded = await loadRecords(db, {
-          stream,
-          connectionId: 'bench',
-          workspaceUuid: uuid,
-          runId,
-          records: records.slice(i, i + CHUNK),
-          extractedAt,
-        });
-        written += loaded.inserted + loaded.updated;
-      }
+  for await (const { stream, workspaceUuid, records } of crawledStreams(client, workspaces)) {
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const loaded = await loadRecords(db, {
+        stream,
+        connectionId: 'bench',
+        workspaceUuid,
+        runId,
+        records: records.slice(i, i + CHUNK),
+        extractedAt,
+      });
+      written += loaded.inserted + loaded.updated;
     }
   }
   return written;
