@@ -2,6 +2,7 @@
 // A wrong value stops the program with a message that names the variable and what it accepts.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isSecretKeyText, secretKeyProblem } from './bitbucket/auth/secretKey';
 
 const WAREHOUSES = ['pglite', 'postgres', 'bigquery'] as const;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -89,7 +90,7 @@ const envSchema = z.object({
   TRANSFORM_LOOKBACK_MINUTES: z.coerce.number().int().min(0).max(10_080).default(10),
   INITIAL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
-  BBETL_SECRET_KEY: z.string().optional(),
+  BBETL_SECRET_KEY: z.string().refine(isSecretKeyText).optional(),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -146,9 +147,16 @@ const HINTS: Partial<Record<EnvName, string>> = {
   SYNC_INTERVAL_MINUTES: 'a whole number of minutes, 1 to 10080 (a week)',
 };
 
+/** The value as a message may show it: never the secret key, never a database password. */
+function shown(name: EnvName, value: string | undefined): string {
+  if (name === 'DATABASE_URL') return JSON.stringify(value?.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1redacted@'));
+  return JSON.stringify(value);
+}
+
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const name = String(issue.path[0]) as EnvName;
-  const got = JSON.stringify(env[name]);
+  if (name === 'BBETL_SECRET_KEY') return secretKeyProblem(env[name] ?? '');
+  const got = shown(name, env[name]);
   if (issue.code === 'invalid_value') {
     return `${name}=${got} is not allowed; use one of: ${issue.values.map(String).join(', ')}`;
   }

@@ -1,14 +1,32 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** What every project's test files share. */
+const shared = {
+  setupFiles: ['test/support/setupFile.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Once for the whole run (one Temporal dev server); both projects see what it provides.
     globalSetup: ['test/support/globalSetup.ts'],
-    setupFiles: ['test/support/setupFile.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     // Two cores: two test files at a time keeps the real services responsive.
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/chaos/**'],
+        },
+      },
+      {
+        // The reliability suite: small under `npm test`, bigger under `npm run test:chaos`.
+        test: { ...shared, name: 'chaos', include: ['test/chaos/**/*.test.ts'] },
+      },
+    ],
   },
 });

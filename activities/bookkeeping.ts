@@ -1,6 +1,6 @@
 // Short activities around the extraction: the run ledger, windows and watermarks, stream errors,
 // tombstones, and the transforms hook.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TransformFailedError } from '../transforms/service';
 import { finishRun, startRun } from '../warehouse/ledger';
 import { readState, writeState } from '../warehouse/rawLoader';
@@ -18,6 +18,9 @@ export interface RunStart {
   since?: string;
   until: string;
 }
+
+/** Well inside the transformation heartbeat timeout (workflows/activityProxies.ts). */
+const TRANSFORM_HEARTBEAT_MS = 10_000;
 
 /** Where a workspace's incremental watermark lives in etl_meta.stream_state. */
 const watermarkScope = (workspace: string) => ({ stream: 'workspaces', scopeKey: `sync:${workspace}` });
@@ -115,6 +118,10 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
     },
 
     async runTransforms(connectionId: string): Promise<void> {
+      // Heartbeats say the worker is alive: one killed mid-build is noticed within the heartbeat
+      // timeout, and the build retried on another worker, instead of after the 2-hour timeout.
+      const context = Context.current();
+      const alive = setInterval(() => context.heartbeat(), TRANSFORM_HEARTBEAT_MS);
       try {
         await deps.runTransforms(connectionId);
       } catch (err) {
@@ -126,6 +133,8 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
           message: err.message,
           nonRetryable: onlyTests,
         });
+      } finally {
+        clearInterval(alive);
       }
     },
   };

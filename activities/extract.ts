@@ -5,7 +5,14 @@ import { Context } from '@temporalio/activity';
 import type { BitbucketClient } from '../bitbucket/client';
 import { isBitbucketError } from '../bitbucket/errors';
 import type { ParentRef, StreamName } from '../bitbucket/streams/catalog';
-import { type Cursor, fetchPipelines, iterateStream, type Page } from '../bitbucket/streams/iterate';
+import {
+  type Cursor,
+  fetchPipelines,
+  iterateStream,
+  type Page,
+  type StreamRecord,
+} from '../bitbucket/streams/iterate';
+import { hasUnstorableText } from '../warehouse/jsonValues';
 import { recordError } from '../warehouse/ledger';
 import { existingKeys, loadRecords, markDeleted, readState, writeState } from '../warehouse/rawLoader';
 import { selectRaw, tombstoneSubtree } from '../warehouse/rawQueries';
@@ -85,6 +92,24 @@ export function createExtractActivities(deps: ActivityDeps) {
     return new Tally(client, (Context.current().info.heartbeatDetails as Progress | undefined)?.counters);
   }
 
+  /**
+   * A record holding text no warehouse can store (NUL, lone surrogates) is stored with U+FFFD in
+   * its place; the record as sent is parked in etl_meta.errors, where JSON escapes keep it intact.
+   */
+  async function parkAlteredText(scope: SyncScope, stream: string, records: readonly StreamRecord[]) {
+    for (const record of records.filter((r) => hasUnstorableText(r.payload))) {
+      await recordError(db, {
+        connectionId: scope.connectionId,
+        runId: scope.runId,
+        stream,
+        recordKey: record.key,
+        kind: 'ALTERED_TEXT',
+        message: `${stream}: NUL or lone surrogate characters stored as U+FFFD; raw holds the record as sent`,
+        raw: JSON.stringify(record.payload),
+      });
+    }
+  }
+
   /** Loads every page (with its checkpoint, when given a stream scope); heartbeats after each. */
   async function loadPages(
     scope: SyncScope & { workspaceUuid?: string },
@@ -104,6 +129,7 @@ export function createExtractActivities(deps: ActivityDeps) {
           ? { state: { scopeKey: state.scopeKey, cursor: checkpointOf(scope, { cursor: page.cursor }) } }
           : {}),
       });
+      await parkAlteredText(scope, page.stream, page.records);
       for (const reject of page.rejects) {
         await recordError(db, {
           connectionId: scope.connectionId,
@@ -354,6 +380,7 @@ export function createExtractActivities(deps: ActivityDeps) {
             runId: scope.runId,
             records: page.records,
           });
+          await parkAlteredText(scope, 'pipelines', page.records);
           tally.add(page.records.length, 0);
         }
         const pages = iterateStream(client, stream, parent, { ...window, cursor: resume?.cursor, known });

@@ -13,6 +13,16 @@ export function storableText(text: string): string {
   return text.replace(UNSTORABLE, '\uFFFD');
 }
 
+const HAS_UNSTORABLE = new RegExp(UNSTORABLE.source);
+
+/** True when a string or key anywhere in `value` holds what storableText replaces. */
+export function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return HAS_UNSTORABLE.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
+  return Object.entries(value).some(([key, item]) => hasUnstorableText(key) || hasUnstorableText(item));
+}
+
 /**
  * JSON text with object keys in a stable order (UTF-16 code unit order) at every depth, and
  * unstorable characters replaced. Otherwise as JSON.stringify: undefined members are dropped,

@@ -24,6 +24,14 @@ export async function openPostgres(url: string, schemaPrefix?: string): Promise<
     ...run(pool),
     async transaction(fn) {
       const conn = await pool.connect();
+      // A checked-out client whose server goes away (restart, network) emits 'error', and an
+      // unheard 'error' would crash the process. The statement in flight fails anyway (and with
+      // it the transaction); the broken client is then dropped, not returned to the pool.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => {
+        lost = err;
+      };
+      conn.on('error', onLost);
       try {
         await conn.query('begin');
         const tx: Queryable = {
@@ -41,7 +49,8 @@ export async function openPostgres(url: string, schemaPrefix?: string): Promise<
         await conn.query('rollback').catch(() => {});
         throw err;
       } finally {
-        conn.release();
+        conn.off('error', onLost);
+        conn.release(lost);
       }
     },
     close: () => pool.end(),

@@ -30,9 +30,13 @@ export const bookkeeping = proxyActivities<Activities>({
   },
 });
 
-/** Building the models after a sync: minutes at scale; a failed data test is not retried. */
+/**
+ * Building the models after a sync: minutes at scale; a failed data test is not retried. The
+ * activity heartbeats while it builds, so a dead worker's build is retried within a minute.
+ */
 export const transformation = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
   retry: {
     initialInterval: '10 seconds',
     maximumInterval: '5 minutes',

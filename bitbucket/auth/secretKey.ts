@@ -51,15 +51,23 @@ function createKeyFile(dataDir: string, path: string): boolean {
   });
 }
 
+/** True when `text` is a key BBETL_SECRET_KEY accepts (the configuration checks it at start). */
+export function isSecretKeyText(text: string): boolean {
+  return decodeKey(text.trim()) !== undefined;
+}
+
+/** What is wrong with a BBETL_SECRET_KEY value, without echoing it. */
+export function secretKeyProblem(text: string): string {
+  return (
+    `BBETL_SECRET_KEY must be exactly 32 bytes written as base64 (44 characters) or hex (64 characters); ` +
+    `the value given has ${text.trim().length} characters. Generate one with: openssl rand -base64 32`
+  );
+}
+
 export function loadSecretKey(options: { secretKey?: string; dataDir: string }): SecretKey {
   if (options.secretKey !== undefined && options.secretKey !== '') {
     const key = decodeKey(options.secretKey.trim());
-    if (!key) {
-      throw new Error(
-        `BBETL_SECRET_KEY must be exactly 32 bytes written as base64 (44 characters) or hex (64 characters); ` +
-          `the value given has ${options.secretKey.trim().length} characters. Generate one with: openssl rand -base64 32`,
-      );
-    }
+    if (!key) throw new Error(secretKeyProblem(options.secretKey));
     return { key, source: 'env', created: false };
   }
   const path = join(options.dataDir, SECRET_KEY_FILE);

@@ -1,6 +1,5 @@
 // The `bbetl` CLI end to end: real child processes against a real sandbox and the test run's
 // Temporal dev server, each command on its embedded defaults (PGlite in a temporary data dir).
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/net';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { temporalAddress, temporalAvailable, temporalClient, uniqueTaskQueue } from '../support/temporal';
-import { bbetl, startBbetl } from './run';
+import { bbetl, cliEnv, startBbetl } from './run';
 
 const PROGRESS_LINE =
   /windows \d+\/\d+ · repositories \d+ · records \d+ · requests \d+ · 429s \d+ · errors \d+/;
@@ -21,20 +20,7 @@ describe.skipIf(!temporalAvailable())('bbetl CLI', () => {
   beforeAll(async () => {
     sb = await startSandbox({ scale: 'tiny', rateLimitPerHour: 1_000_000 });
     dataDir = mkdtempSync(join(tmpdir(), 'bbetl-cli-'));
-    const { WAREHOUSE, PGLITE_DIR, TEMPORAL_CLI_PATH, ...inherited } = process.env;
-    env = {
-      ...inherited,
-      BBETL_DATA_DIR: dataDir,
-      BBETL_SECRET_KEY: randomBytes(32).toString('base64'),
-      BITBUCKET_CLIENT_ID: sb.urls.clientId,
-      BITBUCKET_CLIENT_SECRET: sb.urls.clientSecret,
-      BITBUCKET_API_URL: sb.urls.apiUrl,
-      BITBUCKET_OAUTH_URL: sb.urls.oauthUrl,
-      BITBUCKET_RATE_LIMIT_PER_HOUR: '1000000',
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli'),
-      LOG_LEVEL: 'warn',
-    };
+    env = cliEnv(sb, dataDir, temporalAddress(), uniqueTaskQueue('cli'));
   });
   afterAll(async () => {
     await sb?.close();

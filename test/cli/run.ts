@@ -1,6 +1,8 @@
 // Runs the real `bbetl` executable as a child process, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { Sandbox } from '../../sandbox/index';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,4 +54,30 @@ export function bbetl(args: string[], env: NodeJS.ProcessEnv, input?: string): P
   const run = startBbetl(args, env);
   run.child.stdin?.end(input ?? '');
   return run.finished;
+}
+
+/**
+ * The environment of a bbetl command on its embedded defaults (PGlite in `dataDir`) against this
+ * sandbox, on the test run's Temporal server at `temporalAddress`.
+ */
+export function cliEnv(
+  sb: Sandbox,
+  dataDir: string,
+  temporalAddress: string,
+  taskQueue: string,
+): NodeJS.ProcessEnv {
+  const { WAREHOUSE, PGLITE_DIR, TEMPORAL_CLI_PATH, ...inherited } = process.env;
+  return {
+    ...inherited,
+    BBETL_DATA_DIR: dataDir,
+    BBETL_SECRET_KEY: randomBytes(32).toString('base64'),
+    BITBUCKET_CLIENT_ID: sb.urls.clientId,
+    BITBUCKET_CLIENT_SECRET: sb.urls.clientSecret,
+    BITBUCKET_API_URL: sb.urls.apiUrl,
+    BITBUCKET_OAUTH_URL: sb.urls.oauthUrl,
+    BITBUCKET_RATE_LIMIT_PER_HOUR: '1000000',
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'warn',
+  };
 }

@@ -1,34 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../workflows/backfill';
-import { CONNECTION, pipelineEnv, rawKeys, sandboxNow, truthKeys, usePipeline } from '../support/pipeline';
+import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAddress, temporalAvailable, temporalClient, uniqueTaskQueue } from '../support/temporal';
+import { waitFor } from '../support/waitFor';
 import { describeEachWarehouse } from '../support/warehouse';
-
-const workerScript = fileURLToPath(new URL('../support/workerProcess.ts', import.meta.url));
-
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn('node', ['--import', 'tsx', workerScript], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { startWorkerChild, workerChildEnv } from '../support/workerChild';
 
 describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
   describeEachWarehouse(
@@ -44,15 +21,9 @@ describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
 
       it('completes on a new worker, equals the truth, and re-reads almost nothing', async () => {
         const taskQueue = uniqueTaskQueue('crash');
-        const env = {
-          ...pipelineEnv(ctx.sb),
-          DATABASE_URL: process.env.DATABASE_URL as string,
-          TEST_SCHEMA_PREFIX: ctx.wh.config.engine === 'postgres' ? (ctx.wh.config.schemaPrefix ?? '') : '',
-          TEMPORAL_ADDRESS: temporalAddress(),
-          TEMPORAL_TASK_QUEUE: taskQueue,
-        };
+        const env = workerChildEnv(ctx, { address: temporalAddress(), taskQueue });
         await control(ctx.sb, 'POST', '/stats/reset', { trackRepeats: true });
-        const first = await startWorker(env);
+        const first = await startWorkerChild(env);
         const client = await temporalClient();
         const handle = await client.workflow.start(backfill, {
           taskQueue,
@@ -68,10 +39,14 @@ describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
           ],
         });
         // Kill it hard once a good part of the work is done.
-        await waitFor(async () => (await control(ctx.sb, 'GET', '/stats')).json.requests > 1500, 120_000);
+        await waitFor(
+          '1500 requests',
+          async () => (await control(ctx.sb, 'GET', '/stats')).json.requests > 1500,
+          120_000,
+        );
         first.kill('SIGKILL');
         const requestsAtKill = (await control(ctx.sb, 'GET', '/stats')).json.requests;
-        const second = await startWorker(env);
+        const second = await startWorkerChild(env);
         try {
           await handle.result();
         } finally {

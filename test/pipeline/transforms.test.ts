@@ -2,37 +2,13 @@
 // models; after the sandbox clock moves and an incremental sync, the incremental models touched
 // only the changed rows and every model equals a full refresh, row for row.
 import { describe, expect, it } from 'vitest';
-import { loadProject } from '../../transforms/project';
-import { planRun } from '../../transforms/run';
-import { DEFAULT_PROJECT_DIR, runTransformProject } from '../../transforms/service';
-import type { Schema, WarehouseEngine } from '../../warehouse/engine';
+import { runTransformProject } from '../../transforms/service';
 import { incrementalSync } from '../../workflows/incrementalSync';
+import { modelRows, storedModels } from '../support/modelSnapshots';
 import { CONNECTION, usePipeline, workerOptions } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
-
-/** Every model stored as a table (views are recomputed on read and cannot drift). */
-function storedModels(db: WarehouseEngine) {
-  const project = loadProject(DEFAULT_PROJECT_DIR);
-  const { compiled } = planRun(db, project);
-  return [...project.models.values()]
-    .filter((m) => compiled.get(m.name)?.config.materialized !== 'view')
-    .map((m) => ({ name: m.name, layer: m.layer }));
-}
-
-const canonical = (value: unknown): unknown =>
-  value instanceof Date
-    ? value.toISOString()
-    : value !== null && typeof value === 'object' && 'value' in value
-      ? String((value as { value: unknown }).value)
-      : value;
-
-/** A model's rows as sorted JSON lines, so two builds compare row for row. */
-async function snapshot(db: WarehouseEngine, layer: Schema, name: string) {
-  const rows = await db.query(`select * from ${db.table(layer, name)}`);
-  return rows.map((row) => JSON.stringify(Object.entries(row).map(([k, v]) => [k, canonical(v)]))).sort();
-}
 
 describe.skipIf(!temporalAvailable())('transforms after syncs', () => {
   describeEachWarehouse(
@@ -80,11 +56,11 @@ describe.skipIf(!temporalAvailable())('transforms after syncs', () => {
 
         const STORED = storedModels(ctx.db);
         const incremental = new Map<string, string[]>();
-        for (const m of STORED) incremental.set(m.name, await snapshot(ctx.db, m.layer, m.name));
+        for (const m of STORED) incremental.set(m.name, await modelRows(ctx.db, m.layer, m.name));
         const full = await runTransformProject(ctx.db, { trigger: 'test', fullRefresh: true });
         expect(full.ok).toBe(true);
         for (const m of STORED) {
-          const rebuilt = await snapshot(ctx.db, m.layer, m.name);
+          const rebuilt = await modelRows(ctx.db, m.layer, m.name);
           expect({ model: m.name, rows: incremental.get(m.name) }).toEqual({ model: m.name, rows: rebuilt });
         }
       }, 300_000);

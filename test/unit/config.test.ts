@@ -61,6 +61,15 @@ describe('configuration', () => {
     expect(loadConfig({ WAREHOUSE: '', PORT: '' }).warehouse.engine).toBe('pglite');
   });
 
+  it('checks BBETL_SECRET_KEY at start and never echoes it, nor a database password', () => {
+    const [problem] = problemsOf({ BBETL_SECRET_KEY: 'hunter2-is-not-a-key' });
+    expect(problem).toMatch(/^BBETL_SECRET_KEY must be exactly 32 bytes .* has 20 characters/);
+    expect(problem).not.toContain('hunter2');
+    expect(problemsOf({ DATABASE_URL: 'mysql://bbetl:hunter2@db/warehouse' })).toEqual([
+      'DATABASE_URL="mysql://bbetl:redacted@db/warehouse" is invalid; expected a URL like postgres://user:password@host:5432/db',
+    ]);
+  });
+
   it('keeps the OAuth client id and secret together', () => {
     expect(problemsOf({ BITBUCKET_CLIENT_ID: 'abc' })).toEqual([
       'BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET must be set together',

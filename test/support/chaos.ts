@@ -1,0 +1,30 @@
+// Settings of the reliability suite (test/chaos): tiny with 2 kills under `npm test`, bigger under
+// `npm run test:chaos` (CHAOS_SCALE=small CHAOS_KILLS=10). Random moments come from one seed,
+// printed, so a failing run can be replayed with CHAOS_SEED=<seed>.
+import { Rng } from '../../sandbox/data/random';
+import { SCALES, type Scale } from '../../sandbox/data/scales';
+
+function setting<T>(name: string, fallback: string, parse: (text: string) => T | undefined): T {
+  const text = process.env[name] || fallback;
+  const value = parse(text);
+  if (value === undefined) throw new Error(`${name}=${JSON.stringify(text)} is not a valid chaos setting`);
+  return value;
+}
+
+const whole = (text: string) => (/^\d+$/.test(text) ? Number(text) : undefined);
+const count = (text: string) => (/^[1-9]\d*$/.test(text) ? Number(text) : undefined);
+
+export const CHAOS_SCALE = setting('CHAOS_SCALE', 'tiny', (text) =>
+  SCALES.includes(text as Scale) ? (text as Scale) : undefined,
+);
+/** Worker kills in one backfill (the last one while the models build). */
+export const CHAOS_KILLS = setting('CHAOS_KILLS', '2', count);
+const CHAOS_SEED = setting('CHAOS_SEED', String(Math.floor(Math.random() * 2 ** 31)), whole);
+
+/** A seeded random stream for one test (say which in `name`), its seed printed once. */
+export function chaosRandom(name: string): Rng {
+  console.info(
+    `[chaos] ${name}: seed ${CHAOS_SEED}, scale ${CHAOS_SCALE} (replay: CHAOS_SEED=${CHAOS_SEED})`,
+  );
+  return new Rng(CHAOS_SEED, [name]);
+}
