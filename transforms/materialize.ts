@@ -4,9 +4,10 @@
 //                transaction. BigQuery: `create or replace view` (a table of that name is dropped first).
 //   table        Postgres: build `<name>__bbetl_new`, then in one transaction drop the old relation
 //                (cascade) and rename the new one into place. BigQuery: `create or replace table`.
-//   incremental  first run or full refresh: as a table. Otherwise Postgres, in one transaction:
-//                the new rows into a temp table, `delete` the rows whose unique_key comes again,
-//                `insert` the new rows; BigQuery: the same delete + insert, as two statements.
+//   incremental  first run or full refresh: as a table. Otherwise the new rows into a temp table
+//                (BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
+//                `delete` the rows whose unique_key comes again and `insert` the new rows.
+import { isBigQueryNotFound } from '../warehouse/bigquery';
 import type { Queryable, WarehouseEngine } from '../warehouse/engine';
 import { quotePgIdent } from '../warehouse/engine';
 import type { CompiledModel } from './compile';
@@ -28,8 +29,11 @@ export async function relationKind(db: WarehouseEngine, model: ModelFile): Promi
   try {
     await db.query(`select 1 from ${db.table(model.layer, model.name)} limit 0`);
     return 'table'; // BigQuery: exists (view or table; the statements below cope with either)
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Anything but "not found" (a timeout, a quota) must not pass for a missing relation: that
+    // would rebuild an incremental model from scratch.
+    if (isBigQueryNotFound(error)) return undefined;
+    throw error;
   }
 }
 
@@ -88,20 +92,9 @@ async function materializeTable(
   });
 }
 
-async function materializeIncremental(db: WarehouseEngine, model: CompiledModel) {
+async function materializeIncremental(db: WarehouseEngine, file: ModelFile, model: CompiledModel) {
   const keys = model.config.uniqueKey;
-  if (db.dialect === 'bigquery') {
-    if (keys) {
-      const q = (k: string) => quoteColumn('bigquery', k);
-      const cols = keys.map(q).join(', ');
-      const match = keys.map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
-      await db.query(
-        `delete from ${model.relation} t where exists (select 1 from (select ${cols} from (\n${model.sql}\n)) s where ${match})`,
-      );
-    }
-    await db.query(`insert into ${model.relation}\nselect * from (\n${model.sql}\n)`);
-    return;
-  }
+  if (db.dialect === 'bigquery') return materializeIncrementalOnBigQuery(db, file, model, keys);
   const tmp = quotePgIdent(`${model.name}__bbetl_incr`);
   await db.transaction(async (tx: Queryable) => {
     await tx.query(`create temporary table ${tmp} on commit drop as\n${model.sql}`);
@@ -111,6 +104,34 @@ async function materializeIncremental(db: WarehouseEngine, model: CompiledModel)
     }
     await tx.query(`insert into ${model.relation} select * from ${tmp}`);
   });
+}
+
+/**
+ * The new rows are computed once, into a staging table, before the model's relation changes: the
+ * model reads its own relation (the newest row already there), and a statement that both reads and
+ * writes it sees its own writes on the emulator (an `insert … select` that lost rows under load).
+ * The delete and insert then run as one transaction, so no reader or crash sees the rows gone.
+ */
+async function materializeIncrementalOnBigQuery(
+  db: WarehouseEngine,
+  file: ModelFile,
+  model: CompiledModel,
+  keys: readonly string[] | undefined,
+) {
+  const staged = db.table(file.layer, `${model.name}__bbetl_incr`);
+  await db.query(`create or replace table ${staged} as\n${model.sql}`);
+  try {
+    const q = (k: string) => quoteColumn('bigquery', k);
+    const match = (keys ?? []).map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
+    const remove = keys
+      ? `delete from ${model.relation} t where exists (select 1 from ${staged} s where ${match});\n`
+      : '';
+    await db.query(
+      `begin transaction;\n${remove}insert into ${model.relation} select * from ${staged};\ncommit transaction;`,
+    );
+  } finally {
+    await db.query(`drop table if exists ${staged}`);
+  }
 }
 
 /**
@@ -125,6 +146,6 @@ export async function materialize(
   incremental: boolean,
 ): Promise<void> {
   if (model.config.materialized === 'view') await materializeView(db, model, existing);
-  else if (incremental) await materializeIncremental(db, model);
+  else if (incremental) await materializeIncremental(db, file, model);
   else await materializeTable(db, file, model, existing);
 }

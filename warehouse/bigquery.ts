@@ -20,6 +20,12 @@ export function bigQueryClient(config: BigQueryConfig): BigQuery {
   return new BigQuery({ projectId: config.project, apiEndpoint: config.apiEndpoint, authClient });
 }
 
+/** BigQuery's answer for a dataset or table that does not exist (HTTP 404, or a job's `notFound`). */
+export function isBigQueryNotFound(error: unknown): boolean {
+  const e = error as { code?: unknown; errors?: Array<{ reason?: unknown }> } | null;
+  return e?.code === 404 || (Array.isArray(e?.errors) && e.errors.some((x) => x?.reason === 'notFound'));
+}
+
 /** $1, $2 … become @p1, @p2 … (BigQuery named parameters). */
 function bindPositional(sql: string, params: readonly unknown[]) {
   const named: Record<string, unknown> = {};
