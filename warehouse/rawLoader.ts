@@ -323,6 +323,8 @@ async function withStagingTable<T>(
     await load('raw_bitbucket', name, columns, rows, { expiresAt: new Date(Date.now() + BQ_STAGE_TTL_MS) });
     return await fn(table);
   } finally {
+    // A failed drop leaves nothing to clean up: the table expires by itself (BQ_STAGE_TTL_MS), and
+    // the load's own outcome (or error) is what the caller must see.
     await db.query(`drop table if exists ${table}`).catch(() => {});
   }
 }

@@ -10,39 +10,52 @@ JSON_VALUE({{ column }}, '$.{{ path }}')
 {%- endif -%}
 {%- endmacro %}
 
-{#- A whole-number value (ids, counts, seconds). -#}
+{#- Typed values. A value that does not read as the type (a count sent as "many", a date that does
+    not exist) is SQL null on every engine instead of an error that would stop this model and
+    every model after it; the raw record keeps what was sent. The patterns are the same on both
+    dialects so the engines agree on what parses. -#}
+{%- set INT_PATTERN = '^-?[0-9]{1,18}$' -%}
+{%- set FLOAT_PATTERN = '^-?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]{1,3})?$' -%}
+{#- ISO-8601 as Bitbucket writes it: a date, optionally a time and an offset (Z or ±hh[:mm]). -#}
+{%- set TS_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)([.][0-9]+)?)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$' -%}
+
+{#- A whole-number value (ids, counts, seconds) in Postgres' integer range; BigQuery: INT64. -#}
 {% macro json_int(path, column='payload') -%}
+{%- set v = json_text(path, column) -%}
 {%- if adapter == 'bigquery' -%}
-CAST(JSON_VALUE({{ column }}, '$.{{ path }}') AS INT64)
+{#- Bounded like Postgres' integer, so both engines keep the same values. -#}
+IF(REGEXP_CONTAINS({{ v }}, r'{{ INT_PATTERN }}') AND SAFE_CAST({{ v }} AS INT64) BETWEEN -2147483648 AND 2147483647, SAFE_CAST({{ v }} AS INT64), NULL)
 {%- else -%}
-({{ column }} #>> '{{ "{" }}{{ path | replace(".", ",") }}{{ "}" }}')::integer
+{#- CASE evaluates in order, so a cast only ever sees text that fits it. -#}
+(case when {{ v }} ~ '{{ INT_PATTERN }}' then case when {{ v }}::numeric between -2147483648 and 2147483647 then {{ v }}::integer end end)
 {%- endif -%}
 {%- endmacro %}
 
 {#- A fractional number. -#}
 {% macro json_float(path, column='payload') -%}
+{%- set v = json_text(path, column) -%}
 {%- if adapter == 'bigquery' -%}
-CAST(JSON_VALUE({{ column }}, '$.{{ path }}') AS FLOAT64)
+IF(REGEXP_CONTAINS({{ v }}, r'{{ FLOAT_PATTERN }}'), SAFE_CAST({{ v }} AS FLOAT64), NULL)
 {%- else -%}
-({{ column }} #>> '{{ "{" }}{{ path | replace(".", ",") }}{{ "}" }}')::double precision
+(case when {{ v }} ~ '{{ FLOAT_PATTERN }}' then case when {{ v }}::numeric = 0 or abs({{ v }}::numeric) between 1e-307 and 1e308 then {{ v }}::double precision end end)
 {%- endif -%}
 {%- endmacro %}
 
-{#- A JSON boolean. -#}
+{#- A boolean: JSON true or false (anything else, "yes" included, is null). -#}
 {% macro json_bool(path, column='payload') -%}
-{%- if adapter == 'bigquery' -%}
-CAST(JSON_VALUE({{ column }}, '$.{{ path }}') AS BOOL)
-{%- else -%}
-({{ column }} #>> '{{ "{" }}{{ path | replace(".", ",") }}{{ "}" }}')::boolean
-{%- endif -%}
+(case {{ json_text(path, column) }} when 'true' then true when 'false' then false end)
 {%- endmacro %}
 
 {#- An ISO-8601 timestamp string (microseconds; `+00:00` or `Z`) as a timestamp (Postgres: timestamptz). -#}
 {% macro json_ts(path, column='payload') -%}
+{%- set v = json_text(path, column) -%}
 {%- if adapter == 'bigquery' -%}
-TIMESTAMP(JSON_VALUE({{ column }}, '$.{{ path }}'))
+IF(REGEXP_CONTAINS({{ v }}, r'{{ TS_PATTERN }}'), SAFE.TIMESTAMP({{ v }}), NULL)
 {%- else -%}
-({{ column }} #>> '{{ "{" }}{{ path | replace(".", ",") }}{{ "}" }}')::timestamptz
+{#- The pattern bounds each field; the day is then checked against its month (30 February). -#}
+(case when {{ v }} ~ '{{ TS_PATTERN }}' then case
+  when to_char((substr({{ v }}, 1, 7) || '-01')::date + (substr({{ v }}, 9, 2)::integer - 1), 'YYYY-MM-DD') = substr({{ v }}, 1, 10)
+  then {{ v }}::timestamptz end end)
 {%- endif -%}
 {%- endmacro %}
 
