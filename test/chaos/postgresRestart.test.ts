@@ -5,8 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { listRuns } from '../../warehouse/ledger';
 import { backfill } from '../../workflows/backfill';
-import { CHAOS_SCALE, chaosRandom } from '../support/chaos';
-import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
+import { CHAOS_SCALE, restartPlan } from '../support/chaos';
+import {
+  acmeBackfill,
+  CONNECTION,
+  rawKeys,
+  truthKeys,
+  usePipeline,
+  workerOptions,
+} from '../support/pipeline';
 import { privatePostgresAvailable, usePrivatePostgres } from '../support/privatePostgres';
 import { rawRecordCount } from '../support/rawRows';
 import { needService } from '../support/services';
@@ -31,25 +38,12 @@ describe.skipIf(!available)('Postgres stopped and started during a load', () => 
   });
 
   it('completes with every record exactly once', async () => {
-    const rng = chaosRandom('postgres restart');
     const truth = await truthKeys(ctx.sb, 'acme');
     const total = Object.values(truth.keys).flat().length;
-    const stopAt = Math.round(total * (0.1 + 0.6 * rng.float()));
-    const downMs = rng.int(1000, 5000);
+    const { stopAt, downMs } = restartPlan('postgres restart', total);
     const taskQueue = uniqueTaskQueue('pg-restart');
     await withWorker(workerOptions(ctx.services, taskQueue), async (client) => {
-      const handle = await client.workflow.start(backfill, {
-        taskQueue,
-        workflowId: `backfill:${CONNECTION}:acme:${taskQueue}`,
-        args: [
-          {
-            connectionId: CONNECTION,
-            workspace: 'acme',
-            since: '2025-01-01T00:00:00Z',
-            until: await sandboxNow(ctx.sb, 1),
-          },
-        ],
-      });
+      const handle = await client.workflow.start(backfill, await acmeBackfill(ctx.sb, taskQueue));
       await waitFor(`${stopAt} records`, async () => (await rawRecordCount(ctx.db)) >= stopAt, 300_000);
       await pg.stop('immediate');
       await new Promise((resolve) => setTimeout(resolve, downMs));

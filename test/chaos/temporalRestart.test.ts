@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log';
 import { type DevServer, startDevServer } from '../../worker/devServer';
 import { backfill } from '../../workflows/backfill';
-import { CHAOS_SCALE, chaosRandom } from '../support/chaos';
-import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline } from '../support/pipeline';
+import { CHAOS_SCALE, restartPlan } from '../support/chaos';
+import { acmeBackfill, CONNECTION, rawKeys, truthKeys, usePipeline } from '../support/pipeline';
 import { rawRecordCount } from '../support/rawRows';
 import { temporalAvailable, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
@@ -40,11 +40,9 @@ describe.skipIf(!temporalAvailable())('the Temporal dev server restarted during 
       });
 
       it('continues the backfill and lands every record', async () => {
-        const rng = chaosRandom('temporal restart');
         const truth = await truthKeys(ctx.sb, 'acme');
         const total = Object.values(truth.keys).flat().length;
-        const stopAt = Math.round(total * (0.1 + 0.6 * rng.float()));
-        const downMs = rng.int(1000, 5000);
+        const { stopAt, downMs } = restartPlan('temporal restart', total);
         const taskQueue = uniqueTaskQueue('temporal-restart');
         const workflowId = `backfill:${CONNECTION}:acme:${taskQueue}`;
         const dataDir = mkdtempSync(join(tmpdir(), 'bbetl-temporal-'));
@@ -58,18 +56,7 @@ describe.skipIf(!temporalAvailable())('the Temporal dev server restarted during 
           const before = server.address;
           worker = await startWorkerChild(workerChildEnv(ctx, { address: before, taskQueue }));
           await startedOn(before, async (client) => {
-            await client.workflow.start(backfill, {
-              taskQueue,
-              workflowId,
-              args: [
-                {
-                  connectionId: CONNECTION,
-                  workspace: 'acme',
-                  since: '2025-01-01T00:00:00Z',
-                  until: await sandboxNow(ctx.sb, 1),
-                },
-              ],
-            });
+            await client.workflow.start(backfill, await acmeBackfill(ctx.sb, taskQueue));
           });
           await waitFor(`${stopAt} records`, async () => (await rawRecordCount(ctx.db)) >= stopAt, 300_000);
           await server.stop();

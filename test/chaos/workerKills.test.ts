@@ -6,17 +6,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../sandbox/data/random';
 import type { SandboxOptions } from '../../sandbox/index';
-import { type BackfillInput, backfill } from '../../workflows/backfill';
+import { backfill } from '../../workflows/backfill';
 import { CHAOS_KILLS, CHAOS_SCALE, chaosRandom } from '../support/chaos';
 import { martRows } from '../support/modelSnapshots';
-import {
-  CONNECTION,
-  type PipelineFixture,
-  sandboxNow,
-  truthKeys,
-  usePipeline,
-  workerOptions,
-} from '../support/pipeline';
+import { acmeBackfill, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { rawRecordCount, rawRows } from '../support/rawRows';
 import {
   temporalAddress,
@@ -37,11 +30,6 @@ const SANDBOX: SandboxOptions = {
   rateLimitPerHour: 1_000_000,
   faults: { latencyMs: 2 },
 };
-
-async function backfillArgs(ctx: PipelineFixture): Promise<[BackfillInput]> {
-  const since = '2025-01-01T00:00:00Z';
-  return [{ connectionId: CONNECTION, workspace: 'acme', since, until: await sandboxNow(ctx.sb, 1) }];
-}
 
 async function pendingActivities(handle: WorkflowHandle): Promise<string[]> {
   const { raw } = await handle.describe();
@@ -71,11 +59,7 @@ describe.skipIf(!temporalAvailable())('a worker SIGKILLed at random moments of o
         // The undisturbed twin runs meanwhile, on its own warehouse and task queue.
         const calmQueue = uniqueTaskQueue('calm');
         const calm = withWorker(workerOptions(undisturbed.services, calmQueue), async (client) =>
-          client.workflow.execute(backfill, {
-            taskQueue: calmQueue,
-            workflowId: `backfill:${CONNECTION}:acme:${calmQueue}`,
-            args: await backfillArgs(undisturbed),
-          }),
+          client.workflow.execute(backfill, await acmeBackfill(undisturbed.sb, calmQueue)),
         );
 
         const taskQueue = uniqueTaskQueue('kills');
@@ -85,11 +69,7 @@ describe.skipIf(!temporalAvailable())('a worker SIGKILLed at random moments of o
         const client = await temporalClient();
         const killedAt: string[] = [];
         try {
-          const handle = await client.workflow.start(backfill, {
-            taskQueue,
-            workflowId: `backfill:${CONNECTION}:acme:${taskQueue}`,
-            args: await backfillArgs(ctx),
-          });
+          const handle = await client.workflow.start(backfill, await acmeBackfill(ctx.sb, taskQueue));
           for (const threshold of plan.atRecords) {
             await waitFor(
               `${threshold} records`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../workflows/backfill';
-import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline } from '../support/pipeline';
+import { acmeBackfill, rawKeys, truthKeys, usePipeline } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAddress, temporalAvailable, temporalClient, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
@@ -25,19 +25,10 @@ describe.skipIf(!temporalAvailable())('a worker killed mid-backfill', () => {
         await control(ctx.sb, 'POST', '/stats/reset', { trackRepeats: true });
         const first = await startWorkerChild(env);
         const client = await temporalClient();
-        const handle = await client.workflow.start(backfill, {
-          taskQueue,
-          workflowId: `backfill:${CONNECTION}:acme:${taskQueue}`,
-          args: [
-            {
-              connectionId: CONNECTION,
-              workspace: 'acme',
-              since: '2025-01-01T00:00:00Z',
-              until: await sandboxNow(ctx.sb, 1),
-              windowDays: 400,
-            },
-          ],
-        });
+        const handle = await client.workflow.start(
+          backfill,
+          await acmeBackfill(ctx.sb, taskQueue, { windowDays: 400 }),
+        );
         // Kill it hard once a good part of the work is done.
         await waitFor(
           '1500 requests',

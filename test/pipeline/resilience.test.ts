@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { backfill } from '../../workflows/backfill';
 import { incrementalSync } from '../../workflows/incrementalSync';
-import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
+import {
+  acmeBackfill,
+  CONNECTION,
+  rawKeys,
+  truthKeys,
+  usePipeline,
+  workerOptions,
+} from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
@@ -75,18 +82,7 @@ describe.skipIf(!temporalAvailable())('pipeline resilience', () => {
         it('stops without a retry storm and marks the connection reconnect_required', async () => {
           const taskQueue = uniqueTaskQueue('revoke');
           const error = await withWorker(workerOptions(ctx.services, taskQueue), async (client) => {
-            const handle = await client.workflow.start(backfill, {
-              taskQueue,
-              workflowId: `backfill:${CONNECTION}:acme:${taskQueue}`,
-              args: [
-                {
-                  connectionId: CONNECTION,
-                  workspace: 'acme',
-                  since: '2025-01-01T00:00:00Z',
-                  until: await sandboxNow(ctx.sb, 1),
-                },
-              ],
-            });
+            const handle = await client.workflow.start(backfill, await acmeBackfill(ctx.sb, taskQueue));
             for (let i = 0; i < 200 && (await control(ctx.sb, 'GET', '/stats')).json.requests < 300; i += 1) {
               await new Promise((resolve) => setTimeout(resolve, 50));
             }

@@ -28,3 +28,12 @@ export function chaosRandom(name: string): Rng {
   );
   return new Rng(CHAOS_SEED, [name]);
 }
+
+/**
+ * Where a service restart lands, for a run of `records` records: once a random 10–70 % of them
+ * has landed; and how long the service stays down (1–5 s).
+ */
+export function restartPlan(name: string, records: number): { stopAt: number; downMs: number } {
+  const rng = chaosRandom(name);
+  return { stopAt: Math.round(records * (0.1 + 0.6 * rng.float())), downMs: rng.int(1000, 5000) };
+}

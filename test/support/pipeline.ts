@@ -14,6 +14,7 @@ import type { WarehouseEngine } from '../../warehouse/engine';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import { createServices, type Services } from '../../worker/dependencies';
 import { WORKFLOWS_PATH } from '../../worker/worker';
+import type { BackfillInput } from '../../workflows/backfill';
 import { control } from './sandbox';
 import type { WarehouseUnderTest } from './warehouse';
 
@@ -97,6 +98,15 @@ export async function truthKeys(
 
 export async function sandboxNow(sb: Sandbox, offsetMs = 0): Promise<string> {
   return new Date(Date.parse((await control(sb, 'GET', '/state')).json.now) + offsetMs).toISOString();
+}
+
+/** Start options of a backfill of `acme` since 2025 (to just past the sandbox's now) on `taskQueue`. */
+export async function acmeBackfill(sb: Sandbox, taskQueue: string, input: Partial<BackfillInput> = {}) {
+  const until = await sandboxNow(sb, 1);
+  const args: [BackfillInput] = [
+    { connectionId: CONNECTION, workspace: 'acme', since: '2025-01-01T00:00:00Z', until, ...input },
+  ];
+  return { taskQueue, workflowId: `backfill:${CONNECTION}:acme:${taskQueue}`, args };
 }
 
 export interface PipelineFixture {

@@ -24,7 +24,8 @@ export function workerChildEnv(
 export function startWorkerChild(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn('node', ['--import', 'tsx', workerScript], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The IPC channel is only there so that the child sees this process go (workerProcess.ts).
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {

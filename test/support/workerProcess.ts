@@ -23,6 +23,9 @@ const worker = await createWorker({
   deps: services,
 });
 process.on('SIGTERM', () => worker.shutdown());
+// The test process that started this one is gone (a timeout, a crash, even SIGKILL closes the IPC
+// channel): a worker left behind would go on taking the task queue's work.
+process.on('disconnect', () => process.exit(1));
 console.log('worker ready');
 await worker.run();
 await db.close();
