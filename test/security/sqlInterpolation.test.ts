@@ -43,6 +43,7 @@ const REVIEWED: Record<string, Record<string, string>> = {
     partition: "the model's partition_by config, from the project's own files",
     cols: 'unique_key columns of the project, quoted',
     match: 'unique_key columns of the project, quoted',
+    remove: 'a delete of the model relation matched on its staged rows by quoted unique_key columns',
   },
   'web/dashboard/dora.ts': { "MONTHLY.map(([c]) => c).join(', ')": 'column names of a constant table' },
   'web/dashboard/seats.ts': {
