@@ -1,20 +1,13 @@
 // Extraction activities: each reads one stream (or one family of child streams) for one parent,
-// writes every page together with its resume cursor in one transaction, then heartbeats the
-// cursor. After a crash, the retry starts from the last heartbeat, not from page one.
+// writes its pages in batches (activities/pageBatch.ts) together with the resume cursor in one
+// transaction, and heartbeats after every page. After a crash, the retry starts from the last
+// checkpoint, not from page one.
 import { Context } from '@temporalio/activity';
 import type { BitbucketClient } from '../bitbucket/client';
 import { isBitbucketError } from '../bitbucket/errors';
 import type { ParentRef, StreamName } from '../bitbucket/streams/catalog';
-import {
-  type Cursor,
-  fetchPipelines,
-  iterateStream,
-  type Page,
-  type StreamRecord,
-} from '../bitbucket/streams/iterate';
-import { hasUnstorableText } from '../warehouse/jsonValues';
-import { recordError } from '../warehouse/ledger';
-import { existingKeys, loadRecords, markDeleted, readState, writeState } from '../warehouse/rawLoader';
+import { type Cursor, fetchPipelines, iterateStream, type Page } from '../bitbucket/streams/iterate';
+import { existingKeys, markDeleted, readState, writeState } from '../warehouse/rawLoader';
 import { selectRaw, tombstoneSubtree } from '../warehouse/rawQueries';
 import {
   addCounters,
@@ -27,6 +20,7 @@ import {
 } from './contracts';
 import type { ActivityDeps } from './deps';
 import { classified, recordSkippedStream } from './failures';
+import { PageBatch } from './pageBatch';
 
 /** What an extraction activity heartbeats: its counters (Temporal keeps them across attempts). */
 interface Progress {
@@ -92,71 +86,62 @@ export function createExtractActivities(deps: ActivityDeps) {
     return new Tally(client, (Context.current().info.heartbeatDetails as Progress | undefined)?.counters);
   }
 
-  /**
-   * A record holding text no warehouse can store (NUL, lone surrogates) is stored with U+FFFD in
-   * its place; the record as sent is parked in etl_meta.errors, where JSON escapes keep it intact.
-   */
-  async function parkAlteredText(scope: SyncScope, stream: string, records: readonly StreamRecord[]) {
-    for (const record of records.filter((r) => hasUnstorableText(r.payload))) {
-      await recordError(db, {
-        connectionId: scope.connectionId,
-        runId: scope.runId,
-        stream,
-        recordKey: record.key,
-        kind: 'ALTERED_TEXT',
-        message: `${stream}: NUL or lone surrogate characters stored as U+FFFD; raw holds the record as sent`,
-        raw: JSON.stringify(record.payload),
-      });
-    }
+  /** A batch whose writes count in `tally`. */
+  function newBatch(scope: SyncScope & { workspaceUuid?: string }, tally: Tally): PageBatch {
+    return new PageBatch(db, scope, (records, rejects) => tally.add(records, rejects));
   }
 
-  /** Loads every page (with its checkpoint, when given a stream scope); heartbeats after each. */
+  /**
+   * Reads every page into a batch, heartbeating after each. A full batch is written with the
+   * stream's checkpoint (when `checkpoint`), and what is left before returning; a batch of the
+   * caller's (`shared`) is the caller's to write, after the parent, with the parent's checkpoint.
+   */
   async function loadPages(
     scope: SyncScope & { workspaceUuid?: string },
     pages: AsyncGenerator<Page>,
     tally: Tally,
     state: { scopeKey: string; checkpoint: boolean },
+    shared?: PageBatch,
   ): Promise<string[]> {
+    const batch = shared ?? newBatch(scope, tally);
     const keys: string[] = [];
+    let last: Page | undefined;
+    const checkpointAfter = (page: Page | undefined) =>
+      state.checkpoint && page
+        ? {
+            stream: page.stream,
+            scopeKey: state.scopeKey,
+            cursor: checkpointOf(scope, { cursor: page.cursor }),
+          }
+        : undefined;
     for await (const page of pages) {
-      await loadRecords(db, {
-        stream: page.stream,
-        connectionId: scope.connectionId,
-        workspaceUuid: scope.workspaceUuid ?? null,
-        runId: scope.runId,
-        records: page.records,
-        ...(state.checkpoint
-          ? { state: { scopeKey: state.scopeKey, cursor: checkpointOf(scope, { cursor: page.cursor }) } }
-          : {}),
-      });
-      await parkAlteredText(scope, page.stream, page.records);
-      for (const reject of page.rejects) {
-        await recordError(db, {
-          connectionId: scope.connectionId,
-          runId: scope.runId,
-          stream: page.stream,
-          kind: 'BAD_PAYLOAD',
-          message: reject.reason,
-          raw: reject.raw,
-        });
-      }
-      tally.add(page.records.length, page.rejects.length);
+      batch.add(page);
       keys.push(...page.records.map((r) => r.key));
+      last = page;
+      if (!shared && batch.full) await batch.flush(checkpointAfter(page));
       Context.current().heartbeat({ counters: tally.counters } satisfies Progress);
     }
+    if (!shared) await batch.flush(checkpointAfter(last));
     return keys;
   }
 
-  /** Runs `each` over parents in key order, resuming after the last parent checkpointed. */
+  /**
+   * Runs `each` over parents in key order, gathering their pages in `batch`, resuming after the
+   * last parent checkpointed.
+   */
   async function forEachParent(
     scope: SyncScope,
     checkpoint: { stream: string; scopeKey: string },
     parents: Array<Record<string, string | null>>,
+    batch: PageBatch,
     each: (parent: Record<string, string | null>) => Promise<void>,
   ): Promise<void> {
     const start = (await readCheckpoint(scope, checkpoint.stream, checkpoint.scopeKey))?.parentsDone ?? 0;
     for (let i = start; i < parents.length; i += 1) {
       await each(parents[i] as Record<string, string | null>);
+      if (!batch.full && i < parents.length - 1) continue;
+      // The parents done so far are only done once their records are written.
+      await batch.flush();
       await writeState(db, {
         connectionId: scope.connectionId,
         ...checkpoint,
@@ -373,15 +358,9 @@ export function createExtractActivities(deps: ActivityDeps) {
             parent,
             unfinished.map((r) => r.record_key as string),
           );
-          await loadRecords(db, {
-            stream: 'pipelines',
-            connectionId: scope.connectionId,
-            workspaceUuid: scope.workspaceUuid,
-            runId: scope.runId,
-            records: page.records,
-          });
-          await parkAlteredText(scope, 'pipelines', page.records);
-          tally.add(page.records.length, 0);
+          const batch = newBatch(scope, tally);
+          batch.add(page);
+          await batch.flush();
         }
         const pages = iterateStream(client, stream, parent, { ...window, cursor: resume?.cursor, known });
         await loadPages(scope, pages, tally, { scopeKey: repoKey, checkpoint: true });
@@ -403,14 +382,14 @@ export function createExtractActivities(deps: ActivityDeps) {
           columns: { id: ['id'] },
         });
         const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
-        await forEachParent(scope, checkpoint, prs, async (pr) => {
+        const batch = newBatch(scope, tally);
+        await forEachParent(scope, checkpoint, prs, batch, async (pr) => {
           const prKey = pr.record_key as string;
           const parent = { ...repoParent(scope), pullRequestId: Number(pr.id) };
           for (const stream of ['pr_activity', 'pr_comments', 'pr_commits', 'pr_tasks'] as const) {
-            const keys = await loadPages(scope, iterateStream(client, stream, parent), tally, {
-              scopeKey: prKey,
-              checkpoint: false,
-            });
+            const pages = iterateStream(client, stream, parent);
+            const keys = await loadPages(scope, pages, tally, { scopeKey: prKey, checkpoint: false }, batch);
+            // Before the batch is written: it tombstones only what was stored and is gone now.
             await markDeleted(db, {
               stream,
               connectionId: scope.connectionId,
@@ -436,12 +415,11 @@ export function createExtractActivities(deps: ActivityDeps) {
           runId: scope.runId,
         });
         const checkpoint = { stream: 'pipelines', scopeKey: `steps:${scope.repository.uuid}` };
-        await forEachParent(scope, checkpoint, pipelines, async (pipeline) => {
+        const batch = newBatch(scope, tally);
+        await forEachParent(scope, checkpoint, pipelines, batch, async (pipeline) => {
           const pipelineRef = { ...repoParent(scope), pipelineUuid: pipeline.record_key as string };
-          await loadPages(scope, iterateStream(client, 'pipeline_steps', pipelineRef), tally, {
-            scopeKey: '',
-            checkpoint: false,
-          });
+          const pages = iterateStream(client, 'pipeline_steps', pipelineRef);
+          await loadPages(scope, pages, tally, { scopeKey: '', checkpoint: false }, batch);
         });
         return tally.counters;
       });

@@ -472,6 +472,9 @@ export interface MarkDeletedInput {
   at?: Date | string;
 }
 
+/** Keep-lists up to this long are compared in the statement itself (Postgres, PGlite). */
+const SMALL_KEEP_LIST = 100;
+
 /** Tombstones the rows the source no longer lists; returns how many rows it tombstoned. */
 export async function markDeleted(db: WarehouseEngine, input: MarkDeletedInput): Promise<number> {
   const t = rawTable(db, input.stream);
@@ -481,6 +484,22 @@ export async function markDeleted(db: WarehouseEngine, input: MarkDeletedInput):
   const keep = [...new Set(input.keep.map((k) => storableText(requireText(k, 'kept key'))))];
   const hasParent = input.parentKey !== undefined && input.parentKey !== null;
 
+  if (db.dialect !== 'bigquery' && hasParent && keep.length <= SMALL_KEEP_LIST) {
+    // One parent's short list (a pull request's comments): one statement, no temp table. The
+    // parent's rows are found by index, so comparing each with a few keys costs nothing.
+    const p = new Params();
+    const rows = await db.query<{ n: string | number }>(
+      `with tombstoned as (
+         update ${t} t set _deleted_at = ${p.add(at)}::timestamptz
+         where t.connection_id = ${p.add(connectionId)} and t._deleted_at is null
+           and t.parent_key = ${p.add(storableText(input.parentKey as string))}
+           and t.record_key <> all(${p.add(keep)}::text[])
+         returning 1
+       ) select count(*) as n from tombstoned`,
+      p.values,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
   if (db.dialect !== 'bigquery') {
     // The keep-list goes to a temp table with a primary key, so the anti-join probes an index
     // whatever the planner believes about a freshly loaded raw table (a function scan of a JSON
