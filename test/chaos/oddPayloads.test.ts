@@ -13,6 +13,7 @@ import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/rawLoader';
 import type { Services } from '../../worker/dependencies';
 import { incrementalSync } from '../../workflows/incrementalSync';
+import { CHAOS_ODD_ENGINES } from '../support/chaos';
 import { type HostileApi, startHostileApi } from '../support/hostileApi';
 import {
   CONNECTION,
@@ -75,73 +76,77 @@ function oddness() {
 }
 
 describe.skipIf(!temporalAvailable())('odd payloads through the pipeline', () => {
-  describeEachWarehouse('stored as sent or parked, never lost', (engine) => {
-    let sb: Sandbox;
-    let hostile: HostileApi;
-    let wh: WarehouseUnderTest;
-    let db: WarehouseEngine;
-    let services: Services;
-    beforeAll(async () => {
-      sb = await startSandbox({ scale: 'tiny', seed: 75, rateLimitPerHour: 1_000_000 });
-      hostile = await startHostileApi(sb, oddness());
-      wh = engine();
-      db = await wh.open();
-      services = await pipelineServices(hostile.sb, db);
-      await connect(sb, services);
-    });
-    afterAll(async () => {
-      await hostile?.close();
-      await sb?.close();
-      await wh?.cleanup(db);
-      await db?.close();
-    });
-
-    const rawPayloads = async (stream: 'pullrequests' | 'commits') =>
-      db.query<{ record_key: string; payload: Json }>(
-        `select record_key, payload from ${db.table('raw_bitbucket', stream)} where connection_id = $1`,
-        [CONNECTION],
-      );
-
-    it('lands every record, parks what is no record, and builds the models', async () => {
-      const taskQueue = uniqueTaskQueue('odd');
-      await withWorker(workerOptions(services, taskQueue), (client) =>
-        client.workflow.execute(incrementalSync, {
-          taskQueue,
-          workflowId: `sync:${CONNECTION}:${taskQueue}`,
-          args: [{ connectionId: CONNECTION }],
-        }),
-      );
-      const truth = await truthKeys(sb, 'acme');
-      expect(await rawKeys(db, truth.uuid)).toEqual(truth.keys);
-
-      const pr = (await rawPayloads('pullrequests')).find((r) => r.payload.title === HUGE_TITLE);
-      expect(pr?.payload).toMatchObject({
-        description: STORED_ODD_TEXT,
-        author: null,
-        reviewers: 'nobody',
-        participants: {},
-        summary_of_the_future: { added: ['in', 2031], by: null },
+  describeEachWarehouse(
+    'stored as sent or parked, never lost',
+    (engine) => {
+      let sb: Sandbox;
+      let hostile: HostileApi;
+      let wh: WarehouseUnderTest;
+      let db: WarehouseEngine;
+      let services: Services;
+      beforeAll(async () => {
+        sb = await startSandbox({ scale: 'tiny', seed: 75, rateLimitPerHour: 1_000_000 });
+        hostile = await startHostileApi(sb, oddness());
+        wh = engine();
+        db = await wh.open();
+        services = await pipelineServices(hostile.sb, db);
+        await connect(sb, services);
       });
-      const commit = (await rawPayloads('commits')).find((r) => r.payload.author === 'a plain string');
-      expect(commit?.payload).toMatchObject({ message: STORED_ODD_TEXT, parents: null });
+      afterAll(async () => {
+        await hostile?.close();
+        await sb?.close();
+        await wh?.cleanup(db);
+        await db?.close();
+      });
 
-      const errors = await listErrors(db, { connectionId: CONNECTION, limit: 1000 });
-      const parked = (stream: string) =>
-        new Set(errors.filter((e) => e.stream === stream && e.kind === 'BAD_PAYLOAD').map((e) => e.raw));
-      expect(parked('pullrequests')).toEqual(new Set(NOT_RECORDS.map((v) => JSON.stringify(v))));
-      expect([...parked('members')]).toEqual(['{"user":null,"workspace":{}}']);
-      // What had to change to be stored is kept as sent (JSON escapes travel as text).
-      const altered = errors.filter((e) => e.kind === 'ALTERED_TEXT');
-      expect(altered.map((e) => e.recordKey).sort()).toEqual([commit?.record_key, pr?.record_key].sort());
-      for (const e of altered) expect(e.raw).toContain(JSON.stringify(ODD_TEXT).slice(1, -1));
+      const rawPayloads = async (stream: 'pullrequests' | 'commits') =>
+        db.query<{ record_key: string; payload: Json }>(
+          `select record_key, payload from ${db.table('raw_bitbucket', stream)} where connection_id = $1`,
+          [CONNECTION],
+        );
 
-      const [built] = await db.query<{ n: number }>(
-        `select count(*) as n from ${db.table('marts', 'fct_pull_requests')} where title = $1`,
-        [HUGE_TITLE],
-      );
-      expect(Number(built?.n)).toBe(1);
-    }, 900_000);
-  });
+      it('lands every record, parks what is no record, and builds the models', async () => {
+        const taskQueue = uniqueTaskQueue('odd');
+        await withWorker(workerOptions(services, taskQueue), (client) =>
+          client.workflow.execute(incrementalSync, {
+            taskQueue,
+            workflowId: `sync:${CONNECTION}:${taskQueue}`,
+            args: [{ connectionId: CONNECTION }],
+          }),
+        );
+        const truth = await truthKeys(sb, 'acme');
+        expect(await rawKeys(db, truth.uuid)).toEqual(truth.keys);
+
+        const pr = (await rawPayloads('pullrequests')).find((r) => r.payload.title === HUGE_TITLE);
+        expect(pr?.payload).toMatchObject({
+          description: STORED_ODD_TEXT,
+          author: null,
+          reviewers: 'nobody',
+          participants: {},
+          summary_of_the_future: { added: ['in', 2031], by: null },
+        });
+        const commit = (await rawPayloads('commits')).find((r) => r.payload.author === 'a plain string');
+        expect(commit?.payload).toMatchObject({ message: STORED_ODD_TEXT, parents: null });
+
+        const errors = await listErrors(db, { connectionId: CONNECTION, limit: 1000 });
+        const parked = (stream: string) =>
+          new Set(errors.filter((e) => e.stream === stream && e.kind === 'BAD_PAYLOAD').map((e) => e.raw));
+        expect(parked('pullrequests')).toEqual(new Set(NOT_RECORDS.map((v) => JSON.stringify(v))));
+        expect([...parked('members')]).toEqual(['{"user":null,"workspace":{}}']);
+        // What had to change to be stored is kept as sent (JSON escapes travel as text).
+        const altered = errors.filter((e) => e.kind === 'ALTERED_TEXT');
+        expect(altered.map((e) => e.recordKey).sort()).toEqual([commit?.record_key, pr?.record_key].sort());
+        for (const e of altered) expect(e.raw).toContain(JSON.stringify(ODD_TEXT).slice(1, -1));
+
+        const [built] = await db.query<{ n: number }>(
+          `select count(*) as n from ${db.table('marts', 'fct_pull_requests')} where title = $1`,
+          [HUGE_TITLE],
+        );
+        expect(Number(built?.n)).toBe(1);
+      }, 900_000);
+    },
+    CHAOS_ODD_ENGINES,
+  );
 });
 
 // One value of the wrong type (a count that is a word) must not stop the models: the typed-value

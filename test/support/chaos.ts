@@ -3,6 +3,7 @@
 // moments come from one seed, printed, so a failing run can be replayed with CHAOS_SEED=<seed>.
 import { Rng } from '../../sandbox/data/random';
 import { SCALES, type Scale } from '../../sandbox/data/scales';
+import type { EngineName } from '../../warehouse/engine';
 
 function setting<T>(name: string, fallback: string, parse: (text: string) => T | undefined): T {
   const text = process.env[name] || fallback;
@@ -19,6 +20,17 @@ export const CHAOS_SCALE = setting('CHAOS_SCALE', 'small', (text) =>
 );
 /** Worker kills in one backfill (the last one while the models build). */
 export const CHAOS_KILLS = setting('CHAOS_KILLS', '2', count);
+/**
+ * The engines the odd payloads travel to through the whole pipeline. BigQuery's run takes ~75 s on
+ * the emulator, so only `npm run test:chaos` adds it; under `npm test`
+ * test/warehouse/rawLoader.test.ts stores the same odd text on BigQuery.
+ */
+export const CHAOS_ODD_ENGINES = setting('CHAOS_ODD_ENGINES', 'pglite,postgres', (text) => {
+  const names = text.split(',');
+  return names.every((n) => ['pglite', 'postgres', 'bigquery'].includes(n))
+    ? (names as EngineName[])
+    : undefined;
+});
 const CHAOS_SEED = setting('CHAOS_SEED', String(Math.floor(Math.random() * 2 ** 31)), whole);
 
 /** A seeded random stream for one test (say which in `name`), its seed printed once. */
