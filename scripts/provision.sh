@@ -101,7 +101,9 @@ ok "$("$BQ_VENV/bin/bqemulator" version 2>/dev/null | tail -1), DuckDB $DUCKDB_V
 bq_up() { curl -fsS "http://127.0.0.1:$BQ_PORT/bigquery/v2/projects/$BQ_PROJECT/datasets" >/dev/null; }
 if ! bq_up 2>/dev/null; then
   mkdir -p "$CACHE/logs"
-  HOME="$BQ_HOME" nohup "$BQ_VENV/bin/bqemulator" start --rest-port "$BQ_PORT" --grpc-port "$BQ_GRPC_PORT" \
+  # Every write makes the emulator copy the whole table for time travel, kept 7 days: over a test
+  # run that is gigabytes and a slower emulator. Nothing here reads the past, so keep none.
+  HOME="$BQ_HOME" BQEMU_TIME_TRAVEL_RETENTION_DAYS=0 nohup "$BQ_VENV/bin/bqemulator" start --rest-port "$BQ_PORT" --grpc-port "$BQ_GRPC_PORT" \
     --project "$BQ_PROJECT" --ephemeral --log-level warning >"$CACHE/logs/bqemulator.log" 2>&1 &
   wait_for 60 "BigQuery emulator (log: $CACHE/logs/bqemulator.log)" bq_up
   ok "started (pid $!, log $CACHE/logs/bqemulator.log)"
