@@ -50,7 +50,8 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
     },
 
     async recordStreamError(scope: RepoScope, stream: string, kind: string, message: string): Promise<void> {
-      const skip = { connectionId: scope.connectionId, runId: scope.runId, stream, kind, message };
+      const { connectionId, runId } = scope;
+      const skip = { connectionId, runId, stream, kind, message, parentKey: scope.repository.uuid };
       await recordSkippedStream(deps, skip, { repository: scope.repository.slug });
     },
 

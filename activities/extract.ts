@@ -4,7 +4,7 @@
 // checkpoint, not from page one.
 import { Context } from '@temporalio/activity';
 import type { BitbucketClient } from '../bitbucket/client';
-import { isBitbucketError } from '../bitbucket/errors';
+import { BitbucketError, isBitbucketError } from '../bitbucket/errors';
 import type { ParentRef, StreamName } from '../bitbucket/streams/catalog';
 import { type Cursor, fetchPipelines, iterateStream, type Page } from '../bitbucket/streams/iterate';
 import { existingKeys, markDeleted, readState, writeState } from '../warehouse/rawLoader';
@@ -266,6 +266,24 @@ export function createExtractActivities(deps: ActivityDeps) {
     }
   }
 
+  /**
+   * The workspace, read by the uuid its configured slug had when first seen (kept in stream_state):
+   * a workspace renamed since is still the same workspace. The slug is only read the first time.
+   */
+  async function readWorkspace(scope: SyncScope, client: BitbucketClient) {
+    const identity = { stream: 'workspaces', scopeKey: `uuid:${scope.workspace}` };
+    const { cursor } = await readState(db, scope.connectionId, identity.stream, identity.scopeKey);
+    const known = (cursor as { uuid?: string } | undefined)?.uuid;
+    const ws = await client.get<{ uuid: string; slug: string }>(
+      `/workspaces/${encodeURIComponent(known ?? scope.workspace)}`,
+    );
+    if (typeof ws?.uuid !== 'string' || !ws.uuid)
+      throw new BitbucketError('BAD_PAYLOAD', `workspace ${scope.workspace}: the answer has no uuid`);
+    if (ws.uuid !== known)
+      await writeState(db, { connectionId: scope.connectionId, ...identity, cursor: { uuid: ws.uuid } });
+    return ws;
+  }
+
   function repoParent(scope: RepoScope): ParentRef {
     return {
       workspace: scope.workspace,
@@ -275,30 +293,65 @@ export function createExtractActivities(deps: ActivityDeps) {
     };
   }
 
+  /**
+   * Whether the repository itself is still there, read by uuid: the one answer that may tombstone
+   * it (a 404 from one of its lists is that list's). One small request, made only after a 404.
+   */
+  async function repositoryExists(client: BitbucketClient, scope: RepoScope): Promise<boolean> {
+    const ws = encodeURIComponent(scope.workspaceUuid);
+    try {
+      await client.get(`/repositories/${ws}/${encodeURIComponent(scope.repository.uuid)}`, {
+        fields: 'uuid',
+      });
+      return true;
+    } catch (err) {
+      if (isBitbucketError(err, 'NOT_FOUND') || isBitbucketError(err, 'GONE')) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the read of one child list; a 404 or 410 from it skips that list alone, recorded with its
+   * parent, while the repository answers (asked once per activity). When the repository is gone
+   * too, the error goes up and the workflow tombstones it.
+   */
+  function childListGuard(scope: RepoScope, client: BitbucketClient, tally: Tally) {
+    let repositoryThere: Promise<boolean> | undefined;
+    return async (stream: StreamName, parentKey: string, read: () => Promise<void>): Promise<void> => {
+      try {
+        await read();
+      } catch (err) {
+        if (!isBitbucketError(err, 'NOT_FOUND') && !isBitbucketError(err, 'GONE')) throw err;
+        repositoryThere ??= repositoryExists(client, scope);
+        if (!(await repositoryThere)) throw err;
+        const { connectionId, runId } = scope;
+        const skip = { connectionId, runId, stream, kind: err.kind, message: err.message, parentKey };
+        await recordSkippedStream(deps, skip, { repository: scope.repository.slug });
+        tally.add(0, 0, 1);
+      }
+    };
+  }
+
   return {
     /** Workspace-level streams (re-listed), and tombstones for repositories that are gone. */
     async syncWorkspaceLevel(scope: SyncScope): Promise<WorkspaceLevelResult> {
       return classified(deps, scope.connectionId, async () => {
         const client = await deps.clientFor(scope.connectionId);
         const tally = startTally(client);
-        const ws = await client.get<{ uuid: string; slug: string }>(
-          `/workspaces/${encodeURIComponent(scope.workspace)}`,
-        );
+        const ws = await readWorkspace(scope, client);
         const wsScope = { ...scope, workspaceUuid: ws.uuid };
         const parent = { workspace: ws.slug, workspaceUuid: ws.uuid };
-        if (!scope.includeUnwindowed) {
-          // Later windows of a backfill: the lists were read in the first one; count from the store.
-          const repos = await selectRaw(db, {
-            stream: 'repositories',
-            connectionId: scope.connectionId,
-            parentKey: ws.uuid,
-          });
-          return { workspaceUuid: ws.uuid, repositoryCount: repos.length, counters: tally.counters };
-        }
+        // Every window lists the workspaces and repositories again (a request per 100): one
+        // renamed or deleted during a long backfill is seen by the next window.
         await loadPages(wsScope, iterateStream(client, 'workspaces', {}), tally, {
           scopeKey: '',
           checkpoint: false,
         });
+        if (!scope.includeUnwindowed) {
+          // Later windows of a backfill: the other lists were read in the first one.
+          const live = await relistEntities(wsScope, client, tally, 'repositories', parent);
+          return { workspaceUuid: ws.uuid, repositoryCount: live.size, counters: tally.counters };
+        }
         for (const stream of ['members', 'permissions'] as const) {
           await relist(wsScope, client, tally, stream, parent, ws.uuid);
         }
@@ -321,6 +374,13 @@ export function createExtractActivities(deps: ActivityDeps) {
         limit,
       });
       return rows.map((r) => ({ uuid: r.record_key as string, slug: r.slug as string }));
+    },
+
+    /** Whether the repository itself still answers (read by uuid): false tombstones it. */
+    async repositoryExists(scope: RepoScope): Promise<boolean> {
+      return classified(deps, scope.connectionId, async () =>
+        repositoryExists(await deps.clientFor(scope.connectionId), scope),
+      );
     },
 
     /** One repository-level stream, resumable from its checkpointed cursor. */
@@ -383,19 +443,29 @@ export function createExtractActivities(deps: ActivityDeps) {
         });
         const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
         const batch = newBatch(scope, tally);
+        const guard = childListGuard(scope, client, tally);
         await forEachParent(scope, checkpoint, prs, batch, async (pr) => {
           const prKey = pr.record_key as string;
           const parent = { ...repoParent(scope), pullRequestId: Number(pr.id) };
           for (const stream of ['pr_activity', 'pr_comments', 'pr_commits', 'pr_tasks'] as const) {
-            const pages = iterateStream(client, stream, parent);
-            const keys = await loadPages(scope, pages, tally, { scopeKey: prKey, checkpoint: false }, batch);
-            // Before the batch is written: it tombstones only what was stored and is gone now.
-            await markDeleted(db, {
-              stream,
-              connectionId: scope.connectionId,
-              parentKey: prKey,
-              keep: keys,
-              runId: scope.runId,
+            await guard(stream, prKey, async () => {
+              const pages = iterateStream(client, stream, parent);
+              const keys = await loadPages(
+                scope,
+                pages,
+                tally,
+                { scopeKey: prKey, checkpoint: false },
+                batch,
+              );
+              // Before the batch is written: it tombstones only what was stored and is gone now.
+              // A list that answered 404 never gets here: what it held stays.
+              await markDeleted(db, {
+                stream,
+                connectionId: scope.connectionId,
+                parentKey: prKey,
+                keep: keys,
+                runId: scope.runId,
+              });
             });
           }
         });
@@ -416,10 +486,14 @@ export function createExtractActivities(deps: ActivityDeps) {
         });
         const checkpoint = { stream: 'pipelines', scopeKey: `steps:${scope.repository.uuid}` };
         const batch = newBatch(scope, tally);
+        const guard = childListGuard(scope, client, tally);
         await forEachParent(scope, checkpoint, pipelines, batch, async (pipeline) => {
-          const pipelineRef = { ...repoParent(scope), pipelineUuid: pipeline.record_key as string };
-          const pages = iterateStream(client, 'pipeline_steps', pipelineRef);
-          await loadPages(scope, pages, tally, { scopeKey: '', checkpoint: false }, batch);
+          const pipelineUuid = pipeline.record_key as string;
+          const pipelineRef = { ...repoParent(scope), pipelineUuid };
+          await guard('pipeline_steps', `${scope.repository.uuid}:${pipelineUuid}`, async () => {
+            const pages = iterateStream(client, 'pipeline_steps', pipelineRef);
+            await loadPages(scope, pages, tally, { scopeKey: '', checkpoint: false }, batch);
+          });
         });
         return tally.counters;
       });

@@ -6,12 +6,20 @@ import type { ActivityDeps } from './deps';
 /** A stream skipped for this run (scope not granted, not an admin …): kept in the ledger and logged. */
 export async function recordSkippedStream(
   deps: Pick<ActivityDeps, 'db' | 'log'>,
-  skip: { connectionId: string; runId: string; stream: string; kind: string; message: string },
+  skip: {
+    connectionId: string;
+    runId: string;
+    stream: string;
+    kind: string;
+    message: string;
+    /** The parent whose list was skipped (a repository, a pull request …). */
+    parentKey?: string;
+  },
   context: Record<string, unknown>,
 ): Promise<void> {
-  const { connectionId, runId, stream, kind, message } = skip;
-  await recordError(deps.db, { connectionId, runId, stream, kind, message });
-  deps.log.warn({ connectionId, ...context, stream, kind }, message);
+  const { connectionId, runId, stream, kind, message, parentKey } = skip;
+  await recordError(deps.db, { connectionId, runId, stream, kind, message, recordKey: parentKey });
+  deps.log.warn({ connectionId, ...context, stream, kind, parent: parentKey }, message);
 }
 
 /**

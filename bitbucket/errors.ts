@@ -1,6 +1,7 @@
 // Every failure talking to Bitbucket is one of these kinds. The kind decides what happens next:
 // RATE and TRANSIENT are retried with backoff; AUTH stops the connection (reconnect required);
-// FORBIDDEN skips the stream that lacks a scope; NOT_FOUND/GONE tombstones the entity;
+// FORBIDDEN skips the stream that lacks a scope; NOT_FOUND/GONE skips the list that answered it
+// (an entity is tombstoned only when its own read, or a complete re-list, says it is gone);
 // BAD_REQUEST is a bug on our side; BAD_PAYLOAD parks the record. Messages never carry tokens.
 export type BitbucketErrorKind =
   | 'AUTH'

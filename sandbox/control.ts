@@ -1,11 +1,13 @@
 // The sandbox-only control API: move the clock, revoke grants, switch faults, change limits,
-// and read ground truth and request statistics. Never part of Bitbucket's surface.
-import type { FastifyInstance } from 'fastify';
+// rename workspaces and repositories, delete repositories, and read ground truth and request
+// statistics. Never part of Bitbucket's surface.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { SandboxStore } from './data/store';
 import { type Faults, faultSettingsSchema } from './faults';
 import type { GrantStore } from './oauth/grants';
 import { LOGIN_USERS } from './oauth/routes';
+import type { PendingChanges } from './pendingChanges';
 import type { RollingRateLimit } from './rateLimit';
 import { isoOffset } from './render/time';
 import { groundTruth } from './truth';
@@ -33,6 +35,7 @@ export interface ControlContext {
   faults: Faults;
   rateLimit: RollingRateLimit;
   stats: SandboxStats;
+  changes: PendingChanges;
 }
 
 const advanceSchema = z
@@ -55,8 +58,28 @@ const limitsSchema = z
   })
   .strict();
 
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a slug: lowercase letters, digits, _ . -');
+const renameSchema = z
+  .object({
+    workspace: z.string(),
+    /** Omitted: the workspace itself is renamed. */
+    repository: z.string().optional(),
+    to: slug,
+    /** Apply after this many more API requests (0: now). */
+    afterRequests: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+const deleteSchema = z
+  .object({
+    workspace: z.string(),
+    repository: z.string(),
+    afterRequests: z.number().int().min(0).default(0),
+  })
+  .strict();
+
 export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext): void {
-  const { store, grants, faults, rateLimit, stats } = ctx;
+  const { store, grants, faults, rateLimit, stats, changes } = ctx;
   const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
     const result = schema.safeParse(body ?? {});
     if (!result.success) {
@@ -89,6 +112,27 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
   app.post('/_sandbox/grants/revoke', async (req) => {
     const { user } = parse(revokeSchema, req.body);
     return { revoked: grants.revoke(user === undefined ? {} : { userIdx: LOGIN_USERS[user] }) };
+  });
+
+  /** Schedules a change of the world that `prepare` checks now (RangeError: 404). */
+  const scheduleChange = (reply: FastifyReply, afterRequests: number, prepare: () => () => void) => {
+    try {
+      changes.schedule(afterRequests, prepare());
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return reply.code(404).send({ error: err.message });
+    }
+    return { scheduled: afterRequests > 0, pending: changes.pending };
+  };
+
+  app.post('/_sandbox/rename', async (req, reply) => {
+    const { workspace, repository, to, afterRequests } = parse(renameSchema, req.body);
+    return scheduleChange(reply, afterRequests, () => store.renaming({ workspace, repository }, to));
+  });
+
+  app.post('/_sandbox/delete', async (req, reply) => {
+    const { workspace, repository, afterRequests } = parse(deleteSchema, req.body);
+    return scheduleChange(reply, afterRequests, () => store.deleting({ workspace, repository }));
   });
 
   app.put('/_sandbox/faults', async (req) => faults.update(parse(faultSettingsSchema.partial(), req.body)));

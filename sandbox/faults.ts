@@ -21,6 +21,11 @@ export const faultSettingsSchema = z
     pageDriftRate: z.number().min(0).max(1),
     /** How far the clock moves on a drift, in seconds. */
     pageDriftSeconds: z.number().min(0),
+    /**
+     * Paths (regular expressions, matched against the path without its query) answered 404
+     * "Resource not found" after auth: one list that Bitbucket refuses while its parent is there.
+     */
+    notFoundPaths: z.array(z.string().refine(isRegExp, { message: 'must be a valid regular expression' })),
   })
   .strict();
 
@@ -35,13 +40,30 @@ export const NO_FAULTS: FaultSettings = {
   truncateRate: 0,
   pageDriftRate: 0,
   pageDriftSeconds: 3600,
+  notFoundPaths: [],
 };
 
-export type FaultKind = 'error' | 'burst429' | 'reset' | 'truncate' | 'drift';
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type FaultKind = 'error' | 'burst429' | 'reset' | 'truncate' | 'drift' | 'notFound';
 
 export class Faults {
   settings: FaultSettings = { ...NO_FAULTS };
-  readonly injected: Record<FaultKind, number> = { error: 0, burst429: 0, reset: 0, truncate: 0, drift: 0 };
+  readonly injected: Record<FaultKind, number> = {
+    error: 0,
+    burst429: 0,
+    reset: 0,
+    truncate: 0,
+    drift: 0,
+    notFound: 0,
+  };
   private burstLeft = 0;
   private readonly rng: Rng;
 
@@ -79,6 +101,13 @@ export class Faults {
 
   truncate(): boolean {
     return this.roll('truncate', this.settings.truncateRate);
+  }
+
+  /** True when `path` is one of the lists made to answer 404. */
+  notFound(path: string): boolean {
+    if (!this.settings.notFoundPaths.some((source) => new RegExp(source).test(path))) return false;
+    this.injected.notFound += 1;
+    return true;
   }
 
   drift(): number {

@@ -1,6 +1,7 @@
 // Assembles the sandbox: Bitbucket's OAuth site and API 2.0 on one HTTP server, plus the
-// control API. Each API request passes, in order: injected faults (latency, reset, 5xx),
-// bearer-token auth, the consumer's rate limit, then the route.
+// control API. Each API request passes, in order: scheduled world changes, injected faults
+// (latency, reset, 5xx), bearer-token auth, the consumer's rate limit, lists made to answer 404,
+// then the route.
 
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -13,6 +14,7 @@ import { Faults } from './faults';
 import { GrantStore } from './oauth/grants';
 import { registerOAuthRoutes } from './oauth/routes';
 import type { ResolvedSandboxOptions } from './options';
+import { PendingChanges } from './pendingChanges';
 import { RollingRateLimit } from './rateLimit';
 import { Renderer } from './render/objects';
 
@@ -46,6 +48,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   faults.update(options.faults);
   const rateLimit = new RollingRateLimit(options.rateLimitPerHour, options.rateWindowSeconds * 1000);
   const stats: SandboxStats = emptyStats();
+  const changes = new PendingChanges();
 
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1000 }, bodyLimit: 1 << 20 });
   app.register(formbody);
@@ -55,6 +58,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!isApi(req.url)) return;
     stats.requests += 1;
+    changes.onApiRequest();
     if (faults.settings.latencyMs > 0) await sleep(faults.settings.latencyMs);
     if (faults.reset()) {
       reply.hijack();
@@ -85,6 +89,9 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
     if (faults.burst429() || (budgeted && !rateLimit.take(grants.consumer.clientId))) {
       stats.rateLimited += 1;
       return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
+    }
+    if (faults.notFound(req.url.split('?')[0] as string)) {
+      return sendError(reply, new ApiError(404, 'Resource not found', 'There is no API hosted at this URL.'));
     }
   });
 
@@ -134,6 +141,6 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
       stats.records += n;
     },
   });
-  registerControlRoutes(app, { store, grants, faults, rateLimit, stats });
+  registerControlRoutes(app, { store, grants, faults, rateLimit, stats, changes });
   return { app, store, grants, faults, rateLimit, stats };
 }

@@ -1,6 +1,9 @@
 // One repository's streams, one long activity each, then the children of what changed.
-// A stream that fails for want of a scope or with a bad payload is recorded and skipped; a
-// repository that is gone is tombstoned; an AUTH failure stops everything.
+// A stream that fails for want of a scope, with a bad payload or with a 404 of its own is recorded
+// and skipped; the repository is tombstoned only when a read of the repository itself answers 404
+// or 410; an AUTH failure stops everything.
+
+import { patched } from '@temporalio/workflow';
 import {
   addCounters,
   type Counters,
@@ -35,10 +38,13 @@ export async function syncRepository(scope: RepoScope): Promise<Counters> {
     } catch (err) {
       const kind = failureKind(err);
       if (kind === 'NOT_FOUND' || kind === 'GONE') {
-        await bookkeeping.tombstoneRepository(scope);
-        return total;
-      }
-      if (kind !== 'FORBIDDEN' && kind !== 'BAD_PAYLOAD' && kind !== 'BAD_REQUEST') throw err;
+        // A 404 from one list is that list's: the repository is gone only when it says so itself.
+        // Patched: a run started before this check existed replays its tombstone as it was.
+        if (!patched('list-404-is-local') || !(await extraction.repositoryExists(scope))) {
+          await bookkeeping.tombstoneRepository(scope);
+          return total;
+        }
+      } else if (kind !== 'FORBIDDEN' && kind !== 'BAD_PAYLOAD' && kind !== 'BAD_REQUEST') throw err;
       await bookkeeping.recordStreamError(scope, stream, kind, failureMessage(err));
       total = addCounters(total, { ...ZERO, errors: 1 });
     }

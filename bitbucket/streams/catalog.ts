@@ -73,13 +73,16 @@ export interface StreamDef {
 }
 
 const enc = encodeURIComponent;
-const repoPath = (p: Required<ParentRef>) => `/repositories/${enc(p.workspace)}/${enc(p.repository)}`;
+// Workspaces and repositories are addressed by uuid (`{…}`, URL-encoded): a slug changes with a
+// rename, so a repository renamed during a sync stays the same repository, not a 404.
+const wsId = (p: Required<ParentRef>) => enc(p.workspaceUuid || p.workspace);
+const repoPath = (p: Required<ParentRef>) =>
+  `/repositories/${wsId(p)}/${enc(p.repositoryUuid || p.repository)}`;
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const keyOf = (...parts: unknown[]) => (parts.every((x) => x !== undefined) ? parts.join(':') : undefined);
 const LINKS = '-values.links';
-const projectPath = (p: Required<ParentRef>) =>
-  `/workspaces/${enc(p.workspace)}/projects/${enc(p.projectKey)}`;
+const projectPath = (p: Required<ParentRef>) => `/workspaces/${wsId(p)}/projects/${enc(p.projectKey)}`;
 
 /**
  * `GET /1.0/groups/{workspace}` answers every group with its members; the stream keeps one record
@@ -148,7 +151,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   members: {
     name: 'members',
     parent: 'workspace',
-    path: (p) => `/workspaces/${enc(p.workspace)}/members`,
+    path: (p) => `/workspaces/${wsId(p)}/members`,
     maxPagelen: 100,
     fields: `${LINKS},-values.workspace.links,-values.user.links`,
     key: (r, p) => keyOf(p.workspaceUuid, str(r.user?.uuid)),
@@ -159,7 +162,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   permissions: {
     name: 'permissions',
     parent: 'workspace',
-    path: (p) => `/workspaces/${enc(p.workspace)}/permissions`,
+    path: (p) => `/workspaces/${wsId(p)}/permissions`,
     maxPagelen: 100,
     fields: '-values.workspace.links,-values.user.links',
     key: (r, p) => keyOf(p.workspaceUuid, str(r.user?.uuid)),
@@ -170,7 +173,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   projects: {
     name: 'projects',
     parent: 'workspace',
-    path: (p) => `/workspaces/${enc(p.workspace)}/projects`,
+    path: (p) => `/workspaces/${wsId(p)}/projects`,
     maxPagelen: 100,
     fields: `${LINKS},-values.workspace.links`,
     key: (r) => str(r.uuid),
@@ -182,7 +185,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   repositories: {
     name: 'repositories',
     parent: 'workspace',
-    path: (p) => `/repositories/${enc(p.workspace)}`,
+    path: (p) => `/repositories/${wsId(p)}`,
     maxPagelen: 100,
     fields: `${LINKS},-values.workspace.links,-values.project.links,-values.owner`,
     key: (r) => str(r.uuid),

@@ -54,6 +54,37 @@ export class SandboxStore {
     return this.liveRepositories(ws).find((r) => r.slug === idOrSlug || r.uuid === idOrSlug);
   }
 
+  /**
+   * Checks a rename of a workspace, or of one of its live repositories (the uuid stays, the slug
+   * changes, as on Bitbucket), and returns the change to apply: now or later (control API).
+   */
+  renaming(target: { workspace: string; repository?: string }, to: string): () => void {
+    const ws = this.workspace(target.workspace);
+    if (!ws) throw new RangeError(`no workspace ${target.workspace}`);
+    if (target.repository === undefined) {
+      if (this.workspace(to)) throw new RangeError(`a workspace ${to} exists already`);
+      return () => {
+        ws.slug = to;
+      };
+    }
+    const repo = this.repository(ws, target.repository);
+    if (!repo) throw new RangeError(`no repository ${ws.slug}/${target.repository}`);
+    if (this.repository(ws, to)) throw new RangeError(`a repository ${ws.slug}/${to} exists already`);
+    return () => {
+      repo.slug = to;
+    };
+  }
+
+  /** Checks a deletion of a live repository and returns it to apply: it then answers 404 everywhere. */
+  deleting(target: { workspace: string; repository: string }): () => void {
+    const ws = this.workspace(target.workspace);
+    const repo = ws && this.repository(ws, target.repository);
+    if (!repo) throw new RangeError(`no repository ${target.workspace}/${target.repository}`);
+    return () => {
+      repo.deletedAtMs = this.clockMs;
+    };
+  }
+
   /** Finds a live repository by uuid in any workspace (`/repositories/{}/{uuid}`). */
   repositoryByUuid(uuid: string): { ws: Workspace; repo: RepositoryMeta } | undefined {
     for (const ws of this.world.workspaces) {

@@ -115,10 +115,16 @@ describe('bad input on the Bitbucket side', () => {
   const drainAll = async (pages: AsyncGenerator<unknown>) => {
     for await (const _ of pages);
   };
-  const ref = { workspace: 'acme', workspaceUuid: '{w}', repository: 'api', repositoryUuid: '{r}' };
-
   it('a stream whose scope was not granted fails FORBIDDEN naming the scope; the others still read', async () => {
     const client = clientFor(sb);
+    // Lists are addressed by uuid, as the extractor does.
+    const repo = await client.get<{ uuid: string; workspace: { uuid: string } }>('/repositories/acme/api');
+    const ref = {
+      workspace: 'acme',
+      workspaceUuid: repo.workspace.uuid,
+      repository: 'api',
+      repositoryUuid: repo.uuid,
+    };
     const err = await drainAll(iterateStream(client, 'pipelines', ref)).then(
       () => undefined,
       (e: BitbucketError) => e,
