@@ -178,7 +178,7 @@ export function createExtractActivities(deps: ActivityDeps) {
    * not a workspace admin) or 404 skips it for this run, recorded like other FORBIDDEN streams.
    */
   async function skippable(
-    scope: SyncScope,
+    scope: SyncScope & { workspaceUuid: string },
     tally: Tally,
     stream: StreamName,
     body: () => Promise<unknown>,
@@ -187,20 +187,24 @@ export function createExtractActivities(deps: ActivityDeps) {
       await body();
     } catch (err) {
       if (!isBitbucketError(err, 'FORBIDDEN') && !isBitbucketError(err, 'NOT_FOUND')) throw err;
-      const skip = { connectionId: scope.connectionId, runId: scope.runId, stream, kind: err.kind };
-      await recordSkippedStream(deps, { ...skip, message: err.message }, { workspace: scope.workspace });
+      const { connectionId, runId, workspaceUuid: parentKey } = scope;
+      const skip = { connectionId, runId, stream, kind: err.kind, message: err.message, parentKey };
+      await recordSkippedStream(deps, skip, { workspace: scope.workspace });
       tally.add(0, 0, 1);
     }
   }
 
-  /** Re-lists a workspace's entities; one that is gone takes everything under it along. */
+  /**
+   * Re-lists a workspace's entities; one that a complete listing no longer has takes everything
+   * under it along (a listing that fails part-way throws before tombstoning anything).
+   */
   async function relistEntities(
     scope: SyncScope & { workspaceUuid: string },
     client: BitbucketClient,
     tally: Tally,
     stream: 'projects' | 'repositories',
     parent: ParentRef,
-  ): Promise<Set<string>> {
+  ): Promise<void> {
     const selection = { stream, connectionId: scope.connectionId, parentKey: scope.workspaceUuid };
     const before = await selectRaw(db, selection);
     const live = new Set(await relist(scope, client, tally, stream, parent, scope.workspaceUuid));
@@ -209,7 +213,6 @@ export function createExtractActivities(deps: ActivityDeps) {
       if (!live.has(row.record_key as string))
         await tombstoneSubtree(db, scope.connectionId, row.record_key as string, at);
     }
-    return live;
   }
 
   /** Each project's group and user permissions (re-listed; they need project:admin). */
@@ -347,19 +350,33 @@ export function createExtractActivities(deps: ActivityDeps) {
           scopeKey: '',
           checkpoint: false,
         });
-        if (!scope.includeUnwindowed) {
-          // Later windows of a backfill: the other lists were read in the first one.
-          const live = await relistEntities(wsScope, client, tally, 'repositories', parent);
-          return { workspaceUuid: ws.uuid, repositoryCount: live.size, counters: tally.counters };
+        // The workspace itself answered: a 404 from one of its lists is that list's, skipped and
+        // recorded; the repositories then come from the last listing that worked.
+        const relistRepositories = () =>
+          skippable(wsScope, tally, 'repositories', () =>
+            relistEntities(wsScope, client, tally, 'repositories', parent),
+          );
+        if (scope.includeUnwindowed) {
+          for (const stream of ['members', 'permissions'] as const)
+            await skippable(wsScope, tally, stream, () =>
+              relist(wsScope, client, tally, stream, parent, ws.uuid),
+            );
+          await skippable(wsScope, tally, 'projects', () =>
+            relistEntities(wsScope, client, tally, 'projects', parent),
+          );
+          await projectPermissions(wsScope, client, tally, parent);
+          await skippable(wsScope, tally, 'group_members', () =>
+            groupMembers(wsScope, client, tally, parent),
+          );
         }
-        for (const stream of ['members', 'permissions'] as const) {
-          await relist(wsScope, client, tally, stream, parent, ws.uuid);
-        }
-        await relistEntities(wsScope, client, tally, 'projects', parent);
-        await projectPermissions(wsScope, client, tally, parent);
-        await skippable(wsScope, tally, 'group_members', () => groupMembers(wsScope, client, tally, parent));
-        const live = await relistEntities(wsScope, client, tally, 'repositories', parent);
-        return { workspaceUuid: ws.uuid, repositoryCount: live.size, counters: tally.counters };
+        // Later windows of a backfill read only this list again; the others were read in the first.
+        await relistRepositories();
+        const repos = await selectRaw(db, {
+          stream: 'repositories',
+          connectionId: scope.connectionId,
+          parentKey: ws.uuid,
+        });
+        return { workspaceUuid: ws.uuid, repositoryCount: repos.length, counters: tally.counters };
       });
     },
 

@@ -108,8 +108,15 @@ describe.skipIf(!temporalAvailable())('a 404 is the list’s, not the repository
         const repos = ctx.sb.store.liveRepositories(ws());
         const failing = CHILD_LISTS.map(([stream, tail], i) => {
           const repo = repos[i % repos.length] as (typeof repos)[number];
-          return { stream, repo: repo.uuid, path: `${encodedUuid(repo.uuid)}${tail}` };
+          return { stream, parent: repo.uuid, path: `${encodedUuid(repo.uuid)}${tail}` };
         });
+        // And two of the workspace's own lists: its members, and its repositories (the crawl
+        // then goes on with the repositories of the last listing that worked).
+        const wsUuid = ws().uuid;
+        failing.push(
+          { stream: 'members', parent: wsUuid, path: `/workspaces/${encodedUuid(wsUuid)}/members/?$` },
+          { stream: 'repositories', parent: wsUuid, path: `/repositories/${encodedUuid(wsUuid)}/?$` },
+        );
         await control(ctx.sb, 'PUT', '/faults', { notFoundPaths: failing.map((f) => f.path) });
         const taskQueue = uniqueTaskQueue('list404');
         try {
@@ -118,16 +125,16 @@ describe.skipIf(!temporalAvailable())('a 404 is the list’s, not the repository
           );
           expect(await runStatus(ctx.db, runId)).toBe('completed');
           const stats = (await control(ctx.sb, 'GET', '/stats')).json;
-          expect(stats.faultsInjected.notFound).toBeGreaterThanOrEqual(CHILD_LISTS.length);
+          expect(stats.faultsInjected.notFound).toBeGreaterThanOrEqual(failing.length);
 
           // Each list's 404 is recorded with its parent, as NOT_FOUND.
           const errors = await ctx.db.query<{ stream: string; record_key: string; kind: string }>(
             `select stream, record_key, kind from ${ctx.db.table('etl_meta', 'errors')} where run_id = $1`,
             [runId],
           );
-          for (const { stream, repo } of failing) {
-            const hits = errors.filter((e) => e.stream === stream && e.record_key.startsWith(repo));
-            expect(hits.length, `${stream} under ${repo}`).toBeGreaterThan(0);
+          for (const { stream, parent } of failing) {
+            const hits = errors.filter((e) => e.stream === stream && e.record_key.startsWith(parent));
+            expect(hits.length, `${stream} under ${parent}`).toBeGreaterThan(0);
             expect(hits.every((e) => e.kind === 'NOT_FOUND')).toBe(true);
           }
           // Nothing was tombstoned: raw equals the truth, and every mart equals the run before.
