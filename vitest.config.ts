@@ -13,7 +13,8 @@ export default defineConfig({
     globalSetup: ['test/support/globalSetup.ts'],
     // Two cores: two test files at a time keeps the real services responsive.
     maxWorkers: 2,
-    reporters: ['default'],
+    // The default output, then the slowest files and a plain `N passed, N failed` line.
+    reporters: ['default', './test/support/summaryReporter.ts'],
     projects: [
       {
         test: {
