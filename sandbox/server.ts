@@ -30,6 +30,8 @@ export interface SandboxParts {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Bitbucket's API: 2.0, and the few 1.0 resources still served (groups). */
 const isApi = (url: string) => url.startsWith('/2.0') || url.startsWith('/1.0/');
+/** `/2.0/…/pipelines/` → `/2.0/…/pipelines`, as the router sees it (faults match the same path). */
+const withoutTrailingSlash = (path: string) => (path.length > 1 ? path.replace(/\/$/, '') : path);
 
 export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): SandboxParts {
   const apiUrl = `${baseUrl}/2.0`;
@@ -50,7 +52,12 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   const stats: SandboxStats = emptyStats();
   const changes = new PendingChanges();
 
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1000 }, bodyLimit: 1 << 20 });
+  // Bitbucket answers `/pipelines/` as `/pipelines`: every path is routed without its trailing slash.
+  const app = Fastify({
+    logger: false,
+    routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
+    bodyLimit: 1 << 20,
+  });
   app.register(formbody);
   app.register(cookie);
   app.decorateRequest('grant', null);
@@ -90,7 +97,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
       stats.rateLimited += 1;
       return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
     }
-    if (faults.notFound(req.url.split('?')[0] as string)) {
+    if (faults.notFound(withoutTrailingSlash(req.url.split('?')[0] as string))) {
       return sendError(reply, new ApiError(404, 'Resource not found', 'There is no API hosted at this URL.'));
     }
   });

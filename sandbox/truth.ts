@@ -34,11 +34,22 @@ export interface Truth {
   keys: Record<StreamName, string[]>;
   /** Repositories the clock has removed (the API answers 404 for them). */
   removedRepositories: string[];
+  /**
+   * Pipelines and deployments by state as the API names them (`state.name`, then the stage, result
+   * or status name): `COMPLETED/SUCCESSFUL`, `IN_PROGRESS/HALTED`, `PENDING`, `UNDEPLOYED` …
+   */
+  states: { pipelines: Record<string, number>; deployments: Record<string, number> };
+}
+
+function tally(counts: Record<string, number>, state: string, detail: string | undefined): void {
+  const key = detail === undefined ? state : `${state}/${detail}`;
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
   const keys = Object.fromEntries(STREAMS.map((s) => [s, [] as string[]])) as Record<StreamName, string[]>;
   const users = store.world.users;
+  const states: Truth['states'] = { pipelines: {}, deployments: {} };
   keys.workspaces.push(ws.uuid);
   for (const m of store.currentMembers(ws)) {
     const key = `${ws.uuid}:${users[m.userIdx]?.uuid}`;
@@ -74,10 +85,19 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
     }
     for (const p of data.pipelines) {
       keys.pipelines.push(p.uuid);
+      const detail = {
+        PENDING: undefined,
+        IN_PROGRESS: p.stage ?? 'RUNNING',
+        COMPLETED: p.result ?? 'SUCCESSFUL',
+      };
+      tally(states.pipelines, p.state, detail[p.state]);
       for (const s of p.steps) keys.pipeline_steps.push(s.uuid);
     }
     for (const e of data.environments) keys.environments.push(e.uuid);
-    for (const d of data.deployments) keys.deployments.push(d.uuid);
+    for (const d of data.deployments) {
+      keys.deployments.push(d.uuid);
+      tally(states.deployments, d.state, d.state === 'COMPLETED' ? (d.status ?? 'SUCCESSFUL') : undefined);
+    }
   }
   const counts = Object.fromEntries(STREAMS.map((s) => [s, keys[s].length])) as Record<StreamName, number>;
   const removedRepositories = ws.repositories
@@ -89,5 +109,6 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
     counts,
     keys,
     removedRepositories,
+    states,
   };
 }

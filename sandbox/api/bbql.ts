@@ -375,3 +375,23 @@ function ordering(actual: unknown, value: BbqlValue): number | undefined {
   const micros = parseInstant(actual);
   return micros === undefined ? undefined : Math.sign(micros - value.micros);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sorting
+
+/**
+ * The order of two field values for `sort=`: numbers by value, timestamps by the instant they name
+ * (`…19.14397Z` is after `…19.143Z`, though not as text), other values as text; missing values last.
+ */
+export function sortOrder(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return 1;
+  if (b === undefined || b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = parseInstant(a);
+    const y = parseInstant(b);
+    if (x !== undefined && y !== undefined && x !== y) return x - y;
+  }
+  return String(a) < String(b) ? -1 : 1;
+}

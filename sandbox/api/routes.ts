@@ -7,7 +7,7 @@ import type { SandboxStore } from '../data/store';
 import type { Grant } from '../oauth/grants';
 import { AccessRenderer } from '../render/access';
 import { PR_HIDDEN_FIELDS, type Renderer } from '../render/objects';
-import { BbqlError, compileBbql } from './bbql';
+import { BbqlError, compileBbql, sortOrder } from './bbql';
 import { ApiError, CHANGE_2770, errorBody, notFound } from './errors';
 import { projectFields } from './fields';
 import { type Envelope, type PageOptions, paginate } from './pagination';
@@ -92,15 +92,6 @@ function valueAt(record: unknown, path: string): unknown {
     node = (node as Json)[key];
   }
   return node;
-}
-
-function compare(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === undefined || a === null) return 1;
-  if (b === undefined || b === null) return -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  // ISO timestamps of one format sort correctly as strings.
-  return String(a) < String(b) ? -1 : 1;
 }
 
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -203,7 +194,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const field = desc ? sort.slice(1) : sort;
       if (!(sortable ?? allowed ?? []).includes(field))
         throw new ApiError(400, `Invalid sort field: ${field}`);
-      out = [...out].sort((a, b) => compare(valueAt(a, field), valueAt(b, field)) * (desc ? -1 : 1));
+      out = [...out].sort((a, b) => sortOrder(valueAt(a, field), valueAt(b, field)) * (desc ? -1 : 1));
     }
     return out;
   }
@@ -573,7 +564,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!PIPELINE_SORTS.includes(field)) throw new ApiError(400, `Invalid sort field: ${field}`);
       const path = field === 'run_creation_date' ? 'created_on' : field;
       items = [...items].sort(
-        (a, b) => compare(valueAt(a, path), valueAt(b, path)) * (sort.startsWith('-') ? -1 : 1),
+        (a, b) => sortOrder(valueAt(a, path), valueAt(b, path)) * (sort.startsWith('-') ? -1 : 1),
       );
     }
     return sendPage(req, items, { maxPagelen: 100 });

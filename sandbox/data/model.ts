@@ -4,7 +4,10 @@
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
 
-/** A point in time: epoch ms plus extra microseconds (0-999), so timestamps carry 6 fraction digits. */
+/**
+ * A point in time: epoch ms plus extra microseconds (0-999), so timestamps carry up to 6 fraction
+ * digits (pipelines and deployments, written with `Z`, drop trailing zeros; some keep milliseconds only).
+ */
 export interface Instant {
   ms: number;
   us: number;
@@ -195,15 +198,25 @@ export interface PullRequest {
 
 export type PipelineTrigger = 'PUSH' | 'PULL_REQUEST' | 'MANUAL' | 'SCHEDULE';
 export type RunState = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED';
-export type PipelineResult = 'SUCCESSFUL' | 'FAILED' | 'ERROR' | 'STOPPED';
+/**
+ * What an IN_PROGRESS run is doing: RUNNING; PAUSED (its deployment waits while another pipeline
+ * deploys); HALTED (its automatic steps are done and a manual step waits to be triggered, maybe forever).
+ */
+export type RunStage = 'RUNNING' | 'PAUSED' | 'HALTED';
+/** EXPIRED: the run waited for a build agent until it expired, without running a step. */
+export type PipelineResult = 'SUCCESSFUL' | 'FAILED' | 'ERROR' | 'STOPPED' | 'EXPIRED';
+/** READY: queued to run (waiting for its pipeline to go on); PENDING: not started (a manual step: not triggered). */
+export type StepState = 'PENDING' | 'READY' | 'IN_PROGRESS' | 'COMPLETED';
 
 export interface PipelineStep {
   uuid: string;
   name: string;
   image: string;
+  /** Runs only when someone triggers it (a deployment step). */
+  manual?: boolean;
   startedOn?: Instant;
   completedOn?: Instant;
-  state: RunState;
+  state: StepState;
   result?: PipelineResult | 'NOT_RUN';
   buildSeconds: number;
 }
@@ -219,9 +232,13 @@ export interface Pipeline {
   createdOn: Instant;
   completedOn?: Instant;
   state: RunState;
+  /** Set while IN_PROGRESS. */
+  stage?: RunStage;
   result?: PipelineResult;
   buildSeconds: number;
   steps: PipelineStep[];
+  /** Optional fields this run's answers leave out, as some real answers do. */
+  omits?: { trigger?: boolean; buildSeconds?: boolean };
 }
 
 export interface Environment {
@@ -235,14 +252,19 @@ export interface Environment {
 export interface Deployment {
   uuid: string;
   environmentUuid: string;
+  /** The answer names the environment without its uuid (seen in real answers). */
+  environmentWithoutUuid?: boolean;
   pipelineUuid: string;
   stepUuid: string;
   commitHash: string;
   releaseName: string;
   deployerIdx?: number;
-  startedOn: Instant;
+  /** When the deployment (and its release) was created. */
+  createdOn: Instant;
+  /** Unset while UNDEPLOYED (its manual step not triggered yet). */
+  startedOn?: Instant;
   completedOn?: Instant;
-  state: 'IN_PROGRESS' | 'COMPLETED';
+  state: 'UNDEPLOYED' | 'IN_PROGRESS' | 'COMPLETED';
   status?: 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
   lastUpdate: Instant;
 }

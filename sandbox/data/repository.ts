@@ -13,6 +13,7 @@ import {
   type Instant,
   type Pipeline,
   type PipelineResult,
+  type PipelineStep,
   type PipelineTrigger,
   type PrComment,
   type PullRequest,
@@ -28,6 +29,12 @@ import { plannedTaskCount, resolveTasks, reviewTasks, type TaskContext } from '.
 import { isMemberAt } from './world';
 
 const MINUTE_MS = 60_000;
+/** How a manual deployment step ends once triggered. */
+const MANUAL_RESULTS: ReadonlyArray<[PipelineResult, number]> = [
+  ['SUCCESSFUL', 0.93],
+  ['FAILED', 0.05],
+  ['STOPPED', 0.02],
+];
 
 interface RunOptions {
   pullRequestId?: number;
@@ -38,6 +45,8 @@ interface RunOptions {
 interface SimEvent {
   ms: number;
   seq: number;
+  /** 0 for a history event; else the number of a side event (see scheduleSide). */
+  side: number;
   run: (rng: Rng) => void;
 }
 
@@ -62,8 +71,12 @@ export class RepositorySimulation {
   };
   /** The clock value the data reflects. */
   nowMs: number;
-  private readonly queue = new TinyQueue<SimEvent>([], (a, b) => a.ms - b.ms || a.seq - b.seq);
+  private readonly queue = new TinyQueue<SimEvent>(
+    [],
+    (a, b) => a.ms - b.ms || a.seq - b.seq || a.side - b.side,
+  );
   private seq = 0;
+  private sideSeq = 0;
   private readonly rng: Rng;
   private readonly commitsByHash = new Map<string, Commit>();
   private mainHead = '';
@@ -85,14 +98,24 @@ export class RepositorySimulation {
       this.queue.pop();
       // Handlers read the current time from nowMs: it is the event's own time while it runs.
       this.nowMs = Math.max(this.nowMs, next.ms);
-      next.run(this.rng.fork('event', next.seq));
+      next.run(next.side === 0 ? this.rng.fork('event', next.seq) : this.rng.fork('side', next.side));
     }
     this.nowMs = Math.max(this.nowMs, untilMs);
   }
 
   private schedule(ms: number, run: (rng: Rng) => void): void {
     this.seq += 1;
-    this.queue.push({ ms: Math.floor(ms), seq: this.seq, run });
+    this.queue.push({ ms: Math.floor(ms), seq: this.seq, side: 0, run });
+  }
+
+  /**
+   * An event that only moves a pipeline or deployment through its states (paused, halted, a
+   * manual step). It has its own numbering and random stream, so the history events keep theirs:
+   * adding such detail does not reshuffle the rest of the generated history.
+   */
+  private scheduleSide(ms: number, run: (rng: Rng) => void): void {
+    this.sideSeq += 1;
+    this.queue.push({ ms: Math.floor(ms), seq: this.seq, side: this.sideSeq, run });
   }
 
   private at(ms: number, rng: Rng): Instant {
@@ -424,6 +447,19 @@ export class RepositorySimulation {
   }
 
   // ---- pipelines and deployments ---------------------------------------------------------------
+  //
+  // A run's history (when it starts and ends, its result, the deployments a success starts) is
+  // drawn from the event's stream as it always was. How it shows on the way (paused, halted at a
+  // manual step, expired while pending, which optional fields its answers leave out, how many
+  // fraction digits its times keep) is drawn from the run's own stream and moved by side events,
+  // so that detail does not reshuffle the rest of the history.
+
+  /** An instant of a pipeline or deployment; `millis`: this one's clock keeps milliseconds only. */
+  private runInstant(ms: number, rng: Rng, millis: boolean): Instant {
+    const at = this.at(ms, rng);
+    if (millis) at.us = 0;
+    return at;
+  }
 
   private runPipeline(
     ms: number,
@@ -435,15 +471,31 @@ export class RepositorySimulation {
     options: RunOptions = {},
   ): Pipeline {
     const names = options.stepNames ?? rng.sample(STEP_NAMES, rng.int(1, 3));
+    const buildNumber = this.data.pipelines.length + 1;
+    const look = this.rng.fork('pipeline', buildNumber);
+    const millis = look.chance(0.25);
+    const omitsTrigger = look.chance(0.02);
+    const omitsBuildSeconds = look.chance(0.03);
+    // A build of main that ends in a manual deployment step (pushes, nightly and manual runs; a
+    // merge's build deploys by itself, and a promotion is its own deployment).
+    const manual = look.chance(0.08) && refName === 'main' && !options.onSuccess && !options.stepNames;
+    const manualPlan = {
+      triggered: look.chance(0.7),
+      waitMs: 5 * MINUTE_MS + look.exponential(3 * HOUR_MS),
+      seconds: Math.round(20 + look.exponential(90)),
+      result: look.weighted(MANUAL_RESULTS, ([, share]) => share)[0],
+    };
+    const expiresMs = ms + HOUR_MS + look.exponential(3 * HOUR_MS);
+    const when = (t: number, r: Rng) => this.runInstant(t, r, millis);
     const pipeline: Pipeline = {
       uuid: rng.uuid(),
-      buildNumber: this.data.pipelines.length + 1,
+      buildNumber,
       creatorIdx,
       trigger,
       refName,
       commitHash,
       pullRequestId: options.pullRequestId,
-      createdOn: this.at(ms, rng),
+      createdOn: when(ms, rng),
       state: 'PENDING',
       buildSeconds: 0,
       steps: names.map((name) => ({
@@ -454,45 +506,182 @@ export class RepositorySimulation {
         buildSeconds: 0,
       })),
     };
+    if (omitsTrigger || omitsBuildSeconds)
+      pipeline.omits = { trigger: omitsTrigger, buildSeconds: omitsBuildSeconds };
+    const manualStep: PipelineStep | undefined = manual
+      ? {
+          uuid: look.uuid(),
+          name: 'Deploy to staging',
+          image: IMAGES[0] as string,
+          manual,
+          state: 'PENDING',
+          buildSeconds: 0,
+        }
+      : undefined;
+    if (manualStep) pipeline.steps.push(manualStep);
     this.data.pipelines.push(pipeline);
     const startMs = ms + 5_000 + rng.exponential(30_000);
-    // Most runs take minutes; some wait on a paused stage for hours (they show as IN_PROGRESS).
+    // Most runs take minutes; some wait paused for hours (their deployment waits for another one).
     const paused = rng.chance(0.05) ? rng.exponential(6 * HOUR_MS) : 0;
     const durations = names.map(() => Math.round(30 + rng.exponential(150)));
     const r = rng.float();
     const result: PipelineResult =
-      r < 0.85 ? 'SUCCESSFUL' : r < 0.96 ? 'FAILED' : r < 0.98 ? 'ERROR' : 'STOPPED';
+      r < 0.85 ? 'SUCCESSFUL' : r < 0.96 ? 'FAILED' : r < 0.975 ? 'ERROR' : r < 0.99 ? 'STOPPED' : 'EXPIRED';
     const failAt = result === 'SUCCESSFUL' ? names.length : rng.int(0, names.length - 1);
-    this.schedule(startMs, (er) => {
-      pipeline.state = 'IN_PROGRESS';
-      const first = pipeline.steps[0];
-      if (first) Object.assign(first, { state: 'IN_PROGRESS', startedOn: this.at(startMs, er) });
+    // The pause comes before the second step (before the only one of a one-step run).
+    const pauseAt = names.length > 1 ? 1 : 0;
+    const windows: Array<[number, number]> = [];
+    let t = startMs;
+    durations.forEach((seconds, i) => {
+      if (i === pauseAt) t += paused;
+      windows.push([t, t + seconds * 1000]);
+      t += seconds * 1000;
     });
-    const endMs = startMs + durations.reduce((a, b) => a + b, 0) * 1000 + paused;
+    const showsPause = paused > 0 && result !== 'EXPIRED' && failAt >= pauseAt;
+    const step = (i: number) => pipeline.steps[i] as PipelineStep;
+
+    this.schedule(startMs, (er) => {
+      const startedOn = when(startMs, er);
+      // An expiring run never gets a build agent: it stays PENDING until it expires.
+      if (result === 'EXPIRED') return;
+      pipeline.state = 'IN_PROGRESS';
+      if (showsPause && pauseAt === 0) {
+        pipeline.stage = 'PAUSED';
+        step(0).state = 'READY';
+        return;
+      }
+      pipeline.stage = 'RUNNING';
+      Object.assign(step(0), { state: 'IN_PROGRESS', startedOn });
+    });
+    if (showsPause) {
+      const resumeMs = (windows[pauseAt] as [number, number])[0];
+      if (pauseAt > 0) {
+        this.scheduleSide(resumeMs - paused, (sr) => {
+          for (let i = 0; i < pauseAt; i += 1) this.finishStep(step(i), windows[i], 'SUCCESSFUL', sr, when);
+          pipeline.stage = 'PAUSED';
+          step(pauseAt).state = 'READY';
+        });
+      }
+      this.scheduleSide(resumeMs, (sr) => {
+        pipeline.stage = 'RUNNING';
+        Object.assign(step(pauseAt), { state: 'IN_PROGRESS', startedOn: when(resumeMs, sr) });
+      });
+    }
+    const endMs = result === 'EXPIRED' ? expiresMs : t;
     this.schedule(endMs, (er) => {
-      let t = startMs;
-      pipeline.steps.forEach((step, i) => {
-        const seconds = durations[i] as number;
-        if (i > failAt) {
-          Object.assign(step, { state: 'COMPLETED', result: 'NOT_RUN', buildSeconds: 0 });
+      names.forEach((_, i) => {
+        if (result === 'EXPIRED' || i > failAt) {
+          const notRun = result === 'EXPIRED' && i === 0 ? 'EXPIRED' : 'NOT_RUN';
+          Object.assign(step(i), { state: 'COMPLETED', result: notRun, buildSeconds: 0 });
           return;
         }
-        step.startedOn = this.at(t, er);
-        t += seconds * 1000 + (i === 0 ? paused : 0);
-        Object.assign(step, {
-          state: 'COMPLETED',
-          result: i === failAt ? result : 'SUCCESSFUL',
-          completedOn: this.at(t, er),
-          buildSeconds: seconds,
-        });
+        this.finishStep(step(i), windows[i], i === failAt ? result : 'SUCCESSFUL', er, when);
       });
-      pipeline.state = 'COMPLETED';
-      pipeline.result = result;
-      pipeline.completedOn = this.at(endMs, er);
-      pipeline.buildSeconds = pipeline.steps.reduce((sum, s) => sum + s.buildSeconds, 0);
+      if (manualStep && result === 'SUCCESSFUL') {
+        this.halt(pipeline, manualStep, manualPlan, er, when);
+        return;
+      }
+      if (manualStep) Object.assign(manualStep, { state: 'COMPLETED', result: 'NOT_RUN' });
+      this.complete(pipeline, result, when(endMs, er));
       if (result === 'SUCCESSFUL') options.onSuccess?.(pipeline, er);
     });
     return pipeline;
+  }
+
+  /** A step that ran from window[0] to window[1]; times already shown (while paused) stay as shown. */
+  private finishStep(
+    step: PipelineStep,
+    window: [number, number] | undefined,
+    result: PipelineResult,
+    rng: Rng,
+    when: (t: number, r: Rng) => Instant,
+  ): void {
+    const [from, to] = window ?? [this.nowMs, this.nowMs];
+    const startedOn = when(from, rng);
+    const completedOn = when(to, rng);
+    Object.assign(step, {
+      state: 'COMPLETED',
+      result,
+      startedOn: step.startedOn ?? startedOn,
+      completedOn: step.completedOn ?? completedOn,
+      buildSeconds: Math.round((to - from) / 1000),
+    });
+  }
+
+  private complete(pipeline: Pipeline, result: PipelineResult, at: Instant): void {
+    pipeline.state = 'COMPLETED';
+    delete pipeline.stage;
+    pipeline.result = result;
+    pipeline.completedOn = at;
+    pipeline.buildSeconds = pipeline.steps.reduce((sum, s) => sum + s.buildSeconds, 0);
+  }
+
+  /**
+   * The automatic steps passed: the run halts at its manual deployment step, whose deployment is
+   * UNDEPLOYED until someone triggers it. Some never do: the run stays IN_PROGRESS, HALTED.
+   */
+  private halt(
+    pipeline: Pipeline,
+    step: PipelineStep,
+    plan: { triggered: boolean; waitMs: number; seconds: number; result: PipelineResult },
+    rng: Rng,
+    when: (t: number, r: Rng) => Instant,
+  ): void {
+    pipeline.stage = 'HALTED';
+    const staging = this.data.environments.find((e) => e.type === 'Staging');
+    const halted = when(this.nowMs, rng);
+    const deployment: Deployment | undefined = staging && {
+      uuid: rng.uuid(),
+      environmentUuid: staging.uuid,
+      pipelineUuid: pipeline.uuid,
+      stepUuid: step.uuid,
+      commitHash: pipeline.commitHash,
+      releaseName: `release-${pipeline.buildNumber}`,
+      createdOn: halted,
+      state: 'UNDEPLOYED',
+      lastUpdate: halted,
+    };
+    if (deployment) {
+      this.deploymentLook(deployment);
+      this.data.deployments.push(deployment);
+    }
+    if (!plan.triggered) return;
+    const triggerMs = this.nowMs + plan.waitMs;
+    this.scheduleSide(triggerMs, (sr) => {
+      const who = this.actor(this.nowMs, sr);
+      const at = when(this.nowMs, sr);
+      pipeline.stage = 'RUNNING';
+      Object.assign(step, { state: 'IN_PROGRESS', startedOn: at });
+      if (deployment)
+        Object.assign(deployment, {
+          state: 'IN_PROGRESS',
+          deployerIdx: who?.idx,
+          startedOn: at,
+          lastUpdate: at,
+        });
+    });
+    this.scheduleSide(triggerMs + plan.seconds * 1000, (sr) => {
+      const at = when(this.nowMs, sr);
+      Object.assign(step, {
+        state: 'COMPLETED',
+        result: plan.result,
+        completedOn: at,
+        buildSeconds: plan.seconds,
+      });
+      this.complete(pipeline, plan.result, at);
+      if (deployment) {
+        const status = plan.result === 'SUCCESSFUL' || plan.result === 'STOPPED' ? plan.result : 'FAILED';
+        Object.assign(deployment, { state: 'COMPLETED', status, completedOn: at, lastUpdate: at });
+      }
+    });
+  }
+
+  /** How a deployment shows, from its own stream: its clock's precision, its environment without a uuid, a stop. */
+  private deploymentLook(deployment: Deployment): { millis: boolean; stopped: boolean } {
+    const look = this.rng.fork('deployment', deployment.uuid);
+    const millis = look.chance(0.25);
+    if (look.chance(0.03)) deployment.environmentWithoutUuid = true;
+    return { millis, stopped: look.chance(0.03) };
   }
 
   /** After a merge's build succeeds: deploy to Test, then sometimes promote to Staging and Production. */
@@ -525,7 +714,7 @@ export class RepositorySimulation {
     deployerIdx: number | undefined,
     rng: Rng,
   ) {
-    const step = pipeline.steps[pipeline.steps.length - 1];
+    const step = pipeline.steps.filter((s) => !s.manual).at(-1);
     if (!step) return;
     const started = this.at(this.nowMs, rng);
     const deployment: Deployment = {
@@ -536,16 +725,19 @@ export class RepositorySimulation {
       commitHash: pipeline.commitHash,
       releaseName: release,
       deployerIdx,
+      createdOn: started,
       startedOn: started,
       state: 'IN_PROGRESS',
       lastUpdate: started,
     };
+    const look = this.deploymentLook(deployment);
+    if (look.millis) started.us = 0;
     this.data.deployments.push(deployment);
     const failed = rng.chance(environment.type === 'Production' ? 0.08 : 0.05);
     this.schedule(this.nowMs + 2 * MINUTE_MS + rng.exponential(3 * MINUTE_MS), (r) => {
       deployment.state = 'COMPLETED';
-      deployment.status = failed ? 'FAILED' : 'SUCCESSFUL';
-      deployment.completedOn = this.at(this.nowMs, r);
+      deployment.status = failed ? 'FAILED' : look.stopped ? 'STOPPED' : 'SUCCESSFUL';
+      deployment.completedOn = this.runInstant(this.nowMs, r, look.millis);
       deployment.lastUpdate = deployment.completedOn;
     });
   }

@@ -436,27 +436,27 @@ export class Renderer {
     });
   }
 
+  /** A pipeline's or step's state object, as in the spec: `type` and `name`, with a `stage` or `result`. */
   private runState(
     kind: 'pipeline' | 'pipeline_step',
-    state: Pipeline['state'],
+    state: Pipeline['state'] | PipelineStep['state'],
+    stage: Pipeline['stage'],
     result: string | undefined,
   ): Json {
-    if (state === 'PENDING') return { name: 'PENDING', type: `${kind}_state_pending` };
-    if (state === 'IN_PROGRESS') {
-      return kind === 'pipeline'
-        ? {
-            name: 'IN_PROGRESS',
-            type: 'pipeline_state_in_progress',
-            stage: { name: 'RUNNING', type: 'pipeline_state_in_progress_running' },
-          }
-        : { name: 'IN_PROGRESS', type: 'pipeline_step_state_in_progress' };
+    if (state === 'COMPLETED') {
+      const r = result ?? 'SUCCESSFUL';
+      return {
+        name: 'COMPLETED',
+        type: `${kind}_state_completed`,
+        result: { name: r, type: `${kind}_state_completed_${r.toLowerCase()}` },
+      };
     }
-    const r = result ?? 'SUCCESSFUL';
-    return {
-      name: 'COMPLETED',
-      type: `${kind}_state_completed`,
-      result: { name: r, type: `${kind}_state_completed_${r.toLowerCase()}` },
-    };
+    const json: Json = { name: state, type: `${kind}_state_${state.toLowerCase()}` };
+    if (kind === 'pipeline' && state === 'IN_PROGRESS') {
+      const s = stage ?? 'RUNNING';
+      json.stage = { name: s, type: `pipeline_state_in_progress_${s.toLowerCase()}` };
+    }
+    return json;
   }
 
   pipeline(ws: Workspace, r: RepositoryMeta, p: Pipeline): Json {
@@ -489,13 +489,17 @@ export class Renderer {
       repository: this.repositoryLink(ws, r),
       target,
       trigger: { name: p.trigger, type: `pipeline_trigger_${p.trigger.toLowerCase()}` },
-      state: this.runState('pipeline', p.state, p.result),
+      state: this.runState('pipeline', p.state, p.stage, p.result),
       created_on: isoZulu(p.createdOn),
       run_number: 1,
       build_seconds_used: p.buildSeconds,
       duration_in_seconds: p.completedOn ? Math.round((p.completedOn.ms - p.createdOn.ms) / 1000) : null,
       links: { self: href(self), steps: href(`${self}/steps`) },
     };
+    // Optional fields real answers sometimes lack: a trigger now and then; build seconds until the
+    // run completes, and now and then after.
+    if (p.omits?.trigger) delete json.trigger;
+    if (p.state !== 'COMPLETED' || p.omits?.buildSeconds) delete json.build_seconds_used;
     // A run nobody started (schedule, unlinked pusher) has no creator; the spec's `account` is not nullable.
     if (p.creatorIdx !== undefined) json.creator = this.account(p.creatorIdx);
     if (p.completedOn) json.completed_on = isoZulu(p.completedOn);
@@ -507,7 +511,7 @@ export class Renderer {
       type: 'pipeline_step',
       uuid: s.uuid,
       name: s.name,
-      state: this.runState('pipeline_step', s.state, s.result),
+      state: this.runState('pipeline_step', s.state, undefined, s.result),
       image: { name: s.image },
       setup_commands: [],
       script_commands: [{ name: 'script', command: 'make ci' }],
@@ -516,9 +520,10 @@ export class Renderer {
         s.startedOn && s.completedOn ? Math.round((s.completedOn.ms - s.startedOn.ms) / 1000) : null,
       run_number: 1,
       maxTime: 120,
-      trigger: { type: 'pipeline_step_trigger_automatic' },
+      trigger: { type: `pipeline_step_trigger_${s.manual ? 'manual' : 'automatic'}` },
       pipeline: { type: 'pipeline', uuid: p.uuid },
     };
+    if (s.state !== 'COMPLETED') delete json.build_seconds_used;
     if (s.startedOn) json.started_on = isoZulu(s.startedOn);
     if (s.completedOn) json.completed_on = isoZulu(s.completedOn);
     return json;
@@ -541,50 +546,45 @@ export class Renderer {
     };
   }
 
+  /** A deployment; its times are written like the pipelines' (`Z`). */
   deployment(ws: Workspace, r: RepositoryMeta, d: Deployment, environments: readonly Environment[]): Json {
     const env = environments.find((e) => e.uuid === d.environmentUuid) as Environment;
     const url = `${this.webUrl}/${ws.slug}/${r.slug}/pipelines/results/${enc(d.pipelineUuid)}`;
-    const state: Json =
-      d.state === 'IN_PROGRESS'
-        ? {
-            type: 'deployment_state_in_progress',
-            name: 'IN_PROGRESS',
-            url,
-            deployer: this.account(d.deployerIdx),
-            start_date: isoOffset(d.startedOn),
-          }
-        : {
-            type: 'deployment_state_completed',
-            name: 'COMPLETED',
-            url,
-            deployer: this.account(d.deployerIdx),
-            status: {
-              type: `deployment_state_completed_status_${(d.status ?? 'SUCCESSFUL').toLowerCase()}`,
-              name: d.status,
-            },
-            start_date: isoOffset(d.startedOn),
-            completion_date: d.completedOn ? isoOffset(d.completedOn) : null,
-          };
+    const state: Json = { type: `deployment_state_${d.state.toLowerCase()}`, name: d.state };
+    if (d.state === 'UNDEPLOYED') state.trigger_url = url;
+    else {
+      state.url = url;
+      if (d.deployerIdx !== undefined) state.deployer = this.account(d.deployerIdx);
+      if (d.state === 'COMPLETED') {
+        const status = d.status ?? 'SUCCESSFUL';
+        state.status = { type: `deployment_state_completed_status_${status.toLowerCase()}`, name: status };
+      }
+      if (d.startedOn) state.start_date = isoZulu(d.startedOn);
+      if (d.state === 'COMPLETED') state.completion_date = d.completedOn ? isoZulu(d.completedOn) : null;
+    }
+    const environment: Json = {
+      type: 'deployment_environment',
+      uuid: env.uuid,
+      name: env.name,
+      environment_type: { name: env.type },
+    };
+    // Some real answers name the environment without its uuid.
+    if (d.environmentWithoutUuid) delete environment.uuid;
     return {
       type: 'deployment',
       uuid: d.uuid,
       state,
-      environment: {
-        type: 'deployment_environment',
-        uuid: env.uuid,
-        name: env.name,
-        environment_type: { name: env.type },
-      },
+      environment,
       release: {
         type: 'deployment_release',
         uuid: `{${d.uuid.slice(1, 9)}-release}`,
         name: d.releaseName,
         url,
         commit: this.commitRef(ws, r, d.commitHash),
-        created_on: isoOffset(d.startedOn),
+        created_on: isoZulu(d.createdOn),
       },
       step: { uuid: d.stepUuid },
-      last_update_time: isoOffset(d.lastUpdate),
+      last_update_time: isoZulu(d.lastUpdate),
     };
   }
 }
