@@ -1,5 +1,6 @@
 // The extraction activities, bound to their dependencies. Their names are Temporal activity
 // names: workflows call them by these names, so they do not change.
+import type { RepositoryStream } from '../../bitbucket/streams/plan';
 import type { RepoScope, SyncScope } from '../contracts';
 import type { ActivityDeps } from '../deps';
 import { extractPipelineSteps, extractPullRequestChildren } from './children';
@@ -12,7 +13,7 @@ export function createExtractActivities(deps: ActivityDeps) {
     repositoryPage: (connectionId: string, workspaceUuid: string, offset: number, limit: number) =>
       repositoryPage(deps, connectionId, workspaceUuid, offset, limit),
     repositoryExists: (scope: RepoScope) => repositoryExists(deps, scope),
-    extractRepositoryStream: (scope: RepoScope, stream: Parameters<typeof extractRepositoryStream>[2]) =>
+    extractRepositoryStream: (scope: RepoScope, stream: RepositoryStream) =>
       extractRepositoryStream(deps, scope, stream),
     extractPullRequestChildren: (scope: RepoScope) => extractPullRequestChildren(deps, scope),
     extractPipelineSteps: (scope: RepoScope) => extractPipelineSteps(deps, scope),
