@@ -44,19 +44,6 @@ export interface RepoScope extends SyncScope {
   repository: RepoRef;
 }
 
-export const REPOSITORY_STREAMS = [
-  'branches',
-  'environments',
-  'deployments',
-  'commits',
-  'pipelines',
-  'pullrequests',
-] as const;
-export type RepositoryStream = (typeof REPOSITORY_STREAMS)[number];
-
-/** Streams read in every window; the rest only when includeUnwindowed. */
-export const WINDOWED_STREAMS: readonly RepositoryStream[] = ['pullrequests'];
-
 export interface WorkspaceLevelResult {
   workspaceUuid: string;
   repositoryCount: number;

@@ -2,16 +2,10 @@
 // pagelen (Σ over parents of max(1, ⌈records / pagelen⌉)), an unpaged API 1.0 resource once per
 // parent, plus GET /workspaces/{ws} once per workspace.
 import { type ParentKind, STREAMS, type StreamName } from '../bitbucket/streams/catalog';
+import { PARENT_STREAM } from '../bitbucket/streams/plan';
 
 /** Per stream: how many records each parent's list held (key: the parent's key, null for none). */
 export type ListSizes = Map<StreamName, Map<string | null, number>>;
-
-const PARENT_STREAM: Partial<Record<ParentKind, StreamName>> = {
-  project: 'projects',
-  repository: 'repositories',
-  pullrequest: 'pullrequests',
-  pipeline: 'pipelines',
-};
 
 function total(sizes: Map<string | null, number> | undefined): number {
   return [...(sizes?.values() ?? [])].reduce((a, b) => a + b, 0);
@@ -21,7 +15,7 @@ export function minimumRequests(workspaceCount: number, lists: ListSizes): numbe
   const parentsOf = (kind: ParentKind): number => {
     if (kind === 'root') return 1;
     if (kind === 'workspace') return workspaceCount;
-    return total(lists.get(PARENT_STREAM[kind] as StreamName));
+    return total(lists.get(PARENT_STREAM[kind]));
   };
   let minimum = workspaceCount;
   for (const name of Object.keys(STREAMS) as StreamName[]) {

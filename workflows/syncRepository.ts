@@ -1,40 +1,32 @@
-// One repository's streams, one long activity each, then the children of what changed.
+// One repository's steps of the crawl plan, one long activity each: its streams, then the
+// children of what changed.
 // A stream that fails for want of a scope, with a bad payload or with a 404 of its own is recorded
 // and skipped; the repository is tombstoned only when a read of the repository itself answers 404
 // or 410; an AUTH failure stops everything.
 
 import { patched } from '@temporalio/workflow';
-import {
-  addCounters,
-  type Counters,
-  REPOSITORY_STREAMS,
-  type RepoScope,
-  WINDOWED_STREAMS,
-  ZERO,
-} from '../activities/contracts';
+import { addCounters, type Counters, type RepoScope, ZERO } from '../activities/contracts';
+import { type RepositoryStep, repositorySteps } from '../bitbucket/streams/plan';
 import { bookkeeping, extraction } from './activityProxies';
 import { failureKind, failureMessage } from './failures';
 
+/** The activity that reads one step of the plan for a repository. */
+function readStep(scope: RepoScope, step: RepositoryStep): Promise<Counters> {
+  switch (step.level) {
+    case 'repository':
+      return extraction.extractRepositoryStream(scope, step.streams[0]);
+    case 'pullrequest':
+      return extraction.extractPullRequestChildren(scope);
+    case 'pipeline':
+      return extraction.extractPipelineSteps(scope);
+  }
+}
+
 export async function syncRepository(scope: RepoScope): Promise<Counters> {
   let total = ZERO;
-  const streams = REPOSITORY_STREAMS.filter((s) => scope.includeUnwindowed || WINDOWED_STREAMS.includes(s));
-  const steps: Array<[string, () => Promise<Counters>]> = [
-    ...streams.map(
-      (s) => [s, () => extraction.extractRepositoryStream(scope, s)] as [string, () => Promise<Counters>],
-    ),
-    ['pr_children', () => extraction.extractPullRequestChildren(scope)],
-    ...(scope.includeUnwindowed
-      ? [
-          ['pipeline_steps', () => extraction.extractPipelineSteps(scope)] as [
-            string,
-            () => Promise<Counters>,
-          ],
-        ]
-      : []),
-  ];
-  for (const [stream, run] of steps) {
+  for (const step of repositorySteps(scope.includeUnwindowed)) {
     try {
-      total = addCounters(total, await run());
+      total = addCounters(total, await readStep(scope, step));
     } catch (err) {
       const kind = failureKind(err);
       if (kind === 'NOT_FOUND' || kind === 'GONE') {
@@ -45,7 +37,7 @@ export async function syncRepository(scope: RepoScope): Promise<Counters> {
           return total;
         }
       } else if (kind !== 'FORBIDDEN' && kind !== 'BAD_PAYLOAD' && kind !== 'BAD_REQUEST') throw err;
-      await bookkeeping.recordStreamError(scope, stream, kind, failureMessage(err));
+      await bookkeeping.recordStreamError(scope, step.name, kind, failureMessage(err));
       total = addCounters(total, { ...ZERO, errors: 1 });
     }
   }

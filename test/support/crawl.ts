@@ -1,8 +1,14 @@
-// A complete extraction of one workspace with the stream iterators, as the pipeline does it,
-// kept in memory: used to check the iterators against the sandbox's ground truth.
+// A complete extraction of one workspace with the stream iterators, following the crawl plan as
+// the pipeline does, kept in memory: used to check the iterators against the sandbox's ground truth.
 import type { BitbucketClient, TokenProvider } from '../../bitbucket/client';
-import type { StreamName } from '../../bitbucket/streams/catalog';
-import { fetchPipelines, iterateStream, type Page } from '../../bitbucket/streams/iterate';
+import { type ParentRef, STREAMS, type StreamName } from '../../bitbucket/streams/catalog';
+import {
+  fetchPipelines,
+  type IterateOptions,
+  iterateStream,
+  type Page,
+} from '../../bitbucket/streams/iterate';
+import { type CrawlStep, PARENT_STREAM, repositorySteps, workspaceSteps } from '../../bitbucket/streams/plan';
 import type { Sandbox } from '../../sandbox/index';
 import { tokenRequest } from './sandbox';
 
@@ -50,7 +56,111 @@ export interface CrawlWindow {
   until?: string;
 }
 
-/** Runs one sync pass (full when since is undefined) of a workspace into `store`. */
+/** Where one pass stands: the refs of the parent being read, and the parents each step read. */
+interface Pass {
+  client: BitbucketClient;
+  store: Store;
+  window: CrawlWindow;
+  ref: ParentRef;
+  /** The repository being read (undefined at workspace level). */
+  repo?: string;
+  /** Records each stream read in this pass, for the steps reading their children. */
+  read: Map<StreamName, Page['records']>;
+}
+
+/** The refs of a child's parent record, by level. */
+function childRef(pass: Pass, level: 'pullrequest' | 'pipeline', payload: any): ParentRef {
+  return level === 'pullrequest'
+    ? { ...pass.ref, pullRequestId: payload.id as number }
+    : { ...pass.ref, pipelineUuid: payload.uuid as string };
+}
+
+async function readList(pass: Pass, stream: StreamName, ref: ParentRef, options: IterateOptions = {}) {
+  const records = await drain(pass.store, iterateStream(pass.client, stream, ref, options), pass.repo);
+  remember(pass, stream, records);
+  return records;
+}
+
+function remember(pass: Pass, stream: StreamName, records: Page['records']): void {
+  const read = pass.read.get(stream);
+  if (read) read.push(...records);
+  else pass.read.set(stream, [...records]);
+}
+
+/** Reads one step of the plan, as the pipeline does, into the pass's store. */
+async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise<void> {
+  const { store, window } = pass;
+  for (const stream of step.streams) {
+    switch (step.read) {
+      case 'list':
+        // The user's own list of workspaces hangs under no workspace.
+        await readList(pass, stream, STREAMS[stream].parent === 'root' ? {} : pass.ref);
+        break;
+      case 'relist':
+        if (step.level !== 'project') {
+          reconcile(store, stream, parentKey, await readList(pass, stream, pass.ref));
+          break;
+        }
+        for (const [uuid, row] of store.get(PARENT_STREAM.project) ?? []) {
+          if (row.parentKey !== parentKey) continue;
+          const ref = { ...pass.ref, projectKey: row.payload.key as string, projectUuid: uuid };
+          reconcile(store, stream, uuid, await readList(pass, stream, ref));
+        }
+        break;
+      case 'relistByRecordParent': {
+        // Keyed under their group: reconcile the workspace's whole list at once.
+        const listed = new Set((await readList(pass, stream, pass.ref)).map((r) => r.key));
+        for (const key of store.get(stream)?.keys() ?? []) {
+          if (key.startsWith(`${parentKey}:`) && !listed.has(key)) store.get(stream)?.delete(key);
+        }
+        break;
+      }
+      case 'relistEntities': {
+        const before = [...(store.get(stream) ?? [])].filter(([, row]) => row.parentKey === parentKey);
+        const listed = await readList(pass, stream, pass.ref);
+        reconcile(store, stream, parentKey, listed);
+        // An entity that is gone takes everything in it along.
+        const live = new Set(listed.map((r) => r.key));
+        const gone = new Set(before.map(([key]) => key).filter((key) => !live.has(key)));
+        for (const table of store.values()) {
+          for (const [key, row] of table) if (row.repo !== undefined && gone.has(row.repo)) table.delete(key);
+        }
+        break;
+      }
+      case 'newestUntilSeen': {
+        const stored = store.get(stream);
+        const known = async (keys: string[]) => new Set(keys.filter((k) => stored?.has(k)));
+        await readList(pass, stream, pass.ref, { known });
+        break;
+      }
+      case 'newestSinceWindow': {
+        // The new runs, plus the ones that were not finished last time.
+        const unfinished = [...(store.get(stream)?.values() ?? [])]
+          .filter((row) => row.repo === pass.repo && row.payload.state?.name !== 'COMPLETED')
+          .map((row) => row.payload.uuid as string);
+        await readList(pass, stream, pass.ref, window);
+        const repolled = await fetchPipelines(pass.client, pass.ref, unfinished);
+        put(store, repolled, pass.repo);
+        remember(pass, stream, repolled.records);
+        break;
+      }
+      case 'keysetWindow':
+        await readList(pass, stream, pass.ref, window);
+        break;
+      case 'childrenOfChanged':
+      case 'childrenOfLoaded': {
+        const level = step.level as 'pullrequest' | 'pipeline';
+        for (const parent of pass.read.get(PARENT_STREAM[level]) ?? []) {
+          const listed = await readList(pass, stream, childRef(pass, level, parent.payload));
+          if (step.read === 'childrenOfChanged') reconcile(store, stream, parent.key, listed);
+        }
+        break;
+      }
+    }
+  }
+}
+
+/** Runs one sync pass (full when since is undefined) of a workspace into `store`, step by step. */
 export async function crawlWorkspace(
   client: BitbucketClient,
   store: Store,
@@ -59,62 +169,13 @@ export async function crawlWorkspace(
 ) {
   const ws = await client.get<{ uuid: string; slug: string }>(`/workspaces/${workspace}`);
   const wsRef = { workspace: ws.slug, workspaceUuid: ws.uuid };
-  await drain(store, iterateStream(client, 'workspaces', {}));
-  for (const stream of ['members', 'permissions', 'projects'] as const) {
-    reconcile(store, stream, ws.uuid, await drain(store, iterateStream(client, stream, wsRef)));
-  }
-  const projects = [...(store.get('projects') ?? [])].filter(([, row]) => row.parentKey === ws.uuid);
-  for (const [uuid, row] of projects) {
-    const ref = { ...wsRef, projectKey: row.payload.key as string, projectUuid: uuid };
-    for (const stream of ['project_group_permissions', 'project_user_permissions'] as const) {
-      reconcile(store, stream, uuid, await drain(store, iterateStream(client, stream, ref)));
-    }
-  }
-  // Group members are keyed under their group: reconcile the workspace's whole list at once.
-  const members = new Set(
-    (await drain(store, iterateStream(client, 'group_members', wsRef))).map((r) => r.key),
-  );
-  for (const key of store.get('group_members')?.keys() ?? []) {
-    if (key.startsWith(`${ws.uuid}:`) && !members.has(key)) store.get('group_members')?.delete(key);
-  }
-  const before = [...(store.get('repositories') ?? [])]
-    .filter(([, row]) => row.parentKey === ws.uuid)
-    .map(([key]) => key);
-  const repos = await drain(store, iterateStream(client, 'repositories', wsRef));
-  reconcile(store, 'repositories', ws.uuid, repos);
-  // A repository that is gone takes everything in it along.
-  const live = new Set(repos.map((r) => r.key));
-  const gone = new Set(before.filter((key) => !live.has(key)));
-  for (const table of store.values()) {
-    for (const [key, row] of table) if (row.repo !== undefined && gone.has(row.repo)) table.delete(key);
-  }
-  for (const repo of repos) {
+  const pass: Pass = { client, store, window, ref: wsRef, read: new Map() };
+  for (const step of workspaceSteps(true)) await readStep(pass, step, ws.uuid);
+  for (const repo of pass.read.get('repositories') ?? []) {
     const { slug, uuid } = repo.payload as { slug: string; uuid: string };
     const ref = { ...wsRef, repository: slug, repositoryUuid: uuid };
-    for (const stream of ['branches', 'environments', 'deployments'] as const) {
-      reconcile(store, stream, uuid, await drain(store, iterateStream(client, stream, ref), uuid));
-    }
-    const commits = store.get('commits');
-    const known = async (keys: string[]) => new Set(keys.filter((k) => commits?.has(k)));
-    await drain(store, iterateStream(client, 'commits', ref, { known }), uuid);
-    const changedPrs = await drain(store, iterateStream(client, 'pullrequests', ref, window), uuid);
-    for (const pr of changedPrs) {
-      const prRef = { ...ref, pullRequestId: (pr.payload as { id: number }).id };
-      for (const stream of ['pr_activity', 'pr_comments', 'pr_commits', 'pr_tasks'] as const) {
-        reconcile(store, stream, pr.key, await drain(store, iterateStream(client, stream, prRef), uuid));
-      }
-    }
-    // Pipelines: the new ones, plus the ones that were not finished last time.
-    const unfinished = [...(store.get('pipelines')?.values() ?? [])]
-      .filter((row) => row.repo === uuid && row.payload.state?.name !== 'COMPLETED')
-      .map((row) => row.payload.uuid as string);
-    const fresh = await drain(store, iterateStream(client, 'pipelines', ref, window), uuid);
-    const repolled = await fetchPipelines(client, ref, unfinished);
-    put(store, repolled, uuid);
-    for (const p of [...fresh, ...repolled.records]) {
-      const pipelineRef = { ...ref, pipelineUuid: (p.payload as { uuid: string }).uuid };
-      await drain(store, iterateStream(client, 'pipeline_steps', pipelineRef), uuid);
-    }
+    const repoPass: Pass = { ...pass, ref, repo: uuid, read: new Map() };
+    for (const step of repositorySteps(true)) await readStep(repoPass, step, uuid);
   }
 }
 

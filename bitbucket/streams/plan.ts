@@ -1,0 +1,131 @@
+// The crawl plan: which lists are read, under which parent, in which order and how, declared once
+// (like a DevLake subtask list). The extraction activities, syncRepository's steps, the test crawl
+// and the benchmarks all follow it. Pure data: workflow code imports it.
+import type { ParentKind, StreamName } from './catalog';
+
+/** The parent every list of a step hangs under. */
+export type PlanLevel = Exclude<ParentKind, 'root'>;
+
+/** The stream listing the parents of each level under a workspace. */
+export const PARENT_STREAM = {
+  project: 'projects',
+  repository: 'repositories',
+  pullrequest: 'pullrequests',
+  pipeline: 'pipelines',
+} as const satisfies Record<Exclude<PlanLevel, 'workspace'>, StreamName>;
+
+/** How a step reads its lists (paging itself is the catalog's strategy) and what it tombstones. */
+export type ReadMode =
+  /** Every page, nothing tombstoned. */
+  | 'list'
+  /** Every page; what a parent's list no longer holds is tombstoned. */
+  | 'relist'
+  /** A relist of one workspace-wide list whose records name their parent (group members by group). */
+  | 'relistByRecordParent'
+  /** A relist of entities: one no longer listed takes everything under it along. */
+  | 'relistEntities'
+  /** Newest first, down to a page of already-stored keys (commits have no updated_on). */
+  | 'newestUntilSeen'
+  /** Newest first by created_on down to the window, plus the runs unfinished last time. */
+  | 'newestSinceWindow'
+  /** Keyset pages over the window [since, until) of updated_on. */
+  | 'keysetWindow'
+  /** The full lists of every parent that changed in the window, relisted. */
+  | 'childrenOfChanged'
+  /** The lists of every parent this run loaded, nothing tombstoned. */
+  | 'childrenOfLoaded';
+
+export interface CrawlStep {
+  /** The step's name; a step of one repository-level stream is named after it. */
+  readonly name: string;
+  readonly level: PlanLevel;
+  readonly streams: readonly StreamName[];
+  /** 'window': read in every window; 'run': once per run (the first window of a backfill). */
+  readonly every: 'window' | 'run';
+  readonly read: ReadMode;
+}
+
+export const CRAWL_PLAN = [
+  // Every window lists the workspaces and repositories again (a request per 100): one renamed or
+  // deleted during a long backfill is seen by the next window.
+  { name: 'workspaces', level: 'workspace', streams: ['workspaces'], every: 'window', read: 'list' },
+  { name: 'members', level: 'workspace', streams: ['members'], every: 'run', read: 'relist' },
+  { name: 'permissions', level: 'workspace', streams: ['permissions'], every: 'run', read: 'relist' },
+  { name: 'projects', level: 'workspace', streams: ['projects'], every: 'run', read: 'relistEntities' },
+  {
+    name: 'project_permissions',
+    level: 'project',
+    streams: ['project_group_permissions', 'project_user_permissions'],
+    every: 'run',
+    read: 'relist',
+  },
+  {
+    name: 'group_members',
+    level: 'workspace',
+    streams: ['group_members'],
+    every: 'run',
+    read: 'relistByRecordParent',
+  },
+  {
+    name: 'repositories',
+    level: 'workspace',
+    streams: ['repositories'],
+    every: 'window',
+    read: 'relistEntities',
+  },
+  { name: 'branches', level: 'repository', streams: ['branches'], every: 'run', read: 'relist' },
+  { name: 'environments', level: 'repository', streams: ['environments'], every: 'run', read: 'relist' },
+  { name: 'deployments', level: 'repository', streams: ['deployments'], every: 'run', read: 'list' },
+  { name: 'commits', level: 'repository', streams: ['commits'], every: 'run', read: 'newestUntilSeen' },
+  { name: 'pipelines', level: 'repository', streams: ['pipelines'], every: 'run', read: 'newestSinceWindow' },
+  {
+    name: 'pullrequests',
+    level: 'repository',
+    streams: ['pullrequests'],
+    every: 'window',
+    read: 'keysetWindow',
+  },
+  {
+    name: 'pr_children',
+    level: 'pullrequest',
+    streams: ['pr_activity', 'pr_comments', 'pr_commits', 'pr_tasks'],
+    every: 'window',
+    read: 'childrenOfChanged',
+  },
+  {
+    name: 'pipeline_steps',
+    level: 'pipeline',
+    streams: ['pipeline_steps'],
+    every: 'run',
+    read: 'childrenOfLoaded',
+  },
+] as const satisfies readonly CrawlStep[];
+
+type PlannedStep = (typeof CRAWL_PLAN)[number];
+export type WorkspaceStep = Extract<PlannedStep, { level: 'workspace' | 'project' }>;
+export type RepositoryStep = Extract<PlannedStep, { level: 'repository' | 'pullrequest' | 'pipeline' }>;
+/** A stream read on its own for a repository (one activity each). */
+export type RepositoryStream = Extract<PlannedStep, { level: 'repository' }>['streams'][number];
+
+const WORKSPACE_LEVELS: readonly PlanLevel[] = ['workspace', 'project'];
+
+/** The steps read under a workspace (and its projects), in order: every window's, or all of them. */
+export function workspaceSteps(includeUnwindowed: boolean): readonly WorkspaceStep[] {
+  return CRAWL_PLAN.filter(
+    (s): s is WorkspaceStep =>
+      WORKSPACE_LEVELS.includes(s.level) && (includeUnwindowed || s.every === 'window'),
+  );
+}
+
+/** The steps read under each repository (its pull requests, its pipelines), in order. */
+export function repositorySteps(includeUnwindowed: boolean): readonly RepositoryStep[] {
+  return CRAWL_PLAN.filter(
+    (s): s is RepositoryStep =>
+      !WORKSPACE_LEVELS.includes(s.level) && (includeUnwindowed || s.every === 'window'),
+  );
+}
+
+/** The step of this name. */
+export function planStep<N extends PlannedStep['name']>(name: N): Extract<PlannedStep, { name: N }> {
+  return CRAWL_PLAN.find((s) => s.name === name) as Extract<PlannedStep, { name: N }>;
+}
