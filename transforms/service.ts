@@ -9,7 +9,7 @@ import type { WarehouseEngine } from '../warehouse/engine';
 import { recordTransformRun, type TransformNodeRecord } from '../warehouse/transformLedger';
 import { loadProject } from './project';
 import { type ModelRunResult, type RunOptions, type RunResults, runProject } from './run';
-import { type TestResult, testFailed } from './testRun';
+import { sampleCells, type TestResult, testFailed } from './testRun';
 
 /** The project this repository ships: its sql/ folder. */
 export const DEFAULT_PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
@@ -61,6 +61,7 @@ function ledgerNodes(results: RunResults): TransformNodeRecord[] {
         ms: m.ms,
         rowCount: m.rows,
         error: m.error ?? null,
+        sample: null,
       }),
     ),
     ...results.tests.map(
@@ -73,6 +74,8 @@ function ledgerNodes(results: RunResults): TransformNodeRecord[] {
         ms: t.ms,
         rowCount: t.failures,
         error: t.error ?? null,
+        // the rows themselves, so that the status page shows a warning as the CLI prints it
+        sample: t.sample.length ? sampleCells(t.sample) : null,
       }),
     ),
   ];

@@ -3,6 +3,7 @@
 
 import { formatTable } from '../scripts/commands/table';
 import type { Queryable, Row } from '../warehouse/engine';
+import type { SampleCells } from '../warehouse/transformLedger';
 import type { DataTest } from './dataTests';
 import { errorMessage } from './errors';
 import type { Severity } from './modelDoc';
@@ -50,11 +51,17 @@ function cellText(value: unknown): string {
   return text.length > CELL_WIDTH ? `${text.slice(0, CELL_WIDTH - 1)}…` : text;
 }
 
+/** Offending rows as text cells: what a message shows, and what the transform ledger keeps of them. */
+export function sampleCells(sample: readonly Row[]): SampleCells {
+  const columns = Object.keys(sample[0] ?? {});
+  return { columns, rows: sample.map((row) => columns.map((c) => cellText(row[c]))) };
+}
+
 /** "2 offending rows:" and the rows as an indented table. */
 function describeOffendingRows(failures: number, sample: readonly Row[]): string {
   const shown = failures > sample.length ? ` (the first ${sample.length})` : '';
-  const columns = Object.keys(sample[0] ?? {});
-  const table = formatTable([columns, ...sample.map((row) => columns.map((c) => cellText(row[c])))]);
+  const { columns, rows } = sampleCells(sample);
+  const table = formatTable([columns, ...rows]);
   const indented = table
     .split('\n')
     .map((line) => `  ${line}`)

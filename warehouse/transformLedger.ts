@@ -7,6 +7,12 @@ import { storableText, toDate } from './jsonValues';
 
 export type TransformNodeKind = 'model' | 'test';
 
+/** A data test's first offending rows, each value as text. */
+export interface SampleCells {
+  columns: string[];
+  rows: string[][];
+}
+
 export interface TransformNodeRecord {
   node: string;
   kind: TransformNodeKind;
@@ -19,6 +25,8 @@ export interface TransformNodeRecord {
   /** Models: rows in the relation after the build; tests: offending rows; null when not known. */
   rowCount: number | null;
   error: string | null;
+  /** Tests that found offending rows: the first of them (rowCount counts them all); otherwise null. */
+  sample: SampleCells | null;
 }
 
 export interface TransformRunRecord {
@@ -36,15 +44,15 @@ export interface TransformNodeRow extends TransformNodeRecord {
 /** Rows per INSERT: well under BigQuery's parameter limit. */
 const ROWS_PER_INSERT = 100;
 const COLUMNS =
-  'transform_run_id, triggered_by, node, kind, materialized, status, started_at, ms, row_count, error';
+  'transform_run_id, triggered_by, node, kind, materialized, status, started_at, ms, row_count, error, sample';
 const PARAMS_PER_ROW = COLUMNS.split(',').length;
 
 function valuesTuple(db: WarehouseEngine, first: number): string {
   const p = (i: number) => `$${first + i}`;
   const optional = (i: number) => `nullif(${p(i)}, '')`;
   return db.dialect === 'bigquery'
-    ? `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${optional(4)}, ${p(5)}, timestamp(${p(6)}), ${p(7)}, cast(${optional(8)} as int64), ${optional(9)})`
-    : `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${optional(4)}, ${p(5)}, ${p(6)}::timestamptz, ${p(7)}, ${optional(8)}::bigint, ${optional(9)})`;
+    ? `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${optional(4)}, ${p(5)}, timestamp(${p(6)}), ${p(7)}, cast(${optional(8)} as int64), ${optional(9)}, ${optional(10)})`
+    : `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${optional(4)}, ${p(5)}, ${p(6)}::timestamptz, ${p(7)}, ${optional(8)}::bigint, ${optional(9)}, ${optional(10)})`;
 }
 
 function nodeParams(run: TransformRunRecord, node: TransformNodeRecord): unknown[] {
@@ -61,6 +69,7 @@ function nodeParams(run: TransformRunRecord, node: TransformNodeRecord): unknown
     node.ms,
     node.rowCount === null ? '' : String(node.rowCount),
     storableText(node.error ?? ''),
+    node.sample ? storableText(JSON.stringify(node.sample)) : '',
   ];
 }
 
@@ -94,6 +103,7 @@ function toNodeRow(row: Row): TransformNodeRow {
     ms: Number(row.ms),
     rowCount: row.row_count === null || row.row_count === undefined ? null : Number(row.row_count),
     error: (row.error as string | null) ?? null,
+    sample: row.sample ? (JSON.parse(String(row.sample)) as SampleCells) : null,
   };
 }
 

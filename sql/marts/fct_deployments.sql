@@ -2,13 +2,51 @@
 -- One row per deployment (tombstoned ones left out) with its DORA measures; fct_deployments.yml
 -- defines them. Commits are read tombstones and all: one no longer listed (say, its branch was
 -- rewritten) still dates the change it shipped. Pull requests are read as fct_pull_requests reads them.
-with deployments as (
+-- State and status are kept as sent, known or not: only SUCCESSFUL and FAILED mean success and failure.
+with deployments_as_sent as (
   select * from {{ ref('stg_deployments') }}
   where not is_deleted
 ),
 
 environments as (
   select * from {{ ref('stg_environments') }}
+),
+
+-- Real answers name some deployments' environment without its uuid: it is the repository's
+-- environment of that name (one Bitbucket still lists before one it no longer does).
+environments_by_name as (
+  select
+    repository_uuid,
+    name,
+    uuid,
+    row_number() over (
+      partition by repository_uuid, name
+      order by is_deleted, _extracted_at desc, uuid
+    ) as pick
+  from environments
+  where name is not null
+),
+
+deployments as (
+  select
+    d.uuid,
+    d.workspace_uuid,
+    d.repository_uuid,
+    coalesce(d.environment_uuid, n.uuid) as environment_uuid,
+    d.environment_name,
+    d.environment_type,
+    d.deployer_uuid,
+    d.state_name,
+    d.status_name,
+    d.commit_hash,
+    d.started_on,
+    d.completed_on
+  from deployments_as_sent d
+  left join environments_by_name n
+    on d.environment_uuid is null
+    and n.repository_uuid = d.repository_uuid
+    and n.name = d.environment_name
+    and n.pick = 1
 ),
 
 commits as (
@@ -56,7 +94,8 @@ merged_prs as (
 ),
 
 -- Only the first success of a commit in an environment ships a change: redeploys and rollbacks
--- to a commit already there get no lead time.
+-- to a commit already there get no lead time. Without its environment a success cannot tell (no
+-- lead time), nor restore a failure.
 successes as (
   select
     uuid as deployment_uuid,
@@ -67,7 +106,7 @@ successes as (
       order by completed_on, uuid
     ) as nth_success_of_commit
   from deployments
-  where status_name = 'SUCCESSFUL'
+  where status_name = 'SUCCESSFUL' and environment_uuid is not null
 ),
 
 -- A failed deployment is restored by the next success in the same environment.

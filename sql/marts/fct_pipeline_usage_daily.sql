@@ -3,6 +3,9 @@
 -- trigger, result and creator. Minutes come from the runs alone: a run's build_seconds_used is
 -- already the sum over its steps, so adding the steps would count them twice. Only completed runs
 -- count minutes; an unfinished run's figures are partial until it completes and is read again.
+-- Names are kept as sent: a result or state we do not know yet groups under its own name, and a run
+-- without a trigger under a null trigger_name. A completed run that reports no build seconds adds
+-- nothing to the sums (unknown, not zero).
 with pipelines as (
   select * from {{ ref('stg_pipelines') }}
   where not is_deleted
@@ -14,7 +17,8 @@ runs as (
     workspace_uuid,
     repository_uuid,
     trigger_name,
-    -- a run not completed yet is counted under its state (PENDING, IN_PROGRESS)
+    -- a run not completed yet is counted under its state (PENDING, IN_PROGRESS, whatever its
+    -- stage: RUNNING, PAUSED, HALTED …)
     case when state_name = 'COMPLETED' then result_name else state_name end as result,
     creator_uuid,
     case when state_name = 'COMPLETED' then build_seconds_used end as build_seconds,

@@ -24,7 +24,7 @@ pr_commits as (
 ),
 
 -- A closed pull request closed when its activity last moved it into its current state.
-closes as (
+activity_closes as (
   select
     a.repository_uuid,
     a.pr_id,
@@ -34,6 +34,21 @@ closes as (
     on p.repository_uuid = a.repository_uuid and p.pr_id = a.pr_id
   where a.activity_type = 'update' and p.state <> 'OPEN' and a.update_state = p.state
   group by a.repository_uuid, a.pr_id
+),
+
+-- Without that item (the pull request's activity list answered 404, or the item was not
+-- extracted) the pull request's own object has no close time: its updated_on stands in for a
+-- merged, declined or superseded one, flagged, as it is the close or a later change (an upper bound).
+closes as (
+  select
+    p.record_key as pr_key,
+    coalesce(a.closed_at, p.updated_on) as closed_at,
+    case when a.closed_at is not null then 'activity' else 'updated_on' end as closed_at_source
+  from pullrequests p
+  left join activity_closes a
+    on a.repository_uuid = p.repository_uuid and a.pr_id = p.pr_id
+  where a.closed_at is not null
+    or (p.state in ('MERGED', 'DECLINED', 'SUPERSEDED') and p.updated_on is not null)
 ),
 
 commit_facts as (
@@ -71,7 +86,7 @@ classified as (
   inner join pullrequests p
     on p.repository_uuid = i.repository_uuid and p.pr_id = i.pr_id
   left join closes c
-    on c.repository_uuid = i.repository_uuid and c.pr_id = i.pr_id
+    on c.pr_key = p.record_key
 ),
 
 review_facts as (
@@ -102,6 +117,7 @@ timeline as (
     p.created_on as created_at,
     case when p.state = 'MERGED' then c.closed_at end as merged_at,
     c.closed_at,
+    c.closed_at_source,
     f.first_commit_at,
     -- work starts at the first commit, or at the opening when no commit listed is older
     case when f.first_commit_at < p.created_on then f.first_commit_at else p.created_on end as started_at,
@@ -115,7 +131,7 @@ timeline as (
     r.reviewer_count
   from pullrequests p
   left join closes c
-    on c.repository_uuid = p.repository_uuid and c.pr_id = p.pr_id
+    on c.pr_key = p.record_key
   left join commit_facts f
     on f.repository_uuid = p.repository_uuid and f.pr_id = p.pr_id
   left join review_facts r
@@ -133,6 +149,7 @@ select
   created_at,
   merged_at,
   closed_at,
+  closed_at_source,
   first_commit_at,
   first_review_at,
   last_approval_at,

@@ -1,6 +1,8 @@
 {{ config(materialized='table') }}
 -- Pipeline runs (GET …/pipelines; the repository is projected away, so it comes from parent_key).
--- creator is absent for runs nobody started; completed_on for unfinished runs. Times end in `Z`.
+-- creator is absent for runs nobody started; completed_on for unfinished runs; trigger and
+-- build_seconds_used may be absent too (null here). Times end in `Z`. Names (state, stage, result,
+-- trigger) are kept as sent, known or not.
 with pipelines as (
   {{ latest_per_key(source('bitbucket', 'pipelines')) }}
 ),
@@ -15,6 +17,7 @@ renamed as (
     {{ json_int('build_number') }} as build_number,
     {{ json_text('trigger.name') }} as trigger_name,
     {{ json_text('state.name') }} as state_name,
+    {{ json_text('state.stage.name') }} as state_stage,
     {{ json_text('state.result.name') }} as result_name,
     {{ json_text('target.ref_name') }} as ref_name,
     {{ json_text('target.commit.hash') }} as commit_hash,

@@ -43,6 +43,28 @@ describe('bbetl transform', () => {
     );
   }, 120_000);
 
+  it('prints each warning with its offending rows and their count, and succeeds (exit 0)', async () => {
+    const { dir } = tempProject({
+      'staging/runs.sql':
+        "select 'SUCCESSFUL' as result, 'PUSH' as trigger_name union all select 'FROZEN', null union all select 'EXPIRED', null",
+      'staging/runs.yml': [
+        'columns:',
+        '  result: { tests: [{ accepted_values: [SUCCESSFUL, EXPIRED], severity: warn }] }',
+        '  trigger_name: { tests: [{ not_null, severity: warn }] }',
+      ].join('\n'),
+    });
+    const run = await bbetl(['transform', '--project', dir], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^model\s+materialized\s+status.*\nruns\s+view\s+success\s+\d+\s+2 warn\n/);
+    expect(run.stdout).toContain(
+      '\nwarning: test runs.result.accepted_values: 1 offending row:\n  result  n_records\n  FROZEN  1\n',
+    );
+    expect(run.stdout).toMatch(
+      /\nwarning: test runs\.trigger_name\.not_null: 2 offending rows:\n {2}result {3}trigger_name\n( {2}(FROZEN|EXPIRED)\s+null\n){2}/,
+    );
+    expect(run.stdout).toMatch(/\ntransform run \S+ succeeded: 1 models, tests: 2 warn\n$/);
+  }, 120_000);
+
   it('runs a selection, exiting 0 when it passes; an unknown model in --select is a usage error', async () => {
     const run = await bbetl(['transform', '--project', TESTED, '--select', 'codes', 'checked'], env);
     expect(run.code, run.stderr).toBe(0);

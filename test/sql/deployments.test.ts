@@ -9,7 +9,7 @@ import { loadProject, type Project } from '../../transforms/project';
 import { runProject } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { markDeleted, type RawRecord } from '../../warehouse/rawLoader';
 import {
   type Account,
   ADA,
@@ -18,6 +18,7 @@ import {
   commitPayload,
   deployment,
   endpoint,
+  loadDataset,
   plain,
   prLink,
   REPO,
@@ -335,15 +336,7 @@ describeEachWarehouse('the DORA models', (engine) => {
     wh = engine();
     db = await wh.open();
     await migrate(db);
-    for (const [stream, records] of Object.entries(DATASET))
-      await loadRecords(db, {
-        stream,
-        connectionId: 'c1',
-        workspaceUuid: WS,
-        runId: 'run-c1',
-        records,
-        extractedAt: '2024-07-06T00:00:00.000000Z',
-      });
+    await loadDataset(db, DATASET, '2024-07-06T00:00:00.000000Z');
     // n 10 is gone from the next listing
     await markDeleted(db, {
       stream: 'deployments',

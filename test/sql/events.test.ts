@@ -7,7 +7,7 @@ import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { markDeleted, type RawRecord } from '../../warehouse/rawLoader';
 import {
   type Account,
   ADA,
@@ -17,6 +17,7 @@ import {
   deployment,
   endpoint,
   GRACE,
+  loadDataset,
   plain,
   prLink,
   REPO,
@@ -191,15 +192,7 @@ describeEachWarehouse('the event models', (engine) => {
     wh = engine();
     db = await wh.open();
     await migrate(db);
-    for (const [stream, records] of Object.entries(DATASET))
-      await loadRecords(db, {
-        stream,
-        connectionId: 'c1',
-        workspaceUuid: WS,
-        runId: 'run-c1',
-        records,
-        extractedAt: '2024-07-01T00:00:00.000000Z',
-      });
+    await loadDataset(db, DATASET, '2024-07-01T00:00:00.000000Z');
     await markDeleted(db, {
       stream: 'commits',
       connectionId: 'c1',

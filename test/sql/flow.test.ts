@@ -519,6 +519,8 @@ const prRow = (repo: string, id: number, author: Account, state: string, x: Time
   created_at: utc(x[0]),
   merged_at: utc(x[1]),
   closed_at: utc(x[2]),
+  // every closed pull request here has the activity item that closed it
+  closed_at_source: x[2] === null ? null : 'activity',
   first_commit_at: utc(x[3]),
   first_review_at: utc(x[4]),
   last_approval_at: utc(x[5]),

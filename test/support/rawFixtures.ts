@@ -2,7 +2,9 @@
 // catalog's `fields=` projections), shared by the SQL model tests.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WarehouseEngine } from '../../warehouse/engine';
 import { toDate } from '../../warehouse/jsonValues';
+import { loadRecords, type RawRecord } from '../../warehouse/rawLoader';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 
@@ -36,6 +38,23 @@ export const endpoint = (branch: string, hash: string) => ({
   branch: { name: branch },
   commit: { type: 'commit', hash },
 });
+
+/** Loads a dataset (stream → records) as connection c1's extraction of workspace WS, run run-c1. */
+export async function loadDataset(
+  db: WarehouseEngine,
+  dataset: Record<string, RawRecord[]>,
+  extractedAt: string,
+): Promise<void> {
+  for (const [stream, records] of Object.entries(dataset))
+    await loadRecords(db, {
+      stream,
+      connectionId: 'c1',
+      workspaceUuid: WS,
+      runId: 'run-c1',
+      records,
+      extractedAt,
+    });
+}
 
 /** Rows with BigQuery's timestamp objects turned into Dates (pg, PGlite give Dates already). */
 export function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {

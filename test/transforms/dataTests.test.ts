@@ -174,7 +174,14 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       error: null,
     });
     expect(byNode('bad_states.state.accepted_values')).toMatchObject({ status: 'fail', rowCount: 1 });
-    expect(byNode('warned.state.accepted_values')).toMatchObject({ status: 'warn', rowCount: 1 });
+    // a test's offending rows as text cells; a model or a passing test has none
+    expect(byNode('warned.state.accepted_values')).toMatchObject({
+      status: 'warn',
+      rowCount: 1,
+      sample: { columns: ['state', 'n_records'], rows: [['ODD', '1']] },
+    });
+    expect(byNode('dup_ids')?.sample).toBeNull();
+    expect(byNode('checked.id.unique')?.sample).toBeNull();
 
     const [first] = rows;
     await recordTransformRun(db, { runId: outcome.runId, triggeredBy: 'retry', nodes: first ? [first] : [] });

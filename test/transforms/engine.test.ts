@@ -5,6 +5,7 @@ import { compileModel } from '../../transforms/compile';
 import { buildDag, selectModels, topologicalOrder } from '../../transforms/dag';
 import { loadProject } from '../../transforms/project';
 import { planRun, runModels } from '../../transforms/run';
+import { failedNodes, runTransformProject, TransformFailedError } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/rawLoader';
@@ -276,16 +277,29 @@ describeEachWarehouse('running the fixture project', (engine) => {
     expect(await read()).toEqual([{ e: 4 }]);
   }, 120_000);
 
-  it('reports a failing model and skips its descendants', async () => {
-    const { project: broken } = tempProject({
+  it('reports a failing model, skips its descendants, still builds the models that do not depend on it, and fails the run', async () => {
+    const { dir } = tempProject({
       'staging/stg_bad.sql': 'select no_such_column from {{ source("bitbucket", "members") }}',
       'marts/dim_bad.sql': "{{ config(materialized='table') }} select * from {{ ref('stg_bad') }}",
+      // built after the failure (parents first, then by name), from the same source
+      'staging/stg_later.sql': 'select record_key from {{ source("bitbucket", "members") }}',
+      'marts/dim_later.sql': "{{ config(materialized='table') }} select * from {{ ref('stg_later') }}",
     });
-    const results = await runModels(db, broken());
-    expect(results.map((r) => [r.name, r.status])).toEqual([
-      ['stg_bad', 'error'],
-      ['dim_bad', 'skipped'],
+    const outcome = await runTransformProject(db, { projectDir: dir, trigger: 'test' });
+    const { models } = outcome.results;
+    expect(models.map((r) => [r.name, r.status, r.rows])).toEqual([
+      ['stg_bad', 'error', null],
+      ['dim_bad', 'skipped', null],
+      ['stg_later', 'success', null],
+      // the members u1, u2 and u3 (loaded by the first test)
+      ['dim_later', 'success', 3],
     ]);
-    expect(results[1]?.error).toBe('upstream "stg_bad" failed');
+    expect(models[0]?.error).toMatch(/no_such_column/);
+    expect(models[1]?.error).toBe('upstream "stg_bad" failed');
+    expect(outcome.ok).toBe(false);
+    expect(failedNodes(outcome.results).map((n) => n.name)).toEqual(['stg_bad']);
+    expect(new TransformFailedError(outcome).message).toMatch(
+      new RegExp(`^transform run ${outcome.runId} failed:\n {2}stg_bad: .*no_such_column`),
+    );
   }, 120_000);
 });

@@ -95,6 +95,7 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
             ms: 5,
             rowCount: 1,
             error: null,
+            sample: null,
           },
         ],
       });

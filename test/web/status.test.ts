@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
+import { runTransformProject } from '../../transforms/service';
 import { listRuns } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
 import { DEFAULT_CONNECTION } from '../../web/deps';
@@ -23,8 +24,10 @@ import {
   startWebApp,
   type WebUnderTest,
 } from '../support/web';
+import { tempProjects } from '../transforms/support';
 
 const UI_URL = 'http://temporal-ui.test';
+const tempProject = tempProjects();
 /** A range no other test backfills (workflow ids are global on the shared dev server). */
 const BACKFILL_FORM = { workspace: 'acme', since: '2023-01-02', until: '2024-12-30' };
 const BACKFILL_ID = `backfill:${DEFAULT_CONNECTION}:acme:2023-01-02T00:00:00Z:2024-12-31T00:00:00Z`;
@@ -158,10 +161,44 @@ describe.skipIf(!temporalAvailable())('web app', () =>
         expect(html).toContain(
           `${UI_URL}/namespaces/default/workflows/${encodeURIComponent(run?.workflowId ?? '')}`,
         );
-        // The sync ran the transforms afterwards.
-        expect(html).toMatch(/started by sync<\/dd>[\s\S]*?<span class="badge ok">all passed<\/span>/);
+        // The sync ran the transforms afterwards. The sandbox sends what real Bitbucket does (runs
+        // without a trigger, HALTED stages, environments without a uuid …): warnings, each with its
+        // rows, and never a failure.
+        const transform = html.slice(html.indexOf('id="transform-title"'), html.indexOf('id="errors-title"'));
+        expect(transform).toMatch(/started by sync<\/dd>[\s\S]*?<span class="badge ok">succeeded<\/span>/);
+        expect(transform).not.toContain('not passed');
+        const warnings = transform.split('<tr data-node="').slice(1);
+        expect(warnings.length).toBeGreaterThan(0);
+        for (const warning of warnings) {
+          expect(warning).toMatch(/^[^"]+"><td>[^<]+<\/td><td>test<\/td>/);
+          expect(warning).toMatch(/\d+ offending rows?[^<]*:<\/p>\s*<table class="offending-rows">/);
+        }
         expect(html).not.toContain('action="/status/sync"');
         expect(html).toContain('Only an admin can start a sync or a backfill.');
+      });
+
+      it('shows a transform run with warnings as succeeded, each warning with its offending rows and their count', async () => {
+        const { dir } = tempProject({
+          'staging/runs.sql':
+            "select 'SUCCESSFUL' as result union all select 'FROZEN' union all select '<b>HALTED</b>'",
+          'staging/runs.yml':
+            'columns:\n  result: { tests: [{ accepted_values: [SUCCESSFUL], severity: warn }] }',
+        });
+        const outcome = await runTransformProject(fx.db, { projectDir: dir, trigger: 'cli' });
+        expect(outcome.ok).toBe(true);
+        const html = await (await member.request('/status')).text();
+        const card = html.slice(html.indexOf('id="transform-title"'), html.indexOf('id="errors-title"'));
+        expect(card).toContain(`<code>${outcome.runId}</code>, started by cli`);
+        expect(card).toMatch(
+          /<span class="badge ok">succeeded<\/span>\s*<span class="badge warn">1 warning<\/span>/,
+        );
+        expect(card).not.toContain('failed');
+        const row = /<tr data-node="runs\.result\.accepted_values">([\s\S]*?)<\/tbody>/.exec(card)?.[1] ?? '';
+        expect(row).toContain('2 offending rows:');
+        expect(row).toContain('<th>result</th><th>n_records</th>');
+        // the rows as sent, as text (never markup)
+        const cells = [...row.matchAll(/<tr><td>([^<]*)<\/td><td>1<\/td><\/tr>/g)].map((m) => m[1]).sort();
+        expect(cells).toEqual(['&lt;b&gt;HALTED&lt;/b&gt;', 'FROZEN']);
       });
 
       it("starts a sync for an admin (attaching when one runs) and refuses a member's", async () => {

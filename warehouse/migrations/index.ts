@@ -6,6 +6,7 @@ import { transformRuns } from './004_transform_runs';
 import { identityMap } from './005_identity_map';
 import { accessAndTasks } from './006_access_and_tasks';
 import { webAccounts } from './007_web_accounts';
+import { transformSamples } from './008_transform_samples';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: Migration[] = [
   identityMap,
   accessAndTasks,
   webAccounts,
+  transformSamples,
 ];

@@ -10,6 +10,9 @@ import { groupBy, ratio, sum } from './stats';
 
 const MART = 'fct_pipeline_usage_daily';
 
+/** Runs Bitbucket sent without a trigger have a null trigger_name: a label of their own, not "null". */
+const triggerLabel = (value: unknown) => toText(value) ?? 'no trigger';
+
 /** One series per trigger over `labels`, from rows carrying a label, a trigger and a value. */
 function byTrigger(
   rows: Array<{ label: string; trigger: string; value: number }>,
@@ -50,7 +53,7 @@ export async function loadPipelines(reader: MartReader, f: Filters): Promise<Pag
   const runs = repoRows.map((r) => ({
     // A repository's display name comes from outside: the template escapes it like any text.
     repository: toText(r.name) ?? String(r.repository_uuid),
-    trigger_name: String(r.trigger_name),
+    trigger_name: triggerLabel(r.trigger_name),
     runs: toNumber(r.runs) ?? 0,
     successful: toNumber(r.successful) ?? 0,
     failed: toNumber(r.failed) ?? 0,
@@ -86,7 +89,7 @@ export async function loadPipelines(reader: MartReader, f: Filters): Promise<Pag
   };
   const weekly = dayRows.map((r) => ({
     label: weekStart(String(toText(r.run_date))),
-    trigger: String(r.trigger_name),
+    trigger: triggerLabel(r.trigger_name),
     value: toNumber(r.build_minutes) ?? 0,
   }));
   const weeks = weekStarts(f.from, f.to);

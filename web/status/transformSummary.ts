@@ -1,5 +1,8 @@
 // The last transform run in a few numbers: when it ran, how many models and data tests passed,
-// and the nodes that did not.
+// whether it failed, and the nodes that did not pass. Warnings apart: a data test at severity warn
+// (values Bitbucket sent that the models did not expect) or a model built short of its
+// descriptions does not fail the run, so the page says the run succeeded and lists them, each test
+// with its offending rows.
 import type { TransformNodeRow } from '../../warehouse/transformLedger';
 
 export interface TransformSummary {
@@ -9,11 +12,16 @@ export interface TransformSummary {
   endedAt: Date;
   models: number;
   tests: number;
-  /** Failed or skipped models, failed, erroring or warning tests. */
+  /** A model or a data test failed (as the run's outcome says: failures fail the run). */
+  failed: boolean;
+  /** Failed or skipped models, failed, erroring or skipped tests. */
   problems: TransformNodeRow[];
+  /** Tests that warned (with their offending rows) and models built with a warning. */
+  warnings: TransformNodeRow[];
 }
 
 const FINE = new Set(['success', 'pass']);
+const FAILED = new Set(['error', 'fail']);
 
 export function summarizeTransformRun(nodes: readonly TransformNodeRow[]): TransformSummary | undefined {
   const [first] = nodes;
@@ -26,6 +34,8 @@ export function summarizeTransformRun(nodes: readonly TransformNodeRow[]): Trans
     endedAt: new Date(Math.max(...ends)),
     models: nodes.filter((n) => n.kind === 'model').length,
     tests: nodes.filter((n) => n.kind === 'test').length,
-    problems: nodes.filter((n) => !FINE.has(n.status)),
+    failed: nodes.some((n) => FAILED.has(n.status)),
+    problems: nodes.filter((n) => !FINE.has(n.status) && n.status !== 'warn'),
+    warnings: nodes.filter((n) => n.status === 'warn'),
   };
 }
