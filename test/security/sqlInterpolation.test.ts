@@ -10,7 +10,7 @@ import { unprovenSqlInterpolations } from './sqlTemplates';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCANNED = ['warehouse', 'transforms', 'web', 'activities', 'scripts'];
 /** Parsed for their types only. */
-const CONTEXT = ['bitbucket', 'lib', 'worker', 'workflows'];
+const CONTEXT = ['bitbucket', 'client', 'lib', 'services', 'worker', 'workflows'];
 
 /** file → interpolated expression → why it is safe. */
 const REVIEWED: Record<string, Record<string, string>> = {
