@@ -1,7 +1,6 @@
 // Raw records as callers hand them over, and as every engine receives them: validated, keyed once,
 // payloads as canonical JSON text that every engine can store, hashed. Also the small checks and the
 // parameter list the raw modules share.
-
 import type { WarehouseEngine } from '../engine';
 import { canonicalJsonReport, normalizeTimestamp, sha256Hex, storableText } from '../jsonValues';
 import type { RawStream } from '../rawStreams';
