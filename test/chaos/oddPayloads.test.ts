@@ -11,7 +11,7 @@ import { failedNodes, runTransformProject } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { listErrors } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
 import { incrementalSync } from '../../workflows/incrementalSync';
 import { CHAOS_ODD_ENGINES } from '../support/chaos';
 import { type HostileApi, startHostileApi } from '../support/hostileApi';

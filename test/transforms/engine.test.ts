@@ -7,7 +7,7 @@ import { loadProject } from '../../transforms/project';
 import { planRun, runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 import { bq, FIXTURES, pg, tempProjects } from './support';
 

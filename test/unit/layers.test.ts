@@ -21,7 +21,7 @@ interface Layer {
 /** The bottom layer first: a layer imports only layers listed before it. */
 const LAYERS: Record<string, Layer> = {
   'lib/': {
-    job: 'helpers that know no part of the product: logging with secret redaction, ports, pid files, exclusive file creation, coalesced runs, a cookie-keeping form client, text tables, the secret-key text checks',
+    job: 'helpers that know no part of the product: logging with secret redaction, ports, pid files, exclusive file creation, coalesced runs, a cookie-keeping form client, text tables, the secret-key text checks, the connection-store interfaces that `bitbucket/` uses and `warehouse/` implements',
     imports: [],
   },
   'temporal.config.ts': {
@@ -33,11 +33,11 @@ const LAYERS: Record<string, Layer> = {
     imports: ['lib/'],
   },
   'bitbucket/': {
-    job: 'Bitbucket access: API client, request budget, typed errors, stream catalog and iterators (`streams/`), OAuth and token vault (`auth/`)',
+    job: 'Bitbucket access: API client, request budget, typed errors, stream catalog, crawl plan and iterators (`streams/`), OAuth and token vault (`auth/`)',
     imports: ['lib/'],
   },
   'warehouse/': {
-    job: 'engine adapters (PGlite, Postgres, BigQuery) behind one interface; migrations; raw loads, ledger',
+    job: 'engine adapters (PGlite, Postgres, BigQuery) behind one interface; migrations; raw loads (`raw/`), ledger',
     imports: ['lib/', 'temporal.config.ts'],
   },
   'transforms/': {
@@ -50,7 +50,7 @@ const LAYERS: Record<string, Layer> = {
   },
   'workflows/': {
     job: 'Temporal workflows: deterministic orchestration only (cursors, counts and ids, never records)',
-    imports: ['activities/contracts.ts'],
+    imports: ['activities/contracts.ts', 'bitbucket/streams/plan.ts'],
     types: ['activities/'],
     packages: ['@temporalio/workflow', '@temporalio/common'],
   },
