@@ -2,7 +2,7 @@
 // A wrong value stops the program with a message that names the variable and what it accepts.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { isSecretKeyText, secretKeyProblem } from './bitbucket/auth/secretKey';
+import { isSecretKeyText, secretKeyProblem } from './lib/secretKeyText';
 
 const WAREHOUSES = ['pglite', 'postgres', 'bigquery'] as const;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TransformFailedError } from '../transforms/service';
 import { finishRun, startRun } from '../warehouse/ledger';
-import { readState, writeState } from '../warehouse/rawLoader';
+import { readState, writeState } from '../warehouse/raw/state';
 import { tombstoneSubtree } from '../warehouse/rawQueries';
 import type { Counters, RepoScope, SyncWindow } from './contracts';
 import type { ActivityDeps } from './deps';

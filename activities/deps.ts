@@ -2,7 +2,7 @@ import type { BitbucketClient } from '../bitbucket/client';
 import type { Logger } from '../lib/log';
 import type { WarehouseEngine } from '../warehouse/engine';
 
-/** What activities need from the outside world; the worker builds it (worker/dependencies.ts). */
+/** What activities need from the outside world; built from the configuration by services/services.ts. */
 export interface ActivityDeps {
   db: WarehouseEngine;
   /** A fresh API client for a connection (its own request counters; shared budget and tokens). */

@@ -3,11 +3,12 @@
 // gathered, across parents too, and written in one loadRecords call per stream once a batch is
 // full (and at the end). A checkpoint is written with or after the flush that covers it, so a
 // crash re-reads what one batch read: the page and age limits keep that to a few requests.
-import type { Page, StreamRecord } from '../bitbucket/streams/iterate';
+import type { Page } from '../bitbucket/streams/iterate';
 import type { WarehouseEngine } from '../warehouse/engine';
-import { hasUnstorableText } from '../warehouse/jsonValues';
 import { recordError } from '../warehouse/ledger';
-import { loadRecords, type StreamStateWrite } from '../warehouse/rawLoader';
+import { loadRecords } from '../warehouse/raw/load';
+import type { RawRecord } from '../warehouse/raw/records';
+import type { StreamStateWrite } from '../warehouse/raw/state';
 
 /** A batch is full at this many records (and rejects), or pages, or this age (ms) of its first page. */
 export const BATCH_LIMITS = { records: 1_000, pages: 8, ageMs: 5_000 };
@@ -58,8 +59,8 @@ export class PageBatch {
       const ofStream = pages.filter((p) => p.stream === stream);
       const records = ofStream.flatMap((p) => p.records);
       const { stream: _, ...stateWrite } = state?.stream === stream ? state : {};
-      if (records.length > 0 || state?.stream === stream)
-        await loadRecords(this.db, {
+      if (records.length > 0 || state?.stream === stream) {
+        const { altered } = await loadRecords(this.db, {
           stream,
           connectionId: this.scope.connectionId,
           workspaceUuid: this.scope.workspaceUuid ?? null,
@@ -67,7 +68,8 @@ export class PageBatch {
           records,
           ...(state?.stream === stream ? { state: stateWrite as StreamStateWrite } : {}),
         });
-      await this.parkAlteredText(stream, records);
+        await this.parkAlteredText(stream, altered);
+      }
       const rejects = ofStream.flatMap((p) => p.rejects);
       for (const reject of rejects) {
         await recordError(this.db, {
@@ -85,10 +87,11 @@ export class PageBatch {
 
   /**
    * A record holding text no warehouse can store (NUL, lone surrogates) is stored with U+FFFD in
-   * its place; the record as sent is parked in etl_meta.errors, where JSON escapes keep it intact.
+   * its place (loadRecords says which); the record as sent is parked in etl_meta.errors, where JSON
+   * escapes keep it intact.
    */
-  async parkAlteredText(stream: string, records: readonly StreamRecord[]): Promise<void> {
-    for (const record of records.filter((r) => hasUnstorableText(r.payload))) {
+  private async parkAlteredText(stream: string, altered: readonly RawRecord[]): Promise<void> {
+    for (const record of altered) {
       await recordError(this.db, {
         connectionId: this.scope.connectionId,
         runId: this.scope.runId,

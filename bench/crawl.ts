@@ -3,7 +3,7 @@
 import type { BitbucketClient } from '../bitbucket/client';
 import { STREAMS, type StreamName } from '../bitbucket/streams/catalog';
 import { crawlWorkspace, emptyStore } from '../test/support/crawl';
-import type { RawRecord } from '../warehouse/rawLoader';
+import type { RawRecord } from '../warehouse/raw/records';
 
 export interface CrawledStream {
   stream: StreamName;

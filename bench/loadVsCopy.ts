@@ -1,7 +1,7 @@
 // The load stage alone against the physical limit, on Postgres: the sandbox's records, crawled
 // once and written to an NDJSON file (one record a line), then
 //   COPY   the file, as is, into a bare jsonb table (pg + pg-copy-streams): the floor;
-//   ours   the same file read line by line into warehouse/rawLoader.ts loadRecords, in batches of
+//   ours   the same file read line by line into warehouse/raw/load.ts loadRecords, in batches of
 //          a page (as the pipeline calls it: one page per call) and in batches of 5,000.
 // Both timings cover the file to the committed table; ours includes parsing each line, staging
 // (canonical JSON, sha256) and the upsert into the keyed raw table.
@@ -18,7 +18,8 @@ import { startSandbox } from '../sandbox/index';
 import { sandboxTokens } from '../test/support/crawl';
 import { openWarehouse, SCHEMAS } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
-import { loadRecords, type RawRecord } from '../warehouse/rawLoader';
+import { loadRecords } from '../warehouse/raw/load';
+import type { RawRecord } from '../warehouse/raw/records';
 import { crawledStreams } from './crawl';
 import type { Scale } from './pipeline';
 

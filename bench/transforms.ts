@@ -13,7 +13,7 @@ import { sandboxTokens } from '../test/support/crawl';
 import { runTransformProject, type TransformOutcome } from '../transforms/service';
 import { openWarehouse, SCHEMAS, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
-import { loadRecords } from '../warehouse/rawLoader';
+import { loadRecords } from '../warehouse/raw/load';
 import { crawledStreams } from './crawl';
 
 export interface TransformBenchResult {

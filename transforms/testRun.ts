@@ -1,7 +1,7 @@
 // Runs one data test: the first offending rows, and how many there are. Fewer rows than the
 // sample holds means that is all of them, so a passing test costs one query, a failing one two.
 
-import { formatTable } from '../scripts/commands/table';
+import { formatTable } from '../lib/table';
 import type { Queryable, Row } from '../warehouse/engine';
 import type { SampleCells } from '../warehouse/transformLedger';
 import type { DataTest } from './dataTests';

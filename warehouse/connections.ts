@@ -1,53 +1,25 @@
 // The connection ledger on every engine: etl_meta.connections (secrets arrive sealed by the caller;
 // statuses are plain text to this module), etl_meta.connection_events, and etl_meta.oauth_states.
-// The row shapes are defined here, so warehouse/ never imports the code that gives them meaning.
+// The shapes and the store interfaces are lib/connectionStores.ts, so warehouse/ never imports the
+// code that gives them meaning.
 //
 // Atomicity: Postgres and PGlite use a transaction with a row lock, or `update … returning`.
 // BigQuery has neither, and its query API here returns no affected-row count, so each change is
 // one DML statement guarded by its WHERE clause, and the caller learns whether its statement won
 // by reading back a value only it could have written (fresh ciphertext, or a nonce).
 import { randomUUID } from 'node:crypto';
+import type {
+  ConnectionStatus,
+  ConnectionStore,
+  OAuthStateStore,
+  StateConsumeResult,
+  StoredConnection,
+  StoredGrant,
+} from '../lib/connectionStores';
 import type { Row, WarehouseEngine } from './engine';
+import { toDate } from './jsonValues';
 
-export interface ConnectionRow {
-  id: string;
-  status: string;
-  statusReason: string | null;
-  statusChangedAt: Date;
-  secretsSealed: string | null;
-  accessExpiresAt: Date | null;
-  tokenVersion: number;
-  scopes: string[];
-  grantType: string | null;
-  account: Record<string, unknown> | null;
-  workspaces: string[];
-}
-
-export interface GrantRow {
-  provider: string;
-  /** The status the connection gets with this grant. */
-  status: string;
-  secretsSealed: string;
-  accessExpiresAt: Date;
-  scopes: string[];
-  grantType: string;
-  /** Left out: an existing connection keeps its value. */
-  account?: Record<string, unknown>;
-  workspaces?: string[];
-}
-
-export type StateConsumeOutcome =
-  | { outcome: 'ok'; purpose: string }
-  | { outcome: 'unknown' | 'used' | 'expired' | 'mismatch' };
-
-/** Timestamps come back as Date (pg, PGlite) or as { value: ISO string } (BigQuery). */
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  return new Date(typeof value === 'object' && 'value' in value ? String(value.value) : String(value));
-}
-
-function toConnection(row: Row): ConnectionRow {
+function toConnection(row: Row): StoredConnection {
   return {
     id: String(row.id),
     status: String(row.status),
@@ -63,7 +35,7 @@ function toConnection(row: Row): ConnectionRow {
   };
 }
 
-export class WarehouseConnectionStore {
+export class WarehouseConnectionStore implements ConnectionStore {
   private readonly connections: string;
   private readonly events: string;
 
@@ -75,7 +47,7 @@ export class WarehouseConnectionStore {
     this.events = db.table('etl_meta', 'connection_events');
   }
 
-  async get(id: string): Promise<ConnectionRow | undefined> {
+  async get(id: string): Promise<StoredConnection | undefined> {
     const [row] = await this.db.query(
       `select id, status, status_reason, status_changed_at, secrets, access_expires_at, token_version,
               scopes, grant_type, account, workspaces
@@ -85,7 +57,7 @@ export class WarehouseConnectionStore {
     return row ? toConnection(row) : undefined;
   }
 
-  async saveGrant(id: string, grant: GrantRow, reason: string): Promise<void> {
+  async saveGrant(id: string, grant: StoredGrant, reason: string): Promise<void> {
     const pg = this.db.dialect === 'postgres';
     // JSON travels as text; '' stands for "not given" (BigQuery cannot bind an untyped null).
     const json = (p: string) => (pg ? `nullif(${p}, '')::jsonb` : `parse_json(nullif(${p}, ''))`);
@@ -147,7 +119,7 @@ export class WarehouseConnectionStore {
 
   async setStatus(
     id: string,
-    status: string,
+    status: ConnectionStatus,
     reason: string,
     options: { expectedVersion?: number; clearSecrets?: boolean } = {},
   ): Promise<boolean> {
@@ -197,7 +169,7 @@ export class WarehouseConnectionStore {
   }
 }
 
-export class WarehouseOAuthStateStore {
+export class WarehouseOAuthStateStore implements OAuthStateStore {
   private readonly states: string;
 
   constructor(private readonly db: WarehouseEngine) {
@@ -213,7 +185,7 @@ export class WarehouseOAuthStateStore {
   }
 
   /** One guarded UPDATE marks the state used; concurrent consumers race on it and one wins. */
-  async consume(stateHash: string, bindingHash: string, now: Date): Promise<StateConsumeOutcome> {
+  async consume(stateHash: string, bindingHash: string, now: Date): Promise<StateConsumeResult> {
     const pg = this.db.dialect === 'postgres';
     const nonce = randomUUID();
     const won = await this.db.query(

@@ -10,17 +10,7 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 
 /** Replaces the characters no engine can store (NUL, lone surrogates) with U+FFFD. */
 export function storableText(text: string): string {
-  return text.replace(UNSTORABLE, '\uFFFD');
-}
-
-const HAS_UNSTORABLE = new RegExp(UNSTORABLE.source);
-
-/** True when a string or key anywhere in `value` holds what storableText replaces. */
-export function hasUnstorableText(value: unknown): boolean {
-  if (typeof value === 'string') return HAS_UNSTORABLE.test(value);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasUnstorableText);
-  return Object.entries(value).some(([key, item]) => hasUnstorableText(key) || hasUnstorableText(item));
+  return storable(text, { altered: false });
 }
 
 /**
@@ -29,14 +19,28 @@ export function hasUnstorableText(value: unknown): boolean {
  * non-finite numbers become null, toJSON() is honoured.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value) ?? 'null';
+  return canonicalJsonReport(value).json;
 }
 
-function write(value: unknown): string | undefined {
+/** canonicalJson, and whether it had to replace unstorable characters (in strings or keys). */
+export function canonicalJsonReport(value: unknown): { json: string; altered: boolean } {
+  const seen = { altered: false };
+  return { json: write(value, seen) ?? 'null', altered: seen.altered };
+}
+
+/** storableText that notes in `seen` when it replaced something. */
+function storable(text: string, seen: { altered: boolean }): string {
+  return text.replace(UNSTORABLE, () => {
+    seen.altered = true;
+    return '\uFFFD';
+  });
+}
+
+function write(value: unknown, seen: { altered: boolean }): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(storableText(value));
+      return JSON.stringify(storable(value, seen));
     case 'number':
       return Number.isFinite(value) ? JSON.stringify(value) : 'null';
     case 'boolean':
@@ -49,13 +53,13 @@ function write(value: unknown): string | undefined {
       return undefined;
   }
   const obj = value as { toJSON?: () => unknown };
-  if (typeof obj.toJSON === 'function') return write(obj.toJSON());
-  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? 'null').join(',')}]`;
+  if (typeof obj.toJSON === 'function') return write(obj.toJSON(), seen);
+  if (Array.isArray(value)) return `[${value.map((item) => write(item, seen) ?? 'null').join(',')}]`;
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {
-    const item = write(record[key]);
-    if (item !== undefined) parts.push(`${JSON.stringify(storableText(key))}:${item}`);
+    const item = write(record[key], seen);
+    if (item !== undefined) parts.push(`${JSON.stringify(storable(key, seen))}:${item}`);
   }
   return `{${parts.join(',')}}`;
 }

@@ -1,8 +1,9 @@
 // What the web app is built from: the configuration, the worker's services (warehouse, token
 // vault, OAuth client, API clients) and where to start workflows. Tests pass the same parts.
+
+import type { WorkflowTarget } from '../client/launch';
+import type { Services } from '../services/services';
 import type { Config } from '../temporal.config';
-import type { Services } from '../worker/dependencies';
-import type { WorkflowTarget } from '../worker/launch';
 
 export interface WebDeps {
   config: Config;

@@ -2,11 +2,11 @@
 // server, and a worker for the duration of the command when no other worker serves the queue.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { workersPolling } from '../client/pollers';
 import type { Logger } from '../lib/log';
+import { createServices } from '../services/services';
 import type { Config } from '../temporal.config';
-import { createServices } from './dependencies';
 import { startDevServer } from './devServer';
-import { workersPolling } from './pollers';
 import { createWorker } from './worker';
 
 export interface TemporalStack {

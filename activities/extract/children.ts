@@ -4,7 +4,7 @@ import { isBitbucketError } from '../../bitbucket/errors';
 import type { ParentRef, StreamName } from '../../bitbucket/streams/catalog';
 import { iterateStream } from '../../bitbucket/streams/iterate';
 import { PARENT_STREAM, planStep } from '../../bitbucket/streams/plan';
-import { markDeleted } from '../../warehouse/rawLoader';
+import { markDeleted } from '../../warehouse/raw/reconcile';
 import { type RawSelection, selectRaw } from '../../warehouse/rawQueries';
 import type { Counters, RepoScope } from '../contracts';
 import type { ActivityDeps } from '../deps';

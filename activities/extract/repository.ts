@@ -4,7 +4,7 @@ import { isBitbucketError } from '../../bitbucket/errors';
 import type { ParentRef } from '../../bitbucket/streams/catalog';
 import { fetchPipelines, iterateStream } from '../../bitbucket/streams/iterate';
 import { planStep, type RepositoryStream } from '../../bitbucket/streams/plan';
-import { existingKeys } from '../../warehouse/rawLoader';
+import { existingKeys } from '../../warehouse/raw/reconcile';
 import { selectRaw } from '../../warehouse/rawQueries';
 import type { Counters, RepoScope } from '../contracts';
 import type { ActivityDeps } from '../deps';

@@ -2,20 +2,7 @@
 // and bound to the browser session that started the flow. Only hashes are stored, so a leaked
 // table cannot be replayed, and a session id never lands in the warehouse either.
 import { createHash, randomBytes } from 'node:crypto';
-
-export type StateConsumeResult =
-  | { outcome: 'ok'; purpose: string }
-  | { outcome: 'unknown' | 'used' | 'expired' | 'mismatch' };
-
-export interface OAuthStateStore {
-  insert(stateHash: string, purpose: string, bindingHash: string, expiresAt: Date): Promise<void>;
-  /**
-   * Marks the state used if it exists, is unused, unexpired and bound to `bindingHash`, in one
-   * atomic step: of concurrent consumers of the same state exactly one gets 'ok'. Otherwise says
-   * why, without using it up (a wrong session cannot burn another session's state).
-   */
-  consume(stateHash: string, bindingHash: string, now: Date): Promise<StateConsumeResult>;
-}
+import type { OAuthStateStore } from '../../lib/connectionStores';
 
 export type StateRejection = 'unknown' | 'replayed' | 'expired' | 'not_bound';
 

@@ -7,65 +7,16 @@
 // refresh that fails with invalid_grant may just mean another worker used the same (now rotated)
 // refresh token first, so the vault waits for that worker's write before declaring the grant dead.
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionStatus,
+  type ConnectionStore,
+  type StoredConnection,
+} from '../../lib/connectionStores';
 import type { Logger } from '../../lib/log';
 import { BitbucketError } from '../errors';
 import { type BitbucketOAuth, OAuthTokenError, type TokenSet } from './oauthClient';
 import { open, seal } from './seal';
-
-export const CONNECTION_STATUSES = ['not_connected', 'connected', 'reconnect_required', 'revoked'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-
-/** A connection as the store keeps it: secrets are opaque ciphertext, the status plain text. */
-export interface StoredConnection {
-  id: string;
-  status: string;
-  statusReason: string | null;
-  statusChangedAt: Date;
-  secretsSealed: string | null;
-  accessExpiresAt: Date | null;
-  /** Bumped by every write of the secrets; the compare-and-swap token. */
-  tokenVersion: number;
-  scopes: string[];
-  grantType: string | null;
-  account: Record<string, unknown> | null;
-  workspaces: string[];
-}
-
-export interface StoredGrant {
-  provider: string;
-  status: ConnectionStatus;
-  secretsSealed: string;
-  accessExpiresAt: Date;
-  scopes: string[];
-  grantType: string;
-  /** Left out: the connection keeps what it had (a Reconnect need not repeat them). */
-  account?: Record<string, unknown>;
-  workspaces?: string[];
-}
-
-export interface ConnectionStore {
-  get(id: string): Promise<StoredConnection | undefined>;
-  /** Creates or updates the connection with new secrets and `grant.status`, bumps token_version, appends an event. */
-  saveGrant(id: string, grant: StoredGrant, reason: string): Promise<void>;
-  /** Writes the secrets only if token_version still equals `expectedVersion` (and bumps it); true if it did. */
-  compareAndSwapSecrets(
-    id: string,
-    expectedVersion: number,
-    secretsSealed: string,
-    accessExpiresAt: Date,
-  ): Promise<boolean>;
-  /**
-   * Sets the status and appends a connection_events row. With `expectedVersion`, only while
-   * token_version still equals it; `clearSecrets` drops the tokens and bumps token_version.
-   * True if the connection now has `status`.
-   */
-  setStatus(
-    id: string,
-    status: ConnectionStatus,
-    reason: string,
-    options?: { expectedVersion?: number; clearSecrets?: boolean },
-  ): Promise<boolean>;
-}
 
 export interface ConnectionInfo {
   id: string;

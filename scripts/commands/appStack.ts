@@ -2,8 +2,8 @@
 // `bbetl start` and `bbetl demo` run. stop() ends both: the worker lets running activities finish
 // or heartbeat, then the web app and the warehouse close.
 import type { FastifyInstance } from 'fastify';
+import { createServices, type Services } from '../../services/services';
 import { createWebApp } from '../../web/app';
-import { createServices, type Services } from '../../worker/dependencies';
 import type { TemporalStack } from '../../worker/stack';
 import { createWorker } from '../../worker/worker';
 import type { CommandContext } from './context';

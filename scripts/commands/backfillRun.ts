@@ -1,7 +1,7 @@
 // `bbetl backfill`: starts the backfill workflow under its business id (or attaches to it), and
 // pauses, resumes or cancels a running one.
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
-import { backfillId, listRunningBackfills, startBackfillWorkflow, workflowUrl } from '../../worker/launch';
+import { backfillId, listRunningBackfills, startBackfillWorkflow, workflowUrl } from '../../client/launch';
 import type { TemporalStack } from '../../worker/stack';
 import type { BackfillInput, backfill } from '../../workflows/backfill';
 import type { BackfillControl, PickFlags, StartFlags } from './backfill';

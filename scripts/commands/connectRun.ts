@@ -3,7 +3,7 @@
 import { grantedWorkspaces, tokenSource } from '../../bitbucket/account';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
 import { BitbucketClient } from '../../bitbucket/client';
-import { createServices } from '../../worker/dependencies';
+import { createServices } from '../../services/services';
 import type { ConnectFlags } from './connect';
 import { commandContext } from './context';
 import { UsageError } from './options';

@@ -1,10 +1,10 @@
 // `bbetl identities`: commit authors Bitbucket links to no account, and the hand-made map that
 // resolves them (etl_meta.identity_map; the transforms read it on their next run).
 import type { Command } from 'commander';
+import { formatTable } from '../../lib/table';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { listIdentityMappings, mapIdentity, unmapIdentity } from '../../warehouse/identityMap';
 import { UsageError } from './options';
-import { formatTable } from './table';
 import { withWarehouse } from './warehouseCommand';
 
 /** Unresolved commit authors, most commits first; undefined before the transforms first ran. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { formatTable } from '../../lib/table';
 import { listRuns, type RunRow } from '../../warehouse/ledger';
 import { connectionId, integer, isoSeconds } from './options';
-import { formatTable } from './table';
 import { withWarehouse } from './warehouseCommand';
 
 const minute = (d: Date | null) => (d ? isoSeconds(d).slice(0, 16).replace('T', ' ') : '');

@@ -1,17 +1,17 @@
 // `bbetl schedule`: the connection's incremental schedule (one Temporal Schedule per connection,
-// made by worker/launch.ts): create, list, describe, pause, resume, trigger, delete.
+// made by client/launch.ts): create, list, describe, pause, resume, trigger, delete.
 import {
   type ScheduleDescription,
   type ScheduleHandle,
   ScheduleNotFoundError,
   type ScheduleSummary,
 } from '@temporalio/client';
-import { createIncrementalSchedule, SCHEDULE_PREFIX, scheduleId } from '../../worker/launch';
+import { createIncrementalSchedule, SCHEDULE_PREFIX, scheduleId } from '../../client/launch';
+import { formatTable } from '../../lib/table';
 import type { IncrementalSyncInput } from '../../workflows/incrementalSync';
 import { commandContext } from './context';
 import { formatDuration, isoSeconds, UsageError } from './options';
 import type { ScheduleAction } from './schedule';
-import { formatTable } from './table';
 import { withTemporal } from './temporal';
 
 const when = (d: Date | undefined) => (d ? isoSeconds(d) : '-');

@@ -1,5 +1,5 @@
 // `bbetl sync`: starts incrementalSync under sync:{connection}:{workspaces} (or attaches to it).
-import { startSyncWorkflow, workflowUrl } from '../../worker/launch';
+import { startSyncWorkflow, workflowUrl } from '../../client/launch';
 import { commandContext } from './context';
 import type { SyncFlags } from './sync';
 import { withTemporal } from './temporal';

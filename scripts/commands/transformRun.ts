@@ -3,6 +3,7 @@
 // project is a usage error (exit 2), with the names that come close.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { formatTable } from '../../lib/table';
 import { loadConfig, type WarehouseConfig } from '../../temporal.config';
 import { compileModel, type RelationNamer } from '../../transforms/compile';
 import { renderDocs } from '../../transforms/docs';
@@ -16,7 +17,6 @@ import { migrate } from '../../warehouse/migrate';
 import { postgresNames } from '../../warehouse/postgresNames';
 import { commandContext } from './context';
 import { UsageError } from './options';
-import { formatTable } from './table';
 import type { CompileFlags, DocsFlags, TransformFlags } from './transform';
 
 const DEFAULT_DOCS_DIR = resolve(DEFAULT_PROJECT_DIR, '..', 'docs');

@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
+import { formatTable } from '../../lib/table';
 import { WebAccountStore } from '../../warehouse/webAccounts';
 import { addUser, ROLES, type Role, UserInputError } from '../../web/auth/users';
 import { UsageError } from './options';
-import { formatTable } from './table';
 import { withWarehouse } from './warehouseCommand';
 
 interface AddFlags {

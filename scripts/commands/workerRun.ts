@@ -1,5 +1,5 @@
 // `bbetl worker`: polls the task queue until SIGTERM/SIGINT, then shuts down gracefully.
-import { createServices } from '../../worker/dependencies';
+import { createServices } from '../../services/services';
 import { createWorker } from '../../worker/worker';
 import { commandContext } from './context';
 import { withTemporal } from './temporal';

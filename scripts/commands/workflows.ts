@@ -1,7 +1,7 @@
-// Reporting on and waiting for the workflows the CLI starts (worker/launch.ts starts them).
+// Reporting on and waiting for the workflows the CLI starts (client/launch.ts starts them).
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Counters } from '../../activities/contracts';
-import { workersPolling } from '../../worker/pollers';
+import { workersPolling } from '../../client/pollers';
 import { type TemporalStack, withLocalWorkerIfNeeded } from '../../worker/stack';
 import type { CommandContext } from './context';
 import { untilInterrupted } from './temporal';

@@ -6,12 +6,12 @@
 // models cast is a known bug, pinned at the end of this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
+import type { Services } from '../../services/services';
 import { failedNodes, runTransformProject } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { listErrors } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords } from '../../warehouse/rawLoader';
-import type { Services } from '../../worker/dependencies';
+import { loadRecords } from '../../warehouse/raw/load';
 import { incrementalSync } from '../../workflows/incrementalSync';
 import { CHAOS_ODD_ENGINES } from '../support/chaos';
 import { type HostileApi, startHostileApi } from '../support/hostileApi';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readState } from '../../warehouse/rawLoader';
+import { readState } from '../../warehouse/raw/state';
 import { backfill } from '../../workflows/backfill';
 import { CONNECTION, rawKeys, sandboxNow, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';

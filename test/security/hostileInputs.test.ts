@@ -11,7 +11,9 @@ import type { WarehouseEngine } from '../../warehouse/engine';
 import { listIdentityMappings, mapIdentity } from '../../warehouse/identityMap';
 import { finishRun, listErrors, listRuns, recordError, startRun } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
-import { existingKeys, loadRecords, markDeleted, readState } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
+import { readState } from '../../warehouse/raw/state';
 import { selectRaw, tombstoneSubtree } from '../../warehouse/rawQueries';
 import { rawTable } from '../../warehouse/rawStreams';
 import { recentErrors, streamErrorCounts, streamLoads, workspaceRuns } from '../../warehouse/syncStatus';
@@ -101,6 +103,7 @@ describeEachWarehouse('security: hostile input to the warehouse', (engine) => {
       inserted: names.length,
       updated: 0,
       unchanged: 0,
+      altered: [],
     });
     expect(await readState(db, connectionId, stream, scopeKey)).toEqual({
       watermark: '2026-10-01T00:00:00.000000Z',

@@ -10,12 +10,14 @@ import { unprovenSqlInterpolations } from './sqlTemplates';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCANNED = ['warehouse', 'transforms', 'web', 'activities', 'scripts'];
 /** Parsed for their types only. */
-const CONTEXT = ['bitbucket', 'lib', 'worker', 'workflows'];
+const CONTEXT = ['bitbucket', 'client', 'lib', 'services', 'worker', 'workflows'];
 
 /** file → interpolated expression → why it is safe. */
 const REVIEWED: Record<string, Record<string, string>> = {
-  'warehouse/rawLoader.ts': {
+  'warehouse/raw/postgres.ts': {
     source: 'the temp table or jsonb_to_recordset($n) its two callers pass',
+  },
+  'warehouse/raw/bigquery.ts': {
     s: 'the staging table withStagingTable names through db.table()',
     stageTable: 'the staging table withStagingTable names through db.table()',
     where: 'built from literal SQL and $n placeholders; keepClause is one of three literal clauses',

@@ -7,7 +7,8 @@ import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { markDeleted } from '../../warehouse/raw/reconcile';
+import type { RawRecord } from '../../warehouse/raw/records';
 import {
   type Account,
   ADA,

@@ -10,7 +10,9 @@ import { runProject } from '../../transforms/run';
 import type { TestResult } from '../../transforms/testRun';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import { markDeleted } from '../../warehouse/raw/reconcile';
+import type { RawRecord } from '../../warehouse/raw/records';
 import {
   type Account,
   ADA,

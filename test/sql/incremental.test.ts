@@ -6,7 +6,8 @@ import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords, markDeleted } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import { markDeleted } from '../../warehouse/raw/reconcile';
 import { ADA, commitPayload, GRACE, REPO, repositoryRecord, SQL_DIR, WS } from '../support/rawFixtures';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 

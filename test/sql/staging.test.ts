@@ -6,7 +6,9 @@ import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import { markDeleted } from '../../warehouse/raw/reconcile';
+import type { RawRecord } from '../../warehouse/raw/records';
 import {
   type Account,
   ADA,

@@ -6,7 +6,7 @@ import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
 import { plain, REPO, SQL_DIR, t, WS } from '../support/rawFixtures';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 

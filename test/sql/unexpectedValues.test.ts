@@ -10,7 +10,8 @@ import { runTransformProject, type TransformOutcome } from '../../transforms/ser
 import { sampleCells, type TestResult } from '../../transforms/testRun';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { markDeleted } from '../../warehouse/raw/reconcile';
+import type { RawRecord } from '../../warehouse/raw/records';
 import { listTransformRun } from '../../warehouse/transformLedger';
 import type { Filters } from '../../web/dashboard/filters';
 import { MartReader } from '../../web/dashboard/marts';

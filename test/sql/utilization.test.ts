@@ -9,7 +9,9 @@ import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { mapIdentity } from '../../warehouse/identityMap';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords, markDeleted, type RawRecord } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import { markDeleted } from '../../warehouse/raw/reconcile';
+import type { RawRecord } from '../../warehouse/raw/records';
 import {
   type Account,
   ADA,

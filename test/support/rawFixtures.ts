@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { toDate } from '../../warehouse/jsonValues';
-import { loadRecords, type RawRecord } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import type { RawRecord } from '../../warehouse/raw/records';
 
 export const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql');
 

@@ -2,16 +2,16 @@
 // sandbox, a warehouse and the test run's Temporal dev server; plus a signed-in browser page.
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import type { WorkflowTarget } from '../../client/launch';
 import { FormClient, formField } from '../../lib/formClient';
 import { createLogger } from '../../lib/log';
 import { freePort } from '../../lib/net';
 import type { Sandbox } from '../../sandbox/index';
+import { createServices, type Services } from '../../services/services';
 import { loadConfig } from '../../temporal.config';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { createWebApp } from '../../web/app';
 import { addUser, type Role } from '../../web/auth/users';
-import { createServices, type Services } from '../../worker/dependencies';
-import type { WorkflowTarget } from '../../worker/launch';
 import { pipelineEnv } from './pipeline';
 import { temporalClient } from './temporal';
 

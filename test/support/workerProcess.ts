@@ -2,9 +2,9 @@
 // environment as `bbetl worker`, plus the test's schema prefix and task queue.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../lib/log';
+import { createServices } from '../../services/services';
 import { loadConfig } from '../../temporal.config';
 import { openWarehouse } from '../../warehouse/engine';
-import { createServices } from '../../worker/dependencies';
 import { createWorker } from '../../worker/worker';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -8,7 +8,7 @@ import { planRun, runModels } from '../../transforms/run';
 import { failedNodes, runTransformProject, TransformFailedError } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 import { bq, FIXTURES, pg, tempProjects } from './support';
 

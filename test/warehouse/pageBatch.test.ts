@@ -6,7 +6,7 @@ import type { Page } from '../../bitbucket/streams/iterate';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { listErrors } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
-import { readState } from '../../warehouse/rawLoader';
+import { readState } from '../../warehouse/raw/state';
 import { selectRaw } from '../../warehouse/rawQueries';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 

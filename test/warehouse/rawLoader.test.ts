@@ -5,14 +5,10 @@ import type { WarehouseEngine } from '../../warehouse/engine';
 import { canonicalJson, normalizeTimestamp, sha256Hex } from '../../warehouse/jsonValues';
 import { finishRun, listErrors, listRuns, recordError, startRun } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
-import {
-  existingKeys,
-  loadRecords,
-  markDeleted,
-  type RawRecord,
-  readState,
-  writeState,
-} from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
+import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
+import type { RawRecord } from '../../warehouse/raw/records';
+import { readState, writeState } from '../../warehouse/raw/state';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
@@ -138,7 +134,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
   it('inserts a page, and the same page again changes nothing (not even _extracted_at or _run_id)', async () => {
     const c = newConnection();
     const first = await loadRecords(db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
-    expect(first).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+    expect(first).toEqual({ inserted: 3, updated: 0, unchanged: 0, altered: [] });
     const before = await rawRows('pullrequests', c);
     expect(before.map((r) => [r.key, r.parent_key, r.workspace_uuid, r.updated_on, r.run_id])).toEqual([
       ['r1', 'p1', '{ws-1}', '2024-05-01T08:00:00.123456Z', 'run-1'],
@@ -158,7 +154,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       ...base(c, 'run-2', reordered),
       extractedAt: '2024-06-02T00:00:00Z',
     });
-    expect(again).toEqual({ inserted: 0, updated: 0, unchanged: 3 });
+    expect(again).toEqual({ inserted: 0, updated: 0, unchanged: 3, altered: [] });
     expect(await rawRows('pullrequests', c)).toEqual(before);
   });
 
@@ -172,7 +168,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       ...base(c, 'run-2', changed),
       extractedAt: '2024-06-02T00:00:00Z',
     });
-    expect(result).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
+    expect(result).toEqual({ inserted: 0, updated: 1, unchanged: 2, altered: [] });
     const rows = await rawRows('pullrequests', c);
     expect(rows.map((r) => [r.key, r.run_id, r.extracted_at])).toEqual([
       ['r1', 'run-1', '2024-06-01T00:00:00.000000Z'],
@@ -192,7 +188,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
         { key: 'd1', payload: { v: 'last' } },
       ]),
     );
-    expect(result).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(result).toEqual({ inserted: 2, updated: 0, unchanged: 0, altered: [] });
     const rows = await rawRows('pullrequests', c);
     expect(rows.map((r) => [r.key, r.payload])).toEqual([
       ['d1', { v: 'last' }],
@@ -233,7 +229,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     );
 
     const back = await loadRecords(db, { ...base(c, 'run-4', three), extractedAt: '2024-07-02T00:00:00Z' });
-    expect(back).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
+    expect(back).toEqual({ inserted: 0, updated: 1, unchanged: 2, altered: [] });
     rows = await rawRows('pullrequests', c);
     expect(rows.map((r) => [r.key, r.deleted_at, r.run_id])).toEqual([
       ['r1', null, 'run-1'],
@@ -262,6 +258,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       inserted: 12_000,
       updated: 0,
       unchanged: 0,
+      altered: [],
     });
     const keep = many.slice(0, 11_990).map((r) => r.key);
     expect(
@@ -365,7 +362,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
         ['r2', 'run-2'],
         ['r3', 'run-2'],
       ]);
-      expect(await loadRecords(db, page)).toEqual({ inserted: 0, updated: 0, unchanged: 3 });
+      expect(await loadRecords(db, page)).toEqual({ inserted: 0, updated: 0, unchanged: 3, altered: [] });
       expect(await readState(db, c, 'pullrequests', 'boom')).toEqual({
         watermark: '2024-07-01T00:00:00.000000Z',
       });
@@ -387,7 +384,12 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       { key: 'key, with "quotes"\nand\n\\.\nlines', parentKey: 'parent ✓ "q"', payload: { ok: true } },
       { key: 'nul', payload: { s: 'a\u0000b', lone: '\ud83d' } },
     ];
-    expect(await loadRecords(db, base(c, 'run-1', odd))).toEqual({ inserted: 7, updated: 0, unchanged: 0 });
+    expect(await loadRecords(db, base(c, 'run-1', odd))).toEqual({
+      inserted: 7,
+      updated: 0,
+      unchanged: 0,
+      altered: [odd[6]],
+    });
     const rows = new Map((await rawRows('pullrequests', c)).map((r) => [r.key, r]));
     expect(rows.get('odd')?.payload).toEqual(ODD_PAYLOAD);
     expect(rows.get('top-null')?.payload).toBeNull();
@@ -398,7 +400,12 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     // NUL and lone surrogates cannot be stored by Postgres (or encoded in UTF-8): U+FFFD everywhere.
     expect(rows.get('nul')?.payload).toEqual({ s: 'a\uFFFDb', lone: '\uFFFD' });
     // The same records again: nothing changed, on every engine (the hash is of what is stored).
-    expect(await loadRecords(db, base(c, 'run-2', odd))).toEqual({ inserted: 0, updated: 0, unchanged: 7 });
+    expect(await loadRecords(db, base(c, 'run-2', odd))).toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 7,
+      altered: [odd[6]],
+    });
   });
 
   it('refuses a stream name that is not a raw stream, before any SQL', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { finishRun, recordError, startRun } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
-import { loadRecords } from '../../warehouse/rawLoader';
+import { loadRecords } from '../../warehouse/raw/load';
 import {
   latestTransformRunId,
   recentErrors,

@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { OAuthStateError } from '../../bitbucket/auth/oauthState';
 import { BitbucketError } from '../../bitbucket/errors';
+import { startConnectionSyncs } from '../../client/connectionSyncs';
 import { listRuns } from '../../warehouse/ledger';
-import { startConnectionSyncs } from '../../worker/connectionSyncs';
 import { requireAdmin, requireUser } from '../auth/sessions';
 import {
   type CompletedGrant,

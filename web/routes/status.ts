@@ -3,7 +3,7 @@
 // page, naming the workflow in the query.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { startBackfillWorkflow, startSyncWorkflow, workflowUrl } from '../../worker/launch';
+import { startBackfillWorkflow, startSyncWorkflow, workflowUrl } from '../../client/launch';
 import { requireAdmin, requireUser } from '../auth/sessions';
 import type { WebContext } from '../context';
 import { HttpError } from '../errors';

@@ -2,6 +2,7 @@
 // what landed and how fresh it is, the running backfills (from Temporal), the newest runs, errors
 // and transform run (from the warehouse).
 import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
+import { type RunningBackfill, runningBackfills, workflowUrl } from '../../client/launch';
 import { listRuns, type RunRow } from '../../warehouse/ledger';
 import {
   latestTransformRunId,
@@ -15,7 +16,6 @@ import {
   workspaceRuns,
 } from '../../warehouse/syncStatus';
 import { listTransformRun } from '../../warehouse/transformLedger';
-import { type RunningBackfill, runningBackfills, workflowUrl } from '../../worker/launch';
 import type { WebContext } from '../context';
 import { defaultRange } from './backfillForm';
 import { duration, isStale, relativeTime, STALE_AFTER_INTERVALS } from './freshness';

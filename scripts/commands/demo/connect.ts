@@ -4,14 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { currentAccount, grantedWorkspaces, tokenSource } from '../../../bitbucket/account';
 import { BitbucketClient } from '../../../bitbucket/client';
+import { startConnectionSyncs } from '../../../client/connectionSyncs';
+import type { WorkflowTarget } from '../../../client/launch';
 import { FormClient, formField } from '../../../lib/formClient';
 import { walkSandboxConsent } from '../../../sandbox/consentWalk';
+import type { Services } from '../../../services/services';
 import type { Config } from '../../../temporal.config';
 import { addUser } from '../../../web/auth/users';
 import { DEFAULT_CONNECTION } from '../../../web/deps';
-import { startConnectionSyncs } from '../../../worker/connectionSyncs';
-import type { Services } from '../../../worker/dependencies';
-import type { WorkflowTarget } from '../../../worker/launch';
 
 export const DEMO_USER = 'demo';
 

@@ -1,7 +1,9 @@
 // `bbetl doctor`'s connection checks: each connection's status in etl_meta.connections, and for
 // a connected one how fresh each workspace's data is (the status page's stale rule).
+
+import type { StoredConnection } from '../../../lib/connectionStores';
 import type { Config } from '../../../temporal.config';
-import { type ConnectionRow, WarehouseConnectionStore } from '../../../warehouse/connections';
+import { WarehouseConnectionStore } from '../../../warehouse/connections';
 import type { WarehouseEngine } from '../../../warehouse/engine';
 import { workspaceRuns } from '../../../warehouse/syncStatus';
 import { DEFAULT_CONNECTION } from '../../../web/deps';
@@ -22,7 +24,7 @@ async function connectionIds(db: WarehouseEngine): Promise<string[]> {
 }
 
 /** The web app manages the default connection; the CLI renews a consumer's own grant of any. */
-function howToConnectAgain(row: ConnectionRow, publicUrl: string): string {
+function howToConnectAgain(row: StoredConnection, publicUrl: string): string {
   const ways: string[] = [];
   if (row.id === DEFAULT_CONNECTION) {
     ways.push(
@@ -36,7 +38,7 @@ function howToConnectAgain(row: ConnectionRow, publicUrl: string): string {
   return ways.join(', or ');
 }
 
-function statusCheck(row: ConnectionRow, publicUrl: string): CheckResult {
+function statusCheck(row: StoredConnection, publicUrl: string): CheckResult {
   const name = `connection ${row.id}`;
   const since = `since ${isoSeconds(row.statusChangedAt)}${row.statusReason ? `: ${row.statusReason}` : ''}`;
   switch (row.status) {
@@ -59,7 +61,7 @@ function statusCheck(row: ConnectionRow, publicUrl: string): CheckResult {
 
 async function freshnessChecks(
   db: WarehouseEngine,
-  row: ConnectionRow,
+  row: StoredConnection,
   config: Config,
   now: Date,
 ): Promise<CheckResult[]> {

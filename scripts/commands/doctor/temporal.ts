@@ -3,10 +3,10 @@
 // never starts one, it only checks that `bbetl worker`/`bbetl web` will find the CLI to.
 import { join } from 'node:path';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { workersPolling } from '../../../client/pollers';
 import { isLive, readPidFile } from '../../../lib/pidFile';
 import type { Config } from '../../../temporal.config';
 import { DEV_SERVER_STATE_FILE } from '../../../worker/devServer';
-import { workersPolling } from '../../../worker/pollers';
 import { findTemporalCli } from '../../../worker/temporalCli';
 import { ANSWER_TIMEOUT_MS, type CheckResult, errorText, fail, ok, warn } from './check';
 

@@ -1,5 +1,6 @@
-// Builds everything activities need from the configuration: the warehouse (migrated), the token
-// vault, the request budget shared by this process's API clients, and the connection's workspaces.
+// The composition root: builds from the configuration what the worker's activities, the web app
+// and the CLI share: the warehouse (migrated), the token vault, the request budget shared by this
+// process's API clients, and the connection's workspaces.
 
 import type { ActivityDeps } from '../activities/deps';
 import { type BitbucketOAuth, createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
