@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
--- One row per day the marts cover (dim_date) and paid seat held that day (int_seats: people, from
--- seat_start_date, or before the data starts, until seat_end_date exclusive).
+-- One row per day the marts cover (int_date_spine) and paid seat held that day (int_seats: people,
+-- from seat_start_date, or before the data starts, until seat_end_date exclusive).
 with dates as (
-  select date_day from {{ ref('dim_date') }}
+  select date_day from {{ ref('int_date_spine') }}
 ),
 
 seats as (

@@ -4,6 +4,18 @@
 -- Incremental: a run reads only source rows extracted or tombstoned since the newest one already
 -- here, less a lookback (var incremental_lookback_minutes, default 10; TRANSFORM_LOOKBACK_MINUTES in
 -- the worker) that covers loads which committed after a concurrent transform run had started.
+--
+-- The event sources, one entry per feature (or, for stg_pr_activity, per family of features): a
+-- new source is a new entry, not another copy of the query. What each entry says:
+--   model        the staging model the events come from
+--   feature      the feature name; or `features`: [condition, feature] pairs, the first true
+--                condition naming the row's feature (rows none of them names are left out)
+--   actor        the column naming the Bitbucket account who acted
+--   author_raw   commits only: the git author as written (other sources: null)
+--   occurred_at  the column saying when the action happened
+--   is_deleted   when the event is retracted, if more than the source row's tombstone
+--   where        which source rows make an event, if not all
+-- In words:
 --   commit_authored       stg_commits, at committed_at, by the linked Bitbucket user (if any)
 --   pr_opened             stg_pullrequests, at created_on, by the author
 --   pr_merged/pr_declined stg_pr_activity `update` items whose state is MERGED/DECLINED, by the update's author
@@ -15,6 +27,29 @@
 --   pr_task_resolved      stg_pr_tasks, at resolved_on, by resolved_by, while the task is RESOLVED:
 --                         every task has this row, flagged is_deleted while not (or no longer)
 --                         resolved, so that an incremental run retracts a reopened task's event
+{%- set sources = [
+  { 'model': 'stg_commits', 'feature': 'commit_authored',
+    'actor': 'author_uuid', 'author_raw': 'author_raw', 'occurred_at': 'committed_at' },
+  { 'model': 'stg_pullrequests', 'feature': 'pr_opened',
+    'actor': 'author_uuid', 'occurred_at': 'created_on' },
+  { 'model': 'stg_pr_activity', 'features': [
+      ["activity_type = 'update' and update_state = 'MERGED'", 'pr_merged'],
+      ["activity_type = 'update' and update_state = 'DECLINED'", 'pr_declined'],
+      ["activity_type = 'approval'", 'pr_approved'],
+      ["activity_type = 'changes_requested'", 'pr_changes_requested'],
+      ["activity_type = 'comment'", 'pr_comment']
+    ],
+    'actor': 'actor_uuid', 'occurred_at': 'occurred_at' },
+  { 'model': 'stg_pipelines', 'feature': 'pipeline_triggered',
+    'actor': 'creator_uuid', 'occurred_at': 'created_on', 'where': 'creator_uuid is not null' },
+  { 'model': 'stg_deployments', 'feature': 'deployment',
+    'actor': 'deployer_uuid', 'occurred_at': 'started_on', 'where': 'deployer_uuid is not null' },
+  { 'model': 'stg_pr_tasks', 'feature': 'pr_task_created',
+    'actor': 'creator_uuid', 'occurred_at': 'created_on' },
+  { 'model': 'stg_pr_tasks', 'feature': 'pr_task_resolved',
+    'actor': 'resolver_uuid', 'occurred_at': 'resolved_on',
+    'is_deleted': "is_deleted or state is null or state <> 'RESOLVED'" }
+] %}
 {%- macro changed_since_last_run() -%}
 {%- if is_incremental() %}
   and (
@@ -25,138 +60,44 @@
   )
 {%- endif -%}
 {%- endmacro %}
-with commits as (
-  select
-    'commit_authored' as feature,
-    record_key as source_record_key,
-    workspace_uuid,
-    repository_uuid,
-    author_uuid as actor_uuid,
-    author_raw,
-    committed_at as occurred_at,
-    is_deleted,
-    _extracted_at,
-    _deleted_at
-  from {{ ref('stg_commits') }}
+-- Import CTEs: each source model once (stg_pr_tasks feeds two features), only the rows this run reads.
+with
+{%- for model, entries in sources | groupby('model') %}
+{{ model }} as (
+  select * from {{ ref(model) }}
   where true {{ changed_since_last_run() }}
 ),
-
-prs_opened as (
+{% endfor %}
+-- One select per entry, in the list's order, all with the same columns.
+events as (
+{%- for source in sources %}
   select
-    'pr_opened' as feature,
-    record_key as source_record_key,
-    workspace_uuid,
-    repository_uuid,
-    author_uuid as actor_uuid,
-    null as author_raw,
-    created_on as occurred_at,
-    is_deleted,
-    _extracted_at,
-    _deleted_at
-  from {{ ref('stg_pullrequests') }}
-  where true {{ changed_since_last_run() }}
-),
-
-pr_activity as (
-  select
+    {% if source.features -%}
     case
-      when activity_type = 'update' and update_state = 'MERGED' then 'pr_merged'
-      when activity_type = 'update' and update_state = 'DECLINED' then 'pr_declined'
-      when activity_type = 'approval' then 'pr_approved'
-      when activity_type = 'changes_requested' then 'pr_changes_requested'
-      when activity_type = 'comment' then 'pr_comment'
-    end as feature,
+      {%- for condition, feature in source.features %}
+      when {{ condition }} then '{{ feature }}'
+      {%- endfor %}
+    end
+    {%- else -%}
+    '{{ source.feature }}'
+    {%- endif %} as feature,
     record_key as source_record_key,
     workspace_uuid,
     repository_uuid,
-    actor_uuid,
-    null as author_raw,
-    occurred_at,
-    is_deleted,
+    {{ source.actor }} as actor_uuid,
+    {{ source.author_raw or 'null' }} as author_raw,
+    {{ source.occurred_at }} as occurred_at,
+    {{ source.is_deleted or 'is_deleted' }} as is_deleted,
     _extracted_at,
     _deleted_at
-  from {{ ref('stg_pr_activity') }}
-  where true {{ changed_since_last_run() }}
-),
-
-pipelines as (
-  select
-    'pipeline_triggered' as feature,
-    record_key as source_record_key,
-    workspace_uuid,
-    repository_uuid,
-    creator_uuid as actor_uuid,
-    null as author_raw,
-    created_on as occurred_at,
-    is_deleted,
-    _extracted_at,
-    _deleted_at
-  from {{ ref('stg_pipelines') }}
-  where creator_uuid is not null {{ changed_since_last_run() }}
-),
-
-deployments as (
-  select
-    'deployment' as feature,
-    record_key as source_record_key,
-    workspace_uuid,
-    repository_uuid,
-    deployer_uuid as actor_uuid,
-    null as author_raw,
-    started_on as occurred_at,
-    is_deleted,
-    _extracted_at,
-    _deleted_at
-  from {{ ref('stg_deployments') }}
-  where deployer_uuid is not null {{ changed_since_last_run() }}
-),
-
-tasks_created as (
-  select
-    'pr_task_created' as feature,
-    record_key as source_record_key,
-    workspace_uuid,
-    repository_uuid,
-    creator_uuid as actor_uuid,
-    null as author_raw,
-    created_on as occurred_at,
-    is_deleted,
-    _extracted_at,
-    _deleted_at
-  from {{ ref('stg_pr_tasks') }}
-  where true {{ changed_since_last_run() }}
-),
-
-tasks_resolved as (
-  select
-    'pr_task_resolved' as feature,
-    record_key as source_record_key,
-    workspace_uuid,
-    repository_uuid,
-    resolver_uuid as actor_uuid,
-    null as author_raw,
-    resolved_on as occurred_at,
-    is_deleted or state is null or state <> 'RESOLVED' as is_deleted,
-    _extracted_at,
-    _deleted_at
-  from {{ ref('stg_pr_tasks') }}
-  where true {{ changed_since_last_run() }}
-),
-
-unioned as (
-  select * from commits
+  from {{ source.model }}
+  {%- if source.where %}
+  where {{ source.where }}
+  {%- endif %}
+  {%- if not loop.last %}
   union all
-  select * from prs_opened
-  union all
-  select * from pr_activity where feature is not null
-  union all
-  select * from pipelines
-  union all
-  select * from deployments
-  union all
-  select * from tasks_created
-  union all
-  select * from tasks_resolved
+  {%- endif %}
+{%- endfor %}
 )
 
 select
@@ -171,4 +112,6 @@ select
   source_record_key,
   is_deleted,
   greatest(_extracted_at, coalesce(_deleted_at, _extracted_at)) as _changed_at
-from unioned
+from events
+-- (stg_pr_activity items of a type no `features` condition names)
+where feature is not null

@@ -1,11 +1,11 @@
 {{ config(materialized='table') }}
--- One row per calendar day the marts cover (int_date_bounds), with its week and month.
-with bounds as (
-  select * from {{ ref('int_date_bounds') }}
+-- One row per calendar day the marts cover (int_date_spine), with its week and month.
+with days as (
+  select date_day from {{ ref('int_date_spine') }}
 ),
 
-days as (
-  {{ date_spine('(select first_date from bounds)', '(select as_of_date from bounds)') }}
+bounds as (
+  select * from {{ ref('int_date_bounds') }}
 )
 
 select
