@@ -9,28 +9,21 @@ import { TokenVault } from '../../bitbucket/auth/tokenVault';
 import { createLogger } from '../../lib/log';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { WarehouseConnectionStore, WarehouseOAuthStateStore } from '../../warehouse/connections';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { control } from '../support/sandbox';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { consentInBrowser, REDIRECT_URI, sandboxOAuth } from './oauthFlow';
 
 describeEachWarehouse(
   'no secret in logs or errors',
   (engineUnderTest) => {
-    let wh: WarehouseUnderTest;
-    let db: WarehouseEngine;
+    const fx = useMigratedWarehouse(engineUnderTest);
     let sb: Sandbox;
     beforeAll(async () => {
-      wh = engineUnderTest();
-      db = await wh.open();
-      await migrate(db);
       sb = await startSandbox({ scale: 'tiny', seed: 13 });
     });
+
     afterAll(async () => {
       await sb?.close();
-      await wh?.cleanup(db);
-      await db?.close();
     });
 
     it('keeps tokens, codes, the client secret and the key out of every log line and error', async () => {
@@ -69,12 +62,12 @@ describeEachWarehouse(
       const key = randomBytes(32);
       secrets.set('key (base64)', key.toString('base64'));
       secrets.set('key (hex)', key.toString('hex'));
-      const store = new WarehouseConnectionStore(db);
+      const store = new WarehouseConnectionStore(fx.db);
       const vault = new TokenVault({ store, oauth, key, log, invalidGrantSettleMs: 200 });
       const otherWorker = new TokenVault({ store, oauth, key, log, invalidGrantSettleMs: 200 });
 
       // Connect: state, consent, code exchange (the code is single-use, so a replay fails).
-      const states = new WarehouseOAuthStateStore(db);
+      const states = new WarehouseOAuthStateStore(fx.db);
       const state = await createState(states, { purpose: 'connect', binding: 'session-cookie-value' });
       secrets.set('state', state);
       secrets.set('session binding', 'session-cookie-value');

@@ -10,9 +10,8 @@ import { TokenVault } from '../../bitbucket/auth/tokenVault';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { WarehouseConnectionStore } from '../../warehouse/connections';
 import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { control } from '../support/sandbox';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { connectAs, sandboxOAuth, userStatus } from './oauthFlow';
 
 const CALLS_PER_WORKER = 10;
@@ -21,24 +20,20 @@ const ROUNDS = 4;
 describeEachWarehouse(
   'token vault: two workers refreshing one connection',
   (engineUnderTest) => {
-    let wh: WarehouseUnderTest;
+    const fx = useMigratedWarehouse(engineUnderTest);
     let dbA: WarehouseEngine;
     let dbB: WarehouseEngine;
     let sb: Sandbox;
     beforeAll(async () => {
-      wh = engineUnderTest();
-      dbA = await wh.open();
-      dbB = await wh.open();
-      await migrate(dbA);
+      dbA = fx.db;
+      dbB = await fx.wh.open();
       // Short-lived tokens make every round a refresh race. A BigQuery statement can take a second
       // or more on a loaded machine, so there a token lives long enough to outlast its own write.
-      const tokenLifetimeSeconds = wh.name === 'bigquery' ? 6 : 2;
+      const tokenLifetimeSeconds = fx.wh.name === 'bigquery' ? 6 : 2;
       sb = await startSandbox({ scale: 'tiny', seed: 3, tokenLifetimeSeconds });
     });
     afterAll(async () => {
       await sb?.close();
-      await wh?.cleanup(dbA);
-      await dbA?.close();
       await dbB?.close();
     });
 

@@ -9,10 +9,8 @@ import { BitbucketError } from '../../bitbucket/errors';
 import type { ConnectionStore } from '../../lib/connectionStores';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { WarehouseConnectionStore, WarehouseOAuthStateStore } from '../../warehouse/connections';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { control } from '../support/sandbox';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { connectAs, sandboxOAuth, userStatus } from './oauthFlow';
 
 /** Wraps the OAuth client to count refreshes and remember the last token set it returned. */
@@ -39,8 +37,7 @@ async function rejection(promise: Promise<unknown>): Promise<BitbucketError> {
 }
 
 describeEachWarehouse('token vault', (engineUnderTest) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engineUnderTest);
   let sb: Sandbox;
   let store: ConnectionStore;
   let oauth: BitbucketOAuth;
@@ -53,24 +50,20 @@ describeEachWarehouse('token vault', (engineUnderTest) => {
     return JSON.parse(open(key, sealed)) as { accessToken: string; refreshToken: string };
   };
   const events = (id: string) =>
-    db.query<{ from_status: string | null; to_status: string; reason: string }>(
-      `select from_status, to_status, reason from ${db.table('etl_meta', 'connection_events')}
+    fx.db.query<{ from_status: string | null; to_status: string; reason: string }>(
+      `select from_status, to_status, reason from ${fx.db.table('etl_meta', 'connection_events')}
        where connection_id = $1 order by occurred_at`,
       [id],
     );
 
   beforeAll(async () => {
-    wh = engineUnderTest();
-    db = await wh.open();
-    await migrate(db);
-    store = new WarehouseConnectionStore(db);
+    store = new WarehouseConnectionStore(fx.db);
     sb = await startSandbox({ scale: 'tiny', seed: 11 });
     oauth = sandboxOAuth(sb);
   });
+
   afterAll(async () => {
     await sb?.close();
-    await wh?.cleanup(db);
-    await db?.close();
   });
 
   it('saves a grant: connected, sealed at rest, and its access token works on /2.0/user', async () => {
@@ -87,8 +80,8 @@ describeEachWarehouse('token vault', (engineUnderTest) => {
     const token = await v.getAccessToken('conn-save');
     expect(token).toBe(tokens.accessToken);
     expect(await userStatus(sb, token)).toBe(200);
-    const [row] = await db.query<{ secrets: string }>(
-      `select secrets from ${db.table('etl_meta', 'connections')} where id = $1`,
+    const [row] = await fx.db.query<{ secrets: string }>(
+      `select secrets from ${fx.db.table('etl_meta', 'connections')} where id = $1`,
       ['conn-save'],
     );
     expect(row?.secrets).toMatch(/^v1\./);
@@ -203,18 +196,10 @@ describeEachWarehouse('token vault', (engineUnderTest) => {
 });
 
 describeEachWarehouse('OAuth state store', (engineUnderTest) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engineUnderTest);
   let states: WarehouseOAuthStateStore;
   beforeAll(async () => {
-    wh = engineUnderTest();
-    db = await wh.open();
-    await migrate(db);
-    states = new WarehouseOAuthStateStore(db);
-  });
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
+    states = new WarehouseOAuthStateStore(fx.db);
   });
 
   const reasonOf = async (promise: Promise<unknown>) => {
@@ -230,7 +215,7 @@ describeEachWarehouse('OAuth state store', (engineUnderTest) => {
   it('consumes a state once, for its session; stores only its hash', async () => {
     const state = await createState(states, { purpose: 'connect', binding: 'session-1' });
     expect(state).toMatch(/^[\w-]{43}$/);
-    const rows = await db.query(`select * from ${db.table('etl_meta', 'oauth_states')}`);
+    const rows = await fx.db.query(`select * from ${fx.db.table('etl_meta', 'oauth_states')}`);
     expect(JSON.stringify(rows)).not.toContain(state);
     expect(JSON.stringify(rows)).not.toContain('session-1');
 

@@ -10,7 +10,6 @@ import type { Services } from '../../services/services';
 import { failedNodes, runTransformProject } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { listErrors } from '../../warehouse/ledger';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { incrementalSync } from '../../workflows/incrementalSync';
 import { CHAOS_ODD_ENGINES } from '../support/chaos';
@@ -24,7 +23,7 @@ import {
   workerOptions,
 } from '../support/pipeline';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
 type Json = Record<string, unknown>;
 
@@ -155,21 +154,11 @@ describe('a value of the wrong type in a field the models cast', () => {
   describeEachWarehouse(
     'models',
     (engine) => {
-      let wh: WarehouseUnderTest;
-      let db: WarehouseEngine;
-      beforeAll(async () => {
-        wh = engine();
-        db = await wh.open();
-        await migrate(db);
-      });
-      afterAll(async () => {
-        await wh?.cleanup(db);
-        await db?.close();
-      });
+      const fx = useMigratedWarehouse(engine);
 
       it('does not stop the models from building', async () => {
         // A pull request complete but for the types of four fields, in a repository we know.
-        await loadRecords(db, {
+        await loadRecords(fx.db, {
           stream: 'repositories',
           connectionId: CONNECTION,
           workspaceUuid: '{ws}',
@@ -187,7 +176,7 @@ describe('a value of the wrong type in a field the models cast', () => {
           task_count: { n: 1 },
           draft: 'yes',
         };
-        await loadRecords(db, {
+        await loadRecords(fx.db, {
           stream: 'pullrequests',
           connectionId: CONNECTION,
           workspaceUuid: '{ws}',
@@ -196,10 +185,10 @@ describe('a value of the wrong type in a field the models cast', () => {
             { key: '{repo}:1', parentKey: '{repo}', updatedOn: '2026-10-01T00:00:00Z', payload: wrong },
           ],
         });
-        const outcome = await runTransformProject(db, { trigger: 'test' });
+        const outcome = await runTransformProject(fx.db, { trigger: 'test' });
         expect(failedNodes(outcome.results).map((f) => `${f.name}: ${f.error ?? f.status}`)).toEqual([]);
-        const built = await db.query(
-          `select pr_id, title from ${db.table('marts', 'fct_pull_requests')} where pr_key = '{repo}:1'`,
+        const built = await fx.db.query(
+          `select pr_id, title from ${fx.db.table('marts', 'fct_pull_requests')} where pr_key = '{repo}:1'`,
         );
         expect(built).toEqual([{ pr_id: 1, title: 'counted in words' }]);
       }, 300_000);

@@ -4,11 +4,9 @@
 // running, failures restored and not, Staging beside Production (restores stay per environment),
 // two successes on one day, a tombstoned deployment, a redeploy of a commit already shipped, a
 // deployed commit missing from the commits, and a deployment that starts in May and ends in June.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadProject, type Project } from '../../transforms/project';
 import { runProject } from '../../transforms/run';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
 import {
@@ -29,7 +27,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 /** `06-01T00:10` (seconds optional) → `2024-06-01T00:10:00`. */
 const iso = (at: string) => `2024-${at}${at.length > 11 ? '' : ':00'}`;
@@ -326,20 +324,16 @@ const FCT_DORA_MONTHLY = [
 ];
 
 describeEachWarehouse('the DORA models', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 180_000 });
   let project: Project;
   /** The columns a mart's .yml documents, in order. */
   const documentedColumns = (model: string) => project.models.get(model)?.doc?.columns.map((c) => c.name);
 
   beforeAll(async () => {
     project = loadProject(SQL_DIR);
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await loadDataset(db, DATASET, '2024-07-06T00:00:00.000000Z');
+    await loadDataset(fx.db, DATASET, '2024-07-06T00:00:00.000000Z');
     // n 10 is gone from the next listing
-    await markDeleted(db, {
+    await markDeleted(fx.db, {
       stream: 'deployments',
       connectionId: 'c1',
       parentKey: REPO,
@@ -348,32 +342,27 @@ describeEachWarehouse('the DORA models', (engine) => {
       at: '2024-07-07T00:00:00.000000Z',
     });
     // the marts' yml data tests run too, over this data
-    const { models, tests } = await runProject(db, project, {
+    const { models, tests } = await runProject(fx.db, project, {
       select: ['+fct_deployments', '+fct_dora_monthly', '+dim_repositories'],
     });
     expect(models.filter((r) => r.status !== 'success')).toEqual([]);
     expect(tests.filter((r) => r.status !== 'pass')).toEqual([]);
   }, 180_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it('fct_deployments: one row per deployment, with its lead time and time to restore', async () => {
     const columns = documentedColumns('fct_deployments');
-    const rows = plain(await db.query(`select * from ${db.table('marts', 'fct_deployments')}`));
+    const rows = plain(await fx.db.query(`select * from ${fx.db.table('marts', 'fct_deployments')}`));
     expect(rows.map((r) => Object.keys(r))).toEqual(rows.map(() => columns));
     expect(sortRows(rows, ['deployment_uuid'])).toEqual(sortRows(FCT_DEPLOYMENTS, ['deployment_uuid']));
   });
 
   it('fct_dora_monthly: the four keys per month, workspace and environment type', async () => {
     const columns = documentedColumns('fct_dora_monthly');
-    const mart = db.table('marts', 'fct_dora_monthly');
-    const all = await db.query(`select * from ${mart}`);
+    const mart = fx.db.table('marts', 'fct_dora_monthly');
+    const all = await fx.db.query(`select * from ${mart}`);
     expect(all.map((r) => Object.keys(r))).toEqual(all.map(() => columns));
-    const rows = await db.query(
-      `select ${columns?.map((c) => (c === 'month_start' ? `${asText(db, c)} as ${c}` : c)).join(', ')}
+    const rows = await fx.db.query(
+      `select ${columns?.map((c) => (c === 'month_start' ? `${asText(fx.db, c)} as ${c}` : c)).join(', ')}
        from ${mart}
        order by month_start, environment_type`,
     );

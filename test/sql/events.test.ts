@@ -2,11 +2,9 @@
 // by feature; unresolved commit authors kept; tombstones, non-terminal PR updates and runs nobody
 // started left out), dim_features (the catalogue) and fct_feature_usage_daily (UTC day × workspace ×
 // resolved user × feature).
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
 import {
@@ -28,7 +26,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 const commit = (hash: string, date: string, authorRaw: string, user?: Account) => ({
   key: `${REPO}:${hash}`,
@@ -186,15 +184,11 @@ const usage = (activity_date: string, user_uuid: string, feature: string, events
 });
 
 describeEachWarehouse('the event models', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 300_000 });
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await loadDataset(db, DATASET, '2024-07-01T00:00:00.000000Z');
-    await markDeleted(db, {
+    await loadDataset(fx.db, DATASET, '2024-07-01T00:00:00.000000Z');
+    await markDeleted(fx.db, {
       stream: 'commits',
       connectionId: 'c1',
       parentKey: REPO,
@@ -202,21 +196,16 @@ describeEachWarehouse('the event models', (engine) => {
       runId: 'run-c1b',
       at: '2024-07-02T00:00:00.000000Z',
     });
-    const results = await runModels(db, loadProject(SQL_DIR));
+    const results = await runModels(fx.db, loadProject(SQL_DIR));
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
   }, 300_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it('int_user_events: one row per action, unresolved commit authors kept, tombstones and non-events left out', async () => {
     const rows = plain(
-      await db.query(
+      await fx.db.query(
         `select event_key, workspace_uuid, repository_uuid, user_uuid, author_raw, is_resolved, feature,
                 occurred_at, source_record_key
-         from ${db.table('intermediate', 'int_user_events')}`,
+         from ${fx.db.table('intermediate', 'int_user_events')}`,
       ),
     );
     expect(sortRows(rows, ['event_key'])).toEqual([
@@ -236,8 +225,8 @@ describeEachWarehouse('the event models', (engine) => {
   });
 
   it('dim_features: the eleven features, each described', async () => {
-    const rows = await db.query<{ feature: string; display_name: string; description: string }>(
-      `select feature, display_name, description from ${db.table('marts', 'dim_features')}`,
+    const rows = await fx.db.query<{ feature: string; display_name: string; description: string }>(
+      `select feature, display_name, description from ${fx.db.table('marts', 'dim_features')}`,
     );
     expect(rows.map((r) => r.feature).sort()).toEqual([
       'commit_authored',
@@ -256,9 +245,9 @@ describeEachWarehouse('the event models', (engine) => {
   });
 
   it('fct_feature_usage_daily: events per UTC day, workspace, resolved user and feature', async () => {
-    const rows = await db.query(
-      `select ${asText(db, 'activity_date')} as activity_date, workspace_uuid, user_uuid, feature, events
-       from ${db.table('marts', 'fct_feature_usage_daily')}`,
+    const rows = await fx.db.query(
+      `select ${asText(fx.db, 'activity_date')} as activity_date, workspace_uuid, user_uuid, feature, events
+       from ${fx.db.table('marts', 'fct_feature_usage_daily')}`,
     );
     expect(sortRows(rows, ['activity_date', 'user_uuid', 'feature'])).toEqual([
       usage('2024-06-01', '{u-ada}', 'commit_authored', 2),

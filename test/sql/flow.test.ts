@@ -4,12 +4,10 @@
 // fct_pull_requests (review facts and flow times per pull request) and fct_pipeline_usage_daily
 // (runs and minutes per UTC day, workspace, repository, trigger, result and creator). Payloads are
 // shaped like the API's after the catalog's `fields=` projections.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadProject, type Project } from '../../transforms/project';
 import { runProject } from '../../transforms/run';
 import type { TestResult } from '../../transforms/testRun';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
@@ -29,7 +27,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 type Json = Record<string, unknown>;
 
@@ -563,8 +561,7 @@ const usageRow = (
 const MARTS = ['dim_workspaces', 'dim_repositories', 'fct_pull_requests', 'fct_pipeline_usage_daily'];
 
 describeEachWarehouse('the flow marts', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   let project: Project;
   let dataTests: TestResult[] = [];
 
@@ -573,17 +570,16 @@ describeEachWarehouse('the flow marts', (engine) => {
 
   /** Every documented column of every row of a model; dates as text (drivers disagree on date objects). */
   async function model(name: string) {
-    const columns = documentedColumns(name).map((c) => (c === 'run_date' ? `${asText(db, c)} as ${c}` : c));
+    const columns = documentedColumns(name).map((c) =>
+      c === 'run_date' ? `${asText(fx.db, c)} as ${c}` : c,
+    );
     const layer = project.models.get(name)?.layer ?? 'marts';
-    return plain(await db.query(`select ${columns.join(', ')} from ${db.table(layer, name)}`));
+    return plain(await fx.db.query(`select ${columns.join(', ')} from ${fx.db.table(layer, name)}`));
   }
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
     for (const { stream, ws, records } of LOADS)
-      await loadRecords(db, {
+      await loadRecords(fx.db, {
         stream,
         connectionId: 'c1',
         workspaceUuid: ws,
@@ -591,7 +587,7 @@ describeEachWarehouse('the flow marts', (engine) => {
         records,
         extractedAt: LOADED_AT,
       });
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       stream: 'workspaces',
       connectionId: 'c2',
       workspaceUuid: WS2,
@@ -600,7 +596,7 @@ describeEachWarehouse('the flow marts', (engine) => {
       extractedAt: C2_LOADED_AT,
     });
     const tombstone = (stream: string, parentKey: string | null, keep: string[]) =>
-      markDeleted(db, {
+      markDeleted(fx.db, {
         stream,
         connectionId: 'c1',
         parentKey,
@@ -628,21 +624,16 @@ describeEachWarehouse('the flow marts', (engine) => {
       PR5_ACTIVITY_KEPT.map((r) => r.key),
     );
     project = loadProject(SQL_DIR);
-    const results = await runProject(db, project, {
+    const results = await runProject(fx.db, project, {
       select: MARTS.map((m) => `+${m}`),
     });
     expect(results.models.filter((r) => r.status !== 'success')).toEqual([]);
     dataTests = results.tests;
   }, 300_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it('each mart returns exactly the columns its .yml documents, in order, and passes its data tests', async () => {
     for (const name of MARTS) {
-      const [row] = await db.query(`select * from ${db.table('marts', name)} limit 1`);
+      const [row] = await fx.db.query(`select * from ${fx.db.table('marts', name)} limit 1`);
       expect(Object.keys(row ?? {}), name).toEqual(documentedColumns(name));
       expect(dataTests.filter((r) => r.model === name).length, name).toBeGreaterThan(0);
     }

@@ -1,15 +1,13 @@
 // int_source_events, the incremental model, on every engine: a second run reads only the source
 // rows extracted or tombstoned since its newest row, and leaves the others untouched; its rows then
 // equal a full refresh's, tombstones and late-arriving rows included.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import { ADA, commitPayload, GRACE, REPO, repositoryRecord, SQL_DIR, WS } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 const commit = (hash: string, date: string, user = ADA) => ({
   key: `${REPO}:${hash}`,
@@ -22,17 +20,16 @@ const SELECT = ['+int_source_events'];
 const VARS = { incremental_lookback_minutes: 0 };
 
 describeEachWarehouse('the incremental event model', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
-  const events = () => db.table('intermediate', 'int_source_events');
+  const fx = useMigratedWarehouse(engine);
+  const events = () => fx.db.table('intermediate', 'int_source_events');
   const rows = async () =>
     (
-      await db.query<{ event_key: string; is_deleted: boolean; actor_uuid: string }>(
+      await fx.db.query<{ event_key: string; is_deleted: boolean; actor_uuid: string }>(
         `select event_key, is_deleted, actor_uuid from ${events()}`,
       )
     ).sort((a, b) => (a.event_key < b.event_key ? -1 : 1));
   const load = (records: ReturnType<typeof commit>[], extractedAt: string, runId: string) =>
-    loadRecords(db, {
+    loadRecords(fx.db, {
       stream: 'commits',
       connectionId: 'c1',
       workspaceUuid: WS,
@@ -41,26 +38,18 @@ describeEachWarehouse('the incremental event model', (engine) => {
       extractedAt,
     });
   const run = async (fullRefresh = false) => {
-    const results = await runModels(db, loadProject(SQL_DIR), { select: SELECT, vars: VARS, fullRefresh });
+    const results = await runModels(fx.db, loadProject(SQL_DIR), { select: SELECT, vars: VARS, fullRefresh });
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
   };
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       stream: 'repositories',
       connectionId: 'c1',
       workspaceUuid: WS,
       runId: 'r0',
       records: [repositoryRecord(REPO, WS, 'api')],
     });
-  }, 120_000);
-
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
   }, 120_000);
 
   it('reads only what changed since its newest row, and ends equal to a full refresh', async () => {
@@ -77,7 +66,7 @@ describeEachWarehouse('the incremental event model', (engine) => {
 
     // An old row changes without being re-extracted: the incremental run must not see it (proof it
     // read only new rows); a later load adds c3, re-attributes c2 and tombstones c1.
-    await db.query(`update ${events()} set actor_uuid = 'untouched' where event_key = $1`, [
+    await fx.db.query(`update ${events()} set actor_uuid = 'untouched' where event_key = $1`, [
       `commit_authored:${REPO}:c1`,
     ]);
     await load(
@@ -85,7 +74,7 @@ describeEachWarehouse('the incremental event model', (engine) => {
       '2024-07-02T00:00:00Z',
       'r2',
     );
-    await markDeleted(db, {
+    await markDeleted(fx.db, {
       stream: 'commits',
       connectionId: 'c1',
       parentKey: REPO,
@@ -101,12 +90,12 @@ describeEachWarehouse('the incremental event model', (engine) => {
     ]);
 
     // Nothing new: a third run changes nothing, and a full refresh gives the same rows.
-    await db.query(`update ${events()} set actor_uuid = 'untouched' where event_key = $1`, [
+    await fx.db.query(`update ${events()} set actor_uuid = 'untouched' where event_key = $1`, [
       `commit_authored:${REPO}:c3`,
     ]);
     await run();
     expect((await rows()).find((r) => r.event_key.endsWith(':c3'))?.actor_uuid).toBe('untouched');
-    await db.query(`update ${events()} set actor_uuid = $1 where event_key = $2`, [
+    await fx.db.query(`update ${events()} set actor_uuid = $1 where event_key = $2`, [
       ADA.uuid,
       `commit_authored:${REPO}:c3`,
     ]);

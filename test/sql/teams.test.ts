@@ -5,11 +5,9 @@
 // and Grace directly as well) and OPS (no group: Linus directly). Tasks: one resolved, one never
 // resolved, one resolved by Linus and then reopened (loaded resolved, modelled, then reloaded
 // UNRESOLVED and modelled again: the incremental run retracts its resolution), one in WEB.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
@@ -27,7 +25,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 const LINUS = account('{u-linus}', 'Linus');
 const IVY = account('{u-ivy}', 'Ivy');
@@ -183,38 +181,34 @@ const projectDay = (date_day: string, p: Project, counts: number[]) => {
 };
 
 describeEachWarehouse('utilization by project, team and task', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 400_000 });
   let resolvedBeforeReopening: Record<string, unknown>[];
-  const mart = (name: string) => db.table('marts', name);
+  const mart = (name: string) => fx.db.table('marts', name);
   const run = async () => {
-    const results = await runModels(db, loadProject(SQL_DIR));
+    const results = await runModels(fx.db, loadProject(SQL_DIR));
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
   };
   /** A long feature-usage fact (by team or project), sorted. */
   const featureUsage = async (model: string, keyColumn: string) =>
     sortRows(
-      await db.query(
-        `select ${asText(db, 'activity_date')} as activity_date, ${keyColumn}, workspace_uuid, feature, users, events
+      await fx.db.query(
+        `select ${asText(fx.db, 'activity_date')} as activity_date, ${keyColumn}, workspace_uuid, feature, users, events
          from ${mart(model)}`,
       ),
       ['activity_date', keyColumn, 'feature'],
     );
   const load = { connectionId: 'c1', workspaceUuid: WS };
   const resolutions = () =>
-    db.query(
-      `select source_record_key, user_uuid from ${db.table('intermediate', 'int_user_events')}
+    fx.db.query(
+      `select source_record_key, user_uuid from ${fx.db.table('intermediate', 'int_user_events')}
        where feature = 'pr_task_resolved'`,
     );
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
     for (const [stream, records] of Object.entries(LOADS))
-      await loadRecords(db, { ...load, stream, records, runId: 'run-1', extractedAt: LISTED_AT });
+      await loadRecords(fx.db, { ...load, stream, records, runId: 'run-1', extractedAt: LISTED_AT });
     // Linus is missing from a later listing of backend: he left it on 5 June.
-    await markDeleted(db, {
+    await markDeleted(fx.db, {
       stream: 'group_members',
       connectionId: 'c1',
       runId: 'run-2',
@@ -225,7 +219,7 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
     await run();
     resolvedBeforeReopening = await resolutions();
     // Task 3 is reopened: the next extraction lists it UNRESOLVED, still naming who resolved it.
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       ...load,
       stream: 'pr_tasks',
       runId: 'run-3',
@@ -237,15 +231,12 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
     await run();
   }, 400_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it('staging: a reopened task, a member who left a group, project permissions typed', async () => {
     const staged = async (model: string, columns: string, key: string) =>
       plain(
-        await db.query(`select ${columns} from ${db.table('staging', model)} where record_key = $1`, [key]),
+        await fx.db.query(`select ${columns} from ${fx.db.table('staging', model)} where record_key = $1`, [
+          key,
+        ]),
       );
     expect(
       await staged(
@@ -331,8 +322,8 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
       resolution(REPOS.CORE, 1, GRACE),
       resolution(REPOS.WEB, 4, IVY),
     ]);
-    const kept = await db.query(
-      `select event_key, is_deleted from ${db.table('intermediate', 'int_source_events')}
+    const kept = await fx.db.query(
+      `select event_key, is_deleted from ${fx.db.table('intermediate', 'int_source_events')}
        where feature = 'pr_task_resolved'`,
     );
     expect(sortRows(kept, ['event_key'])).toEqual(
@@ -343,8 +334,8 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
   });
 
   it('fct_feature_usage_daily: task creations and resolutions by user and day', async () => {
-    const rows = await db.query(
-      `select ${asText(db, 'activity_date')} as activity_date, workspace_uuid, user_uuid, feature, events
+    const rows = await fx.db.query(
+      `select ${asText(fx.db, 'activity_date')} as activity_date, workspace_uuid, user_uuid, feature, events
        from ${mart('fct_feature_usage_daily')}`,
     );
     const usage = (activity_date: string, user: Account, feature: string) => ({
@@ -366,7 +357,7 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
   });
 
   it('dim_teams: one row per group, with current members, their seats and the projects it reaches', async () => {
-    const rows = await db.query(
+    const rows = await fx.db.query(
       `select team_key, workspace_uuid, group_slug, team_name, members, seats, projects, project_list
        from ${mart('dim_teams')}`,
     );
@@ -395,7 +386,7 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
   });
 
   it('bridge_user_teams: current members, once per group, with whether they hold a seat', async () => {
-    const rows = await db.query(
+    const rows = await fx.db.query(
       `select team_key, workspace_uuid, group_slug, user_uuid, display_name, holds_seat
        from ${mart('bridge_user_teams')}`,
     );
@@ -417,8 +408,8 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
   });
 
   it('fct_team_utilization_daily: members and seats while in the group, workspace activity, shared members in each team', async () => {
-    const rows = await db.query<{ date_day: string; team_key: string }>(
-      `select ${asText(db, 'date_day')} as date_day, team_key, workspace_uuid, members, seats, active_seats_30d,
+    const rows = await fx.db.query<{ date_day: string; team_key: string }>(
+      `select ${asText(fx.db, 'date_day')} as date_day, team_key, workspace_uuid, members, seats, active_seats_30d,
               idle_seats_30d, seat_utilization_30d, active_members, events
        from ${mart('fct_team_utilization_daily')}`,
     );
@@ -453,8 +444,8 @@ describeEachWarehouse('utilization by project, team and task', (engine) => {
 
   describe('projects', () => {
     it('fct_project_utilization_daily: seats reaching the project through a group or directly, users acting in it', async () => {
-      const rows = await db.query<{ date_day: string; project_uuid: string }>(
-        `select ${asText(db, 'date_day')} as date_day, project_uuid, workspace_uuid, project_key, seats_with_access,
+      const rows = await fx.db.query<{ date_day: string; project_uuid: string }>(
+        `select ${asText(fx.db, 'date_day')} as date_day, project_uuid, workspace_uuid, project_key, seats_with_access,
                 active_users, active_users_30d, events
          from ${mart('fct_project_utilization_daily')}`,
       );

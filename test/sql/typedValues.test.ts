@@ -1,14 +1,12 @@
 // The typed-value macros (sql/macros/json.sql) on each engine: a value that does not read as its
 // type becomes null in staging instead of failing the model (and every model after it), the
 // engines agree on what parses, and the raw record keeps what was sent.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { plain, REPO, SQL_DIR, t, WS } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 type Case = { id: unknown; created_on: unknown; comment_count: unknown; draft: unknown };
 const CASES: Record<string, { sent: Case; staged: Record<string, unknown> }> = {
@@ -35,14 +33,10 @@ const CASES: Record<string, { sent: Case; staged: Record<string, unknown> }> = {
 };
 
 describeEachWarehouse('typed values read from the raw payload', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 300_000 });
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       stream: 'pullrequests',
       connectionId: 'c1',
       workspaceUuid: WS,
@@ -53,18 +47,13 @@ describeEachWarehouse('typed values read from the raw payload', (engine) => {
         payload: { title: 'typed', state: 'OPEN', ...sent },
       })),
     });
-    const results = await runModels(db, loadProject(SQL_DIR), { select: ['stg_pullrequests'] });
+    const results = await runModels(fx.db, loadProject(SQL_DIR), { select: ['stg_pullrequests'] });
     expect(results.map((r) => [r.name, r.status])).toEqual([['stg_pullrequests', 'success']]);
   }, 300_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it.each(Object.entries(CASES))('%s', async (_, { sent, staged }) => {
-    const rows = await db.query(
-      `select pr_id, created_on, comment_count, draft from ${db.table('staging', 'stg_pullrequests')}
+    const rows = await fx.db.query(
+      `select pr_id, created_on, comment_count, draft from ${fx.db.table('staging', 'stg_pullrequests')}
        where record_key = $1`,
       [`${REPO}:${sent.id}`],
     );
@@ -72,8 +61,8 @@ describeEachWarehouse('typed values read from the raw payload', (engine) => {
   });
 
   it('keeps the values as sent in the raw record', async () => {
-    const [raw] = await db.query<{ payload: Case }>(
-      `select payload from ${db.table('raw_bitbucket', 'pullrequests')} where record_key = $1`,
+    const [raw] = await fx.db.query<{ payload: Case }>(
+      `select payload from ${fx.db.table('raw_bitbucket', 'pullrequests')} where record_key = $1`,
       [`${REPO}:2`],
     );
     expect(raw?.payload).toMatchObject(CASES['words where numbers, dates and flags belong']?.sent ?? {});

@@ -5,11 +5,9 @@
 // declined pull requests whose activity could not be read, and an invented pull request state.
 // On every engine the run succeeds, the marts keep and count every row as the glossary says, and
 // each unexpected value is a warning listed with its rows, in the outcome and in the ledger.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { runTransformProject, type TransformOutcome } from '../../transforms/service';
 import { sampleCells, type TestResult } from '../../transforms/testRun';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
 import { listTransformRun } from '../../warehouse/transformLedger';
@@ -34,7 +32,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 type Json = Record<string, unknown>;
 /** `06-01T10:00` → a pipeline or deployment time as the API writes it: `2024-06-01T10:00:00.000Z`. */
@@ -361,24 +359,20 @@ const SELECTION = [
 ];
 
 describeEachWarehouse('values the marts did not expect', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   let outcome: TransformOutcome;
 
   const mart = async (name: string, columns: string[]) =>
     plain(
-      await db.query(
-        `select ${columns.map((c) => (c.endsWith('_date') || c === 'month_start' ? `${asText(db, c)} as ${c}` : c)).join(', ')}
-         from ${db.table('marts', name)}`,
+      await fx.db.query(
+        `select ${columns.map((c) => (c.endsWith('_date') || c === 'month_start' ? `${asText(fx.db, c)} as ${c}` : c)).join(', ')}
+         from ${fx.db.table('marts', name)}`,
       ),
     );
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await loadDataset(db, DATASET, '2024-06-20T00:00:00.000000Z');
-    await markDeleted(db, {
+    await loadDataset(fx.db, DATASET, '2024-06-20T00:00:00.000000Z');
+    await markDeleted(fx.db, {
       stream: 'environments',
       connectionId: 'c1',
       parentKey: REPO,
@@ -386,13 +380,12 @@ describeEachWarehouse('values the marts did not expect', (engine) => {
       runId: 'run-2',
       at: '2024-06-21T00:00:00.000000Z',
     });
-    outcome = await runTransformProject(db, { select: SELECTION, trigger: 'test', runId: `odd-${wh.name}` });
+    outcome = await runTransformProject(fx.db, {
+      select: SELECTION,
+      trigger: 'test',
+      runId: `odd-${fx.wh.name}`,
+    });
   }, 300_000);
-
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
 
   it('succeeds: every model built, no test failed, each unexpected value a warning with its rows', async () => {
     const { models, tests } = outcome.results;
@@ -417,7 +410,7 @@ describeEachWarehouse('values the marts did not expect', (engine) => {
     }
 
     // the ledger keeps each warning with its count and rows: what the status page shows
-    const ledger = await listTransformRun(db, outcome.runId);
+    const ledger = await listTransformRun(fx.db, outcome.runId);
     const summary = summarizeTransformRun(ledger);
     expect(summary).toMatchObject({ failed: false, problems: [] });
     expect(summary?.warnings.map((n) => n.node).sort()).toEqual(Object.keys(WARNINGS).sort());
@@ -431,9 +424,9 @@ describeEachWarehouse('values the marts did not expect', (engine) => {
 
   it('stg_pipelines keeps stages, results and states as sent, and absent fields as nulls', async () => {
     const rows = plain(
-      await db.query(
+      await fx.db.query(
         `select record_key, trigger_name, creator_uuid, state_name, state_stage, result_name, build_seconds_used
-         from ${db.table('staging', 'stg_pipelines')}`,
+         from ${fx.db.table('staging', 'stg_pipelines')}`,
       ),
     );
     const row = (
@@ -506,7 +499,7 @@ describeEachWarehouse('values the marts did not expect', (engine) => {
 
   it("the dashboard's pipeline page: runs without a trigger under a label of their own; only FAILED and ERROR are failed", async () => {
     const filters = { workspace: { uuid: WS, key: 'acme' }, from: '2024-06-01', to: '2024-06-30' } as Filters;
-    const page = await loadPipelines(new MartReader(db), filters);
+    const page = await loadPipelines(new MartReader(fx.db), filters);
     const row = (
       trigger: string,
       runs: number,
@@ -650,8 +643,8 @@ describeEachWarehouse('values the marts did not expect', (engine) => {
   });
 
   it('int_source_events: runs without a creator are no one’s action; unknown states still count as the action they are', async () => {
-    const rows = await db.query(
-      `select feature, source_record_key from ${db.table('intermediate', 'int_source_events')}
+    const rows = await fx.db.query(
+      `select feature, source_record_key from ${fx.db.table('intermediate', 'int_source_events')}
        where feature in ('pipeline_triggered', 'deployment')`,
     );
     expect(sortRows(rows, ['feature', 'source_record_key'])).toEqual([

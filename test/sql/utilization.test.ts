@@ -3,12 +3,10 @@
 // 2024-06-10, Linus leaves on 2024-06-20, Ivy never acts, the deploy bot is an app user, Hopper
 // acts without being a member, and three commits are not linked to an account (one resolved by
 // e-mail match, one by the hand-made identity map, one left unresolved).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
-import type { WarehouseEngine } from '../../warehouse/engine';
 import { mapIdentity } from '../../warehouse/identityMap';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
@@ -29,7 +27,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 const WS2 = '{ws-2}';
 const REPO2 = '{repo-2}';
@@ -139,16 +137,12 @@ const seatDay = (
 });
 
 describeEachWarehouse('seats, identities and utilization', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
-  const mart = (name: string) => db.table('marts', name);
+  const fx = useMigratedWarehouse(engine, { setup: 300_000 });
+  const mart = (name: string) => fx.db.table('marts', name);
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
     for (const load of LOADS)
-      await loadRecords(db, {
+      await loadRecords(fx.db, {
         stream: load.stream,
         connectionId: 'c1',
         workspaceUuid: load.ws,
@@ -157,7 +151,7 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
         extractedAt: LISTED_AT,
       });
     // Linus is missing from a later listing: he left on 20 June.
-    await markDeleted(db, {
+    await markDeleted(fx.db, {
       stream: 'members',
       connectionId: 'c1',
       parentKey: WS,
@@ -165,19 +159,14 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
       runId: 'run-2',
       at: '2024-06-20T08:00:00.000000Z',
     });
-    await mapIdentity(db, 'Ada@Users.Noreply.Example', ADA.uuid);
-    const results = await runModels(db, loadProject(SQL_DIR));
+    await mapIdentity(fx.db, 'Ada@Users.Noreply.Example', ADA.uuid);
+    const results = await runModels(fx.db, loadProject(SQL_DIR));
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
   }, 300_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it('int_identity_map: hand-made mappings first, then addresses linked to exactly one user', async () => {
-    const rows = await db.query(
-      `select author_email, user_uuid, resolution from ${db.table('intermediate', 'int_identity_map')}`,
+    const rows = await fx.db.query(
+      `select author_email, user_uuid, resolution from ${fx.db.table('intermediate', 'int_identity_map')}`,
     );
     expect(sortRows(rows, ['author_email'])).toEqual([
       { author_email: 'ada@example.com', user_uuid: ADA.uuid, resolution: 'email_match' },
@@ -189,9 +178,9 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
   });
 
   it('int_user_events: unlinked commit authors resolved where possible, the rest kept unresolved', async () => {
-    const rows = await db.query(
+    const rows = await fx.db.query(
       `select source_record_key, user_uuid, is_resolved, resolution
-       from ${db.table('intermediate', 'int_user_events')} where feature = 'commit_authored'`,
+       from ${fx.db.table('intermediate', 'int_user_events')} where feature = 'commit_authored'`,
     );
     const resolved = (hash: string, user: string | null, resolution: string | null, repo = REPO) => ({
       source_record_key: `${repo}:${hash}`,
@@ -212,9 +201,9 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
   });
 
   it('dim_date: one row per day from the first action to the as-of date', async () => {
-    const rows = await db.query<Record<string, unknown>>(
-      `select ${asText(db, 'date_day')} as date_day, ${asText(db, 'week_start')} as week_start,
-              ${asText(db, 'month_start')} as month_start, year, month, iso_day_of_week, is_as_of_date
+    const rows = await fx.db.query<Record<string, unknown>>(
+      `select ${asText(fx.db, 'date_day')} as date_day, ${asText(fx.db, 'week_start')} as week_start,
+              ${asText(fx.db, 'month_start')} as month_start, year, month, iso_day_of_week, is_as_of_date
        from ${mart('dim_date')}`,
     );
     const sorted = sortRows(rows, ['date_day']);
@@ -240,8 +229,8 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
   });
 
   it('fct_seat_utilization_daily: seats, trailing active users, idle seats and seats held twice', async () => {
-    const rows = await db.query<SeatDay>(
-      `select ${asText(db, 'date_day')} as date_day, workspace_uuid, seats, active_users_1d, active_users_7d,
+    const rows = await fx.db.query<SeatDay>(
+      `select ${asText(fx.db, 'date_day')} as date_day, workspace_uuid, seats, active_users_1d, active_users_7d,
               active_users_30d, active_users_90d, active_seats_30d, idle_seats_30d, seat_utilization_30d,
               seats_in_several_workspaces
        from ${mart('fct_seat_utilization_daily')}`,
@@ -262,10 +251,10 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
 
   it('dim_users: every member and active non-member, with activity and the inactivity reason', async () => {
     const rows = plain(
-      await db.query(
+      await fx.db.query(
         `select workspace_uuid, user_uuid, display_name, user_type, permission, is_member, holds_seat,
-                ${asText(db, 'seat_start_date')} as seat_start_date, ${asText(db, 'left_on')} as left_on,
-                first_activity_at, last_activity_at, ${asText(db, 'last_active_date')} as last_active_date,
+                ${asText(fx.db, 'seat_start_date')} as seat_start_date, ${asText(fx.db, 'left_on')} as left_on,
+                first_activity_at, last_activity_at, ${asText(fx.db, 'last_active_date')} as last_active_date,
                 events, features_used, feature_list, days_inactive, inactivity_reason
          from ${mart('dim_users')}`,
       ),
@@ -352,8 +341,8 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
     });
     let rows: Record<string, unknown>[];
     beforeAll(async () => {
-      rows = await db.query(
-        `select period, ${asText(db, 'period_start')} as period_start, workspace_uuid, feature, active_users,
+      rows = await fx.db.query(
+        `select period, ${asText(fx.db, 'period_start')} as period_start, workspace_uuid, feature, active_users,
                 active_seats, seats, share_of_seats
          from ${mart('fct_feature_adoption')}`,
       );

@@ -3,9 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import type { WarehouseConfig } from '../../temporal.config';
 import { type EngineName, openWarehouse, SCHEMAS, type WarehouseEngine } from '../../warehouse/engine';
+import { migrate } from '../../warehouse/migrate';
 import { needService } from './services';
 
 let prefixCounter = 0;
@@ -92,4 +93,32 @@ export function describeEachWarehouse(
       });
     });
   }
+}
+
+/** A migrated warehouse for one describe block: filled in its beforeAll, read in tests and hooks. */
+export interface MigratedWarehouse {
+  wh: WarehouseUnderTest;
+  db: WarehouseEngine;
+}
+
+/**
+ * Opens the engine's warehouse and migrates it in a beforeAll; cleans it up and closes it in an
+ * afterAll. Call it first in the describe body: hooks registered after it run after the migration,
+ * and their afterAll before the cleanup.
+ */
+export function useMigratedWarehouse(
+  engine: () => WarehouseUnderTest,
+  timeouts: { setup?: number; cleanup?: number } = {},
+): MigratedWarehouse {
+  const fx = {} as MigratedWarehouse;
+  beforeAll(async () => {
+    fx.wh = engine();
+    fx.db = await fx.wh.open();
+    await migrate(fx.db);
+  }, timeouts.setup);
+  afterAll(async () => {
+    await fx.wh?.cleanup(fx.db);
+    await fx.db?.close();
+  }, timeouts.cleanup);
+  return fx;
 }

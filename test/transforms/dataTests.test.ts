@@ -2,7 +2,7 @@
 // test, and the transform ledger, on every engine. The fixture `tested/` holds one model per
 // failing test kind and one model passing them all.
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { runProject } from '../../transforms/run';
 import {
   failedNodes,
@@ -10,10 +10,8 @@ import {
   TransformFailedError,
   type TransformOutcome,
 } from '../../transforms/service';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { listTransformRun, recordTransformRun } from '../../warehouse/transformLedger';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { FIXTURES, tempProjects } from './support';
 
 const TESTED = join(FIXTURES, 'tested');
@@ -29,23 +27,18 @@ const CHECKED_TESTS = [
 ];
 
 describeEachWarehouse('data tests, post hooks and the transform ledger', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine, { setup: 240_000 });
   let outcome: TransformOutcome;
   const model = (name: string) => outcome.results.models.find((m) => m.name === name);
   const test = (name: string) => outcome.results.tests.find((t) => t.name === name);
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    outcome = await runTransformProject(db, { projectDir: TESTED, trigger: 'test', runId: `run-${wh.name}` });
+    outcome = await runTransformProject(fx.db, {
+      projectDir: TESTED,
+      trigger: 'test',
+      runId: `run-${fx.wh.name}`,
+    });
   }, 240_000);
-
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
 
   it('builds parents first (and a relationships target before the model tested against it), each model followed by its tests', () => {
     expect(outcome.results.models.map((m) => [m.name, m.status])).toEqual([
@@ -144,7 +137,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
   });
 
   it('records every model and test of the run in etl_meta.transform_runs, with timing; recording again replaces them', async () => {
-    const rows = await listTransformRun(db, outcome.runId);
+    const rows = await listTransformRun(fx.db, outcome.runId);
     expect(rows).toHaveLength(outcome.results.models.length + outcome.results.tests.length);
     for (const row of rows) {
       expect(row).toMatchObject({ runId: outcome.runId, triggeredBy: 'test' });
@@ -184,15 +177,23 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
     expect(byNode('checked.id.unique')?.sample).toBeNull();
 
     const [first] = rows;
-    await recordTransformRun(db, { runId: outcome.runId, triggeredBy: 'retry', nodes: first ? [first] : [] });
-    await recordTransformRun(db, { runId: outcome.runId, triggeredBy: 'retry', nodes: first ? [first] : [] });
-    expect((await listTransformRun(db, outcome.runId)).map((r) => [r.node, r.triggeredBy])).toEqual([
+    await recordTransformRun(fx.db, {
+      runId: outcome.runId,
+      triggeredBy: 'retry',
+      nodes: first ? [first] : [],
+    });
+    await recordTransformRun(fx.db, {
+      runId: outcome.runId,
+      triggeredBy: 'retry',
+      nodes: first ? [first] : [],
+    });
+    expect((await listTransformRun(fx.db, outcome.runId)).map((r) => [r.node, r.triggeredBy])).toEqual([
       [first?.node, 'retry'],
     ]);
   });
 
   it('with a selection, runs the selected models tests and the custom tests that ref them, reading other models as they are', async () => {
-    const selected = await runTransformProject(db, {
+    const selected = await runTransformProject(fx.db, {
       projectDir: TESTED,
       trigger: 'test',
       select: ['checked'],
@@ -208,7 +209,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       'staging/many.sql': values.join(' union all '),
       'staging/many.yml': 'columns:\n  v: { tests: [unique] }',
     });
-    const { models, tests } = await runProject(db, project());
+    const { models, tests } = await runProject(fx.db, project());
     expect(tests[0]).toMatchObject({ status: 'fail', failures: 12 });
     expect(tests[0]?.sample).toHaveLength(10);
     expect(models[0]?.error).toMatch(/^test many\.v\.unique failed: 12 offending rows \(the first 10\):\n/);
@@ -224,9 +225,9 @@ select 3 as n union all select 4`,
       'staging/hooked_view.sql': `{{ config(post_hook="select no_such_column from {{ this }}") }} select 1 as n`,
     });
     const numbers = async (name: string) =>
-      (await db.query(`select n from ${db.table('marts', name)}`)).map((r) => Number(r.n)).sort();
+      (await fx.db.query(`select n from ${fx.db.table('marts', name)}`)).map((r) => Number(r.n)).sort();
     for (const round of [1, 2]) {
-      const { models } = await runProject(db, project());
+      const { models } = await runProject(fx.db, project());
       expect(
         models.map((m) => [m.name, m.status, m.rows]),
         `round ${round}`,

@@ -3,15 +3,13 @@
 // model built, as warn.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commentStatements } from '../../transforms/describe';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import { DEFAULT_PROJECT_DIR } from '../../transforms/service';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { readDescriptions } from '../support/descriptions';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { tempProjects } from './support';
 
 const tempProject = tempProjects();
@@ -85,25 +83,13 @@ describe('the descriptions of sql/ on BigQuery', () => {
 });
 
 describeEachWarehouse('descriptions in the warehouse', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine);
   const { dir, project } = tempProject(FILES);
   const read = (schema: 'staging' | 'intermediate' | 'marts', name: string) =>
-    readDescriptions(wh.config, db, schema, name);
-
-  beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-  }, 120_000);
-
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
+    readDescriptions(fx.wh.config, fx.db, schema, name);
 
   it('writes the yml descriptions onto views, tables and incremental tables', async () => {
-    const results = await runModels(db, project());
+    const results = await runModels(fx.db, project());
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['dim_drift', 'warn'],
       ['fct_after_drift', 'success'],
@@ -126,7 +112,7 @@ describeEachWarehouse('descriptions in the warehouse', (engine) => {
   }, 180_000);
 
   it('reports a yml column the relation lacks as warn, builds the model and its descendants', async () => {
-    const [drift, after] = await runModels(db, project(), { select: ['dim_drift+'] });
+    const [drift, after] = await runModels(fx.db, project(), { select: ['dim_drift+'] });
     expect(drift).toMatchObject({ name: 'dim_drift', status: 'warn', rows: 1 });
     expect(drift?.error).toMatch(/^descriptions not written: .*gone/);
     expect(after).toMatchObject({ name: 'fct_after_drift', status: 'success', error: undefined });
@@ -142,7 +128,7 @@ describeEachWarehouse('descriptions in the warehouse', (engine) => {
       join(dir, 'intermediate/int_people.yml'),
       'description: Incremental.\ncolumns:\n  person_id:\n',
     );
-    const results = await runModels(db, project(), { select: ['stg_people', 'int_people'] });
+    const results = await runModels(fx.db, project(), { select: ['stg_people', 'int_people'] });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['stg_people', 'success'],
       ['int_people', 'success'],

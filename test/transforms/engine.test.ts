@@ -1,15 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../transforms/compile';
 import { buildDag, selectModels, topologicalOrder } from '../../transforms/dag';
 import { loadProject } from '../../transforms/project';
 import { planRun, runModels } from '../../transforms/run';
 import { failedNodes, runTransformProject, TransformFailedError } from '../../transforms/service';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { bq, FIXTURES, pg, tempProjects } from './support';
 
 const PROJECT = join(FIXTURES, 'project');
@@ -187,17 +185,13 @@ const MEMBERS = [
 ];
 
 describeEachWarehouse('running the fixture project', (engine) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine);
   const project = loadProject(PROJECT);
   const sorted = (rows: Record<string, unknown>[]) =>
     [...rows].sort((a, b) => String(a.thing_id ?? a.role).localeCompare(String(b.thing_id ?? b.role)));
 
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       stream: 'members',
       connectionId: 'c1',
       workspaceUuid: '{ws}',
@@ -206,13 +200,8 @@ describeEachWarehouse('running the fixture project', (engine) => {
     });
   }, 120_000);
 
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  }, 120_000);
-
   it('builds views, tables and incremental tables in order, and rebuilds them on a second run', async () => {
-    const first = await runModels(db, project);
+    const first = await runModels(fx.db, project);
     expect(first.map((r) => [r.name, r.materialized, r.status, r.error])).toEqual([
       ['stg_things', 'view', 'success', undefined],
       ['dim_things', 'table', 'success', undefined],
@@ -220,31 +209,31 @@ describeEachWarehouse('running the fixture project', (engine) => {
     ]);
     for (const r of first) expect(r.ms).toBeGreaterThanOrEqual(0);
 
-    const dim = await db.query(
-      `select thing_id, display_name, is_admin from ${db.table('marts', 'dim_things')}`,
+    const dim = await fx.db.query(
+      `select thing_id, display_name, is_admin from ${fx.db.table('marts', 'dim_things')}`,
     );
     expect(sorted(dim)).toEqual([
       { thing_id: 'u1', display_name: 'Ada', is_admin: true },
       { thing_id: 'u2', display_name: 'Grace', is_admin: false },
     ]);
 
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       stream: 'members',
       connectionId: 'c1',
       workspaceUuid: '{ws}',
       runId: 'run-2',
       records: [{ key: 'u3', payload: { display_name: 'Linus', role: 'member' } }],
     });
-    const second = await runModels(db, project, { vars: { admin_role: 'member' } });
+    const second = await runModels(fx.db, project, { vars: { admin_role: 'member' } });
     expect(second.every((r) => r.status === 'success')).toBe(true);
-    const dim2 = await db.query(`select thing_id, is_admin from ${db.table('marts', 'dim_things')}`);
+    const dim2 = await fx.db.query(`select thing_id, is_admin from ${fx.db.table('marts', 'dim_things')}`);
     expect(sorted(dim2)).toEqual([
       { thing_id: 'u1', is_admin: false },
       { thing_id: 'u2', is_admin: true },
       { thing_id: 'u3', is_admin: true },
     ]);
     // incremental: the keyed rows were replaced, not duplicated
-    const roles = await db.query(`select role, things from ${db.table('marts', 'fct_thing_roles')}`);
+    const roles = await fx.db.query(`select role, things from ${fx.db.table('marts', 'fct_thing_roles')}`);
     expect(sorted(roles).map((r) => [r.role, Number(r.things)])).toEqual([
       ['admin', 1],
       ['member', 2],
@@ -252,17 +241,17 @@ describeEachWarehouse('running the fixture project', (engine) => {
   }, 120_000);
 
   it('runs only the selection, and rebuilds incremental models on full refresh', async () => {
-    const only = await runModels(db, project, { select: ['fct_thing_roles'], fullRefresh: true });
+    const only = await runModels(fx.db, project, { select: ['fct_thing_roles'], fullRefresh: true });
     expect(only.map((r) => [r.name, r.status])).toEqual([['fct_thing_roles', 'success']]);
-    const roles = await db.query(`select role, things from ${db.table('marts', 'fct_thing_roles')}`);
+    const roles = await fx.db.query(`select role, things from ${fx.db.table('marts', 'fct_thing_roles')}`);
     expect(roles).toHaveLength(2);
   }, 120_000);
 
   it('replaces a view whose columns changed, and switches a model between view and table', async () => {
     const { dir, project: load } = tempProject({ 'marts/shape.sql': 'select 1 as a' });
-    const read = async () => db.query(`select * from ${db.table('marts', 'shape')}`);
+    const read = async () => fx.db.query(`select * from ${fx.db.table('marts', 'shape')}`);
     const runOk = async () => {
-      const results = await runModels(db, load());
+      const results = await runModels(fx.db, load());
       expect(results.map((r) => [r.status, r.error])).toEqual([['success', undefined]]);
     };
     await runOk();
@@ -285,7 +274,7 @@ describeEachWarehouse('running the fixture project', (engine) => {
       'staging/stg_later.sql': 'select record_key from {{ source("bitbucket", "members") }}',
       'marts/dim_later.sql': "{{ config(materialized='table') }} select * from {{ ref('stg_later') }}",
     });
-    const outcome = await runTransformProject(db, { projectDir: dir, trigger: 'test' });
+    const outcome = await runTransformProject(fx.db, { projectDir: dir, trigger: 'test' });
     const { models } = outcome.results;
     expect(models.map((r) => [r.name, r.status, r.rows])).toEqual([
       ['stg_bad', 'error', null],

@@ -4,7 +4,7 @@
 // every mart carries its yml's descriptions, where BI tools read them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderDocs } from '../../transforms/docs';
 import { loadProject, ymlPath } from '../../transforms/project';
 import {
@@ -13,10 +13,8 @@ import {
   runTransformProject,
   type TransformOutcome,
 } from '../../transforms/service';
-import type { WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { readDescriptions } from '../support/descriptions';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 const project = loadProject(DEFAULT_PROJECT_DIR);
 const DOCS_DIR = join(DEFAULT_PROJECT_DIR, '..', 'docs');
@@ -40,21 +38,12 @@ describe('the docs of sql/', () => {
 describeEachWarehouse(
   'sql/ on an empty warehouse',
   (engine) => {
-    let wh: WarehouseUnderTest;
-    let db: WarehouseEngine;
+    const fx = useMigratedWarehouse(engine, { setup: 240_000 });
     let outcome: TransformOutcome;
 
     beforeAll(async () => {
-      wh = engine();
-      db = await wh.open();
-      await migrate(db);
-      outcome = await runTransformProject(db, { trigger: 'test' });
+      outcome = await runTransformProject(fx.db, { trigger: 'test' });
     }, 240_000);
-
-    afterAll(async () => {
-      await wh?.cleanup(db);
-      await db?.close();
-    }, 120_000);
 
     it('builds every model and passes every test', () => {
       expect(failedNodes(outcome.results).map((n) => `${n.name}: ${n.error}`)).toEqual([]);
@@ -68,10 +57,10 @@ describeEachWarehouse(
       '%s returns the columns of its yml, in order',
       async (_, model) => {
         expect(model.doc, `write ${ymlPath(model)}`).toBeDefined();
-        const actual = await db.query<{ column_name: string }>(
+        const actual = await fx.db.query<{ column_name: string }>(
           `select column_name from information_schema.columns where table_schema = $1 and table_name = $2
          order by ordinal_position`,
-          [db.schemaName(model.layer), model.name],
+          [fx.db.schemaName(model.layer), model.name],
         );
         expect(
           actual.map((c) => c.column_name),
@@ -84,7 +73,7 @@ describeEachWarehouse(
     it.each(marts.map((m) => [m.name, m] as const))(
       '%s carries the descriptions of its yml',
       async (_, mart) => {
-        expect(await readDescriptions(wh.config, db, 'marts', mart.name)).toEqual({
+        expect(await readDescriptions(fx.wh.config, fx.db, 'marts', mart.name)).toEqual({
           description: mart.doc?.description,
           columns: Object.fromEntries(mart.doc?.columns.map((c) => [c.name, c.description]) ?? []),
         });

@@ -1,14 +1,13 @@
 // Pages gathered and written together (activities/pageBatch.ts): when a batch is full, what one
 // flush writes per stream, the checkpoint with it, and the rejects and altered text it parks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_LIMITS, PageBatch } from '../../activities/pageBatch';
 import type { Page } from '../../bitbucket/streams/iterate';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { listErrors } from '../../warehouse/ledger';
-import { migrate } from '../../warehouse/migrate';
 import { readState } from '../../warehouse/raw/state';
 import { selectRaw } from '../../warehouse/rawQueries';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 const SCOPE = { connectionId: 'c1', runId: 'run-1', workspaceUuid: '{ws}' };
 
@@ -49,15 +48,11 @@ describe('when a batch is full', () => {
 describeEachWarehouse(
   'a batch of pages written',
   (engine) => {
-    let wh: WarehouseUnderTest;
-    let db: WarehouseEngine;
+    const fx = useMigratedWarehouse(engine);
     const written: Array<[number, number]> = [];
 
     beforeAll(async () => {
-      wh = engine();
-      db = await wh.open();
-      await migrate(db);
-      const batch = new PageBatch(db, SCOPE, (records, rejects) => written.push([records, rejects]));
+      const batch = new PageBatch(fx.db, SCOPE, (records, rejects) => written.push([records, rejects]));
       batch.add(page('pr_tasks', 'pr1', [1, 2]));
       batch.add(page('pr_comments', 'pr1', [1]));
       // The same key again, read later: its later record is the one kept.
@@ -78,14 +73,9 @@ describeEachWarehouse(
       });
     }, 120_000);
 
-    afterAll(async () => {
-      await wh?.cleanup(db);
-      await db?.close();
-    }, 120_000);
-
     it('writes each stream’s records, the later of a repeated key kept', async () => {
       const rows = async (stream: string) =>
-        (await selectRaw(db, { stream, connectionId: 'c1', columns: { v: ['v'] } }))
+        (await selectRaw(fx.db, { stream, connectionId: 'c1', columns: { v: ['v'] } }))
           .map((r) => [r.record_key, r.v ?? null])
           .sort();
       expect(await rows('pr_tasks')).toEqual([
@@ -97,12 +87,12 @@ describeEachWarehouse(
     });
 
     it('writes the checkpoint, even for a stream with no records waiting', async () => {
-      const state = await readState(db, 'c1', 'pullrequests', 'children:{repo}');
+      const state = await readState(fx.db, 'c1', 'pullrequests', 'children:{repo}');
       expect(state.cursor).toEqual({ parentsDone: 3 });
     });
 
     it('parks rejects and altered text, and reports what it wrote per stream', async () => {
-      const errors = await listErrors(db, { connectionId: 'c1', limit: 10 });
+      const errors = await listErrors(fx.db, { connectionId: 'c1', limit: 10 });
       expect(errors.map((e) => [e.kind, e.stream, e.recordKey ?? null]).sort()).toEqual([
         ['ALTERED_TEXT', 'pr_tasks', 'pr3:7'],
         ['BAD_PAYLOAD', 'pr_tasks', null],

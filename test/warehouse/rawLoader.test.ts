@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STREAMS } from '../../bitbucket/streams/catalog';
-import type { WarehouseEngine } from '../../warehouse/engine';
 import { canonicalJson, normalizeTimestamp, sha256Hex } from '../../warehouse/jsonValues';
 import { finishRun, listErrors, listRuns, recordError, startRun } from '../../warehouse/ledger';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
 import { readState, writeState } from '../../warehouse/raw/state';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 describe('raw streams and values (no engine)', () => {
   it('the raw tables are exactly the catalog streams', () => {
@@ -67,21 +65,11 @@ const ODD_PAYLOAD = {
 };
 
 describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
-  beforeAll(async () => {
-    wh = engineUnderTest();
-    db = await wh.open();
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  });
+  const fx = useMigratedWarehouse(engineUnderTest);
 
   const newConnection = () => `conn-${randomUUID()}`;
   const ts = (column: string) =>
-    db.dialect === 'bigquery'
+    fx.db.dialect === 'bigquery'
       ? `format_timestamp('%Y-%m-%dT%H:%M:%E6SZ', ${column}, 'UTC')`
       : `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -97,11 +85,11 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     deleted_at: string | null;
   }
   async function rawRows(stream: string, connectionId: string): Promise<RawRow[]> {
-    const rows = await db.query<RawRow & Record<string, unknown>>(
+    const rows = await fx.db.query<RawRow & Record<string, unknown>>(
       `select record_key as key, parent_key, workspace_uuid, ${ts('updated_on')} as updated_on, payload,
          ${ts('_extracted_at')} as extracted_at, _run_id as run_id, _payload_hash as hash,
          ${ts('_deleted_at')} as deleted_at
-       from ${db.table('raw_bitbucket', stream as 'commits')} where connection_id = $1`,
+       from ${fx.db.table('raw_bitbucket', stream as 'commits')} where connection_id = $1`,
       [connectionId],
     );
     return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -126,14 +114,17 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
 
   it('creates one raw table per stream', async () => {
     for (const stream of RAW_STREAMS) {
-      const [row] = await db.query(`select count(*) as n from ${db.table('raw_bitbucket', stream)}`);
+      const [row] = await fx.db.query(`select count(*) as n from ${fx.db.table('raw_bitbucket', stream)}`);
       expect(Number(row?.n)).toBe(0);
     }
   });
 
   it('inserts a page, and the same page again changes nothing (not even _extracted_at or _run_id)', async () => {
     const c = newConnection();
-    const first = await loadRecords(db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
+    const first = await loadRecords(fx.db, {
+      ...base(c, 'run-1', three),
+      extractedAt: '2024-06-01T00:00:00Z',
+    });
     expect(first).toEqual({ inserted: 3, updated: 0, unchanged: 0, altered: [] });
     const before = await rawRows('pullrequests', c);
     expect(before.map((r) => [r.key, r.parent_key, r.workspace_uuid, r.updated_on, r.run_id])).toEqual([
@@ -150,7 +141,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       ...r,
       payload: Object.fromEntries(Object.entries(r.payload as object).reverse()),
     }));
-    const again = await loadRecords(db, {
+    const again = await loadRecords(fx.db, {
       ...base(c, 'run-2', reordered),
       extractedAt: '2024-06-02T00:00:00Z',
     });
@@ -160,11 +151,11 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
 
   it('rewrites only the changed record', async () => {
     const c = newConnection();
-    await loadRecords(db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
+    await loadRecords(fx.db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
     const changed = three.map((r) =>
       r.key === 'r2' ? { ...r, payload: { id: 2, title: 'two, edited' } } : r,
     );
-    const result = await loadRecords(db, {
+    const result = await loadRecords(fx.db, {
       ...base(c, 'run-2', changed),
       extractedAt: '2024-06-02T00:00:00Z',
     });
@@ -181,7 +172,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
   it('keeps the last record of a key given twice in one batch', async () => {
     const c = newConnection();
     const result = await loadRecords(
-      db,
+      fx.db,
       base(c, 'run-1', [
         { key: 'd1', payload: { v: 'first' } },
         { key: 'd2', payload: { v: 'other' } },
@@ -198,8 +189,8 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
 
   it('tombstones what a keep-list no longer lists (within the parent), and a reload clears it', async () => {
     const c = newConnection();
-    await loadRecords(db, base(c, 'run-1', three));
-    const n = await markDeleted(db, {
+    await loadRecords(fx.db, base(c, 'run-1', three));
+    const n = await markDeleted(fx.db, {
       stream: 'pullrequests',
       connectionId: c,
       parentKey: 'p1',
@@ -216,7 +207,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     ]);
     // Already tombstoned rows are not tombstoned again.
     expect(
-      await markDeleted(db, {
+      await markDeleted(fx.db, {
         stream: 'pullrequests',
         connectionId: c,
         parentKey: 'p1',
@@ -224,11 +215,14 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
         runId: 'run-3',
       }),
     ).toBe(0);
-    expect(await existingKeys(db, 'pullrequests', c, ['r1', 'r2', 'r3', 'nope'])).toEqual(
+    expect(await existingKeys(fx.db, 'pullrequests', c, ['r1', 'r2', 'r3', 'nope'])).toEqual(
       new Set(['r1', 'r3']),
     );
 
-    const back = await loadRecords(db, { ...base(c, 'run-4', three), extractedAt: '2024-07-02T00:00:00Z' });
+    const back = await loadRecords(fx.db, {
+      ...base(c, 'run-4', three),
+      extractedAt: '2024-07-02T00:00:00Z',
+    });
     expect(back).toEqual({ inserted: 0, updated: 1, unchanged: 2, altered: [] });
     rows = await rawRows('pullrequests', c);
     expect(rows.map((r) => [r.key, r.deleted_at, r.run_id])).toEqual([
@@ -239,11 +233,11 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
 
     // No parent: the whole stream of the connection; an empty keep-list tombstones everything live.
     expect(
-      await markDeleted(db, { stream: 'pullrequests', connectionId: c, keep: ['r3'], runId: 'run-5' }),
+      await markDeleted(fx.db, { stream: 'pullrequests', connectionId: c, keep: ['r3'], runId: 'run-5' }),
     ).toBe(2);
-    expect(await markDeleted(db, { stream: 'pullrequests', connectionId: c, keep: [], runId: 'run-6' })).toBe(
-      1,
-    );
+    expect(
+      await markDeleted(fx.db, { stream: 'pullrequests', connectionId: c, keep: [], runId: 'run-6' }),
+    ).toBe(1);
     expect((await rawRows('pullrequests', c)).every((r) => r.deleted_at !== null)).toBe(true);
   });
 
@@ -254,7 +248,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       parentKey: 'repo',
       payload: { i, text: `record "${i}", line\nbreak` },
     }));
-    expect(await loadRecords(db, { ...base(c, 'run-1', many), stream: 'commits' })).toEqual({
+    expect(await loadRecords(fx.db, { ...base(c, 'run-1', many), stream: 'commits' })).toEqual({
       inserted: 12_000,
       updated: 0,
       unchanged: 0,
@@ -262,24 +256,30 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     });
     const keep = many.slice(0, 11_990).map((r) => r.key);
     expect(
-      await markDeleted(db, { stream: 'commits', connectionId: c, parentKey: 'repo', keep, runId: 'run-2' }),
+      await markDeleted(fx.db, {
+        stream: 'commits',
+        connectionId: c,
+        parentKey: 'repo',
+        keep,
+        runId: 'run-2',
+      }),
     ).toBe(10);
-    const [row] = await db.query(
-      `select count(*) as n from ${db.table('raw_bitbucket', 'commits')} where connection_id = $1 and _deleted_at is null`,
+    const [row] = await fx.db.query(
+      `select count(*) as n from ${fx.db.table('raw_bitbucket', 'commits')} where connection_id = $1 and _deleted_at is null`,
       [c],
     );
     expect(Number(row?.n)).toBe(11_990);
     const seen = await existingKeys(
-      db,
+      fx.db,
       'commits',
       c,
       many.slice(11_980).map((r) => r.key),
     );
     expect(seen.size).toBe(10);
-    if (db.dialect === 'bigquery') {
+    if (fx.db.dialect === 'bigquery') {
       // The staging tables of the load jobs (records, and the keep-list above 10k keys) are gone.
-      const tables = await db.query<{ table_name: string }>(
-        `select table_name from ${db.schemaRef('raw_bitbucket')}.INFORMATION_SCHEMA.TABLES`,
+      const tables = await fx.db.query<{ table_name: string }>(
+        `select table_name from ${fx.db.schemaRef('raw_bitbucket')}.INFORMATION_SCHEMA.TABLES`,
       );
       expect(tables.map((r) => r.table_name).sort()).toEqual([...RAW_STREAMS].sort());
     }
@@ -287,8 +287,8 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
 
   it('writes the stream state with the page, and reads it back', async () => {
     const c = newConnection();
-    expect(await readState(db, c, 'pullrequests', '{repo-1}')).toEqual({});
-    const result = await loadRecords(db, {
+    expect(await readState(fx.db, c, 'pullrequests', '{repo-1}')).toEqual({});
+    const result = await loadRecords(fx.db, {
       ...base(c, 'run-1', three),
       state: {
         scopeKey: '{repo-1}',
@@ -297,43 +297,43 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       },
     });
     expect(result.inserted).toBe(3);
-    expect(await readState(db, c, 'pullrequests', '{repo-1}')).toEqual({
+    expect(await readState(fx.db, c, 'pullrequests', '{repo-1}')).toEqual({
       watermark: '2024-05-02T10:00:00.654321Z',
       cursor: { page: 3, next: 'https://x/y?page=4' },
     });
     // Another scope is its own row.
-    expect(await readState(db, c, 'pullrequests', '')).toEqual({});
+    expect(await readState(fx.db, c, 'pullrequests', '')).toEqual({});
 
     // An empty page can still move the state; cursor undefined keeps it, null clears it.
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       ...base(c, 'run-2', []),
       state: { scopeKey: '{repo-1}', watermark: '2024-05-03T00:00:00Z' },
     });
-    expect(await readState(db, c, 'pullrequests', '{repo-1}')).toEqual({
+    expect(await readState(fx.db, c, 'pullrequests', '{repo-1}')).toEqual({
       watermark: '2024-05-03T00:00:00.000000Z',
       cursor: { page: 3, next: 'https://x/y?page=4' },
     });
-    await writeState(db, { connectionId: c, stream: 'pullrequests', scopeKey: '{repo-1}', cursor: null });
-    expect(await readState(db, c, 'pullrequests', '{repo-1}')).toEqual({
+    await writeState(fx.db, { connectionId: c, stream: 'pullrequests', scopeKey: '{repo-1}', cursor: null });
+    expect(await readState(fx.db, c, 'pullrequests', '{repo-1}')).toEqual({
       watermark: '2024-05-03T00:00:00.000000Z',
     });
-    await writeState(db, { connectionId: c, stream: 'pullrequests', scopeKey: '', cursor: ['a', 1] });
-    expect(await readState(db, c, 'pullrequests', '')).toEqual({ cursor: ['a', 1] });
+    await writeState(fx.db, { connectionId: c, stream: 'pullrequests', scopeKey: '', cursor: ['a', 1] });
+    expect(await readState(fx.db, c, 'pullrequests', '')).toEqual({ cursor: ['a', 1] });
   });
 
   it('a failing state write leaves neither records nor state (BigQuery: the state never runs ahead)', async () => {
     const c = newConnection();
-    await loadRecords(db, {
+    await loadRecords(fx.db, {
       ...base(c, 'run-1', three.slice(0, 1)),
       state: { scopeKey: 'boom', watermark: '2024-01-01T00:00:00Z' },
     });
-    const state = db.table('etl_meta', 'stream_state');
+    const state = fx.db.table('etl_meta', 'stream_state');
     // Make the state write (which runs after the records) fail inside the database.
     const [sabotage, restore] =
-      db.dialect === 'bigquery'
+      fx.db.dialect === 'bigquery'
         ? [
             `alter table ${state} rename to stream_state_off`,
-            `alter table ${db.table('etl_meta', 'stream_state_off')} rename to stream_state`,
+            `alter table ${fx.db.table('etl_meta', 'stream_state_off')} rename to stream_state`,
           ]
         : [
             `alter table ${state} add constraint test_no_boom check (scope_key <> 'boom' or watermark < '2024-06-01')`,
@@ -344,17 +344,17 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       ...base(c, 'run-2', changed),
       state: { scopeKey: 'boom', watermark: '2024-07-01T00:00:00Z' },
     };
-    await db.query(sabotage as string);
+    await fx.db.query(sabotage as string);
     try {
-      await expect(loadRecords(db, page)).rejects.toThrow();
+      await expect(loadRecords(fx.db, page)).rejects.toThrow();
     } finally {
-      await db.query(restore as string);
+      await fx.db.query(restore as string);
     }
-    expect(await readState(db, c, 'pullrequests', 'boom')).toEqual({
+    expect(await readState(fx.db, c, 'pullrequests', 'boom')).toEqual({
       watermark: '2024-01-01T00:00:00.000000Z',
     });
     const rows = await rawRows('pullrequests', c);
-    if (db.dialect === 'bigquery') {
+    if (fx.db.dialect === 'bigquery') {
       // No transaction across the two MERGEs: the records are in, the state did not move, and
       // the retry of the page (what the caller does) is idempotent and then moves the state.
       expect(rows.map((r) => [r.key, r.run_id])).toEqual([
@@ -362,8 +362,8 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
         ['r2', 'run-2'],
         ['r3', 'run-2'],
       ]);
-      expect(await loadRecords(db, page)).toEqual({ inserted: 0, updated: 0, unchanged: 3, altered: [] });
-      expect(await readState(db, c, 'pullrequests', 'boom')).toEqual({
+      expect(await loadRecords(fx.db, page)).toEqual({ inserted: 0, updated: 0, unchanged: 3, altered: [] });
+      expect(await readState(fx.db, c, 'pullrequests', 'boom')).toEqual({
         watermark: '2024-07-01T00:00:00.000000Z',
       });
     } else {
@@ -384,7 +384,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       { key: 'key, with "quotes"\nand\n\\.\nlines', parentKey: 'parent ✓ "q"', payload: { ok: true } },
       { key: 'nul', payload: { s: 'a\u0000b', lone: '\ud83d' } },
     ];
-    expect(await loadRecords(db, base(c, 'run-1', odd))).toEqual({
+    expect(await loadRecords(fx.db, base(c, 'run-1', odd))).toEqual({
       inserted: 7,
       updated: 0,
       unchanged: 0,
@@ -400,7 +400,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     // NUL and lone surrogates cannot be stored by Postgres (or encoded in UTF-8): U+FFFD everywhere.
     expect(rows.get('nul')?.payload).toEqual({ s: 'a\uFFFDb', lone: '\uFFFD' });
     // The same records again: nothing changed, on every engine (the hash is of what is stored).
-    expect(await loadRecords(db, base(c, 'run-2', odd))).toEqual({
+    expect(await loadRecords(fx.db, base(c, 'run-2', odd))).toEqual({
       inserted: 0,
       updated: 0,
       unchanged: 7,
@@ -414,24 +414,26 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       const refused = new RegExp(
         `unknown raw stream ${JSON.stringify(hostile).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
       );
-      await expect(loadRecords(db, { ...base(c, 'run-1', three), stream: hostile })).rejects.toThrow(refused);
+      await expect(loadRecords(fx.db, { ...base(c, 'run-1', three), stream: hostile })).rejects.toThrow(
+        refused,
+      );
       await expect(
-        markDeleted(db, { stream: hostile, connectionId: c, keep: [], runId: 'r' }),
+        markDeleted(fx.db, { stream: hostile, connectionId: c, keep: [], runId: 'r' }),
       ).rejects.toThrow(refused);
-      await expect(readState(db, c, hostile, '')).rejects.toThrow(refused);
-      await expect(existingKeys(db, hostile, c, ['a'])).rejects.toThrow(refused);
-      await expect(writeState(db, { connectionId: c, stream: hostile, scopeKey: '' })).rejects.toThrow(
+      await expect(readState(fx.db, c, hostile, '')).rejects.toThrow(refused);
+      await expect(existingKeys(fx.db, hostile, c, ['a'])).rejects.toThrow(refused);
+      await expect(writeState(fx.db, { connectionId: c, stream: hostile, scopeKey: '' })).rejects.toThrow(
         refused,
       );
     }
     await expect(
-      loadRecords(db, base(c, 'run-1', [{ key: 'bad', updatedOn: 'last tuesday', payload: {} }])),
+      loadRecords(fx.db, base(c, 'run-1', [{ key: 'bad', updatedOn: 'last tuesday', payload: {} }])),
     ).rejects.toThrow(/invalid updatedOn of record "bad"/);
   });
 
   it('keeps a ledger of runs and their errors', async () => {
     const c = newConnection();
-    await startRun(db, {
+    await startRun(fx.db, {
       runId: `${c}-a`,
       connectionId: c,
       kind: 'backfill',
@@ -442,21 +444,21 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       startedAt: '2024-02-01T00:00:00Z',
     });
     // A retried start changes nothing.
-    await startRun(db, {
+    await startRun(fx.db, {
       runId: `${c}-a`,
       connectionId: c,
       kind: 'other',
       startedAt: '2030-01-01T00:00:00Z',
     });
-    await startRun(db, {
+    await startRun(fx.db, {
       runId: `${c}-b`,
       connectionId: c,
       kind: 'incremental',
       startedAt: '2024-02-02T00:00:00Z',
     });
-    await startRun(db, { runId: `${c}-other`, connectionId: `${c}-x`, kind: 'incremental' });
+    await startRun(fx.db, { runId: `${c}-other`, connectionId: `${c}-x`, kind: 'incremental' });
 
-    let runs = await listRuns(db, { connectionId: c, limit: 10 });
+    let runs = await listRuns(fx.db, { connectionId: c, limit: 10 });
     expect(runs.map((r) => [r.runId, r.kind, r.status])).toEqual([
       [`${c}-b`, 'incremental', 'running'],
       [`${c}-a`, 'backfill', 'running'],
@@ -472,7 +474,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       detail: null,
     });
 
-    await finishRun(db, {
+    await finishRun(fx.db, {
       runId: `${c}-a`,
       status: 'completed',
       records: 1234,
@@ -482,8 +484,8 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       detail: { streams: { commits: 1000 }, note: 'ok' },
       finishedAt: '2024-02-01T01:00:00Z',
     });
-    await finishRun(db, { runId: `${c}-b`, status: 'failed', detail: { error: 'boom' } });
-    runs = await listRuns(db, { connectionId: c, limit: 10 });
+    await finishRun(fx.db, { runId: `${c}-b`, status: 'failed', detail: { error: 'boom' } });
+    runs = await listRuns(fx.db, { connectionId: c, limit: 10 });
     expect(runs[1]).toMatchObject({
       status: 'completed',
       records: 1234,
@@ -495,16 +497,16 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     });
     expect(runs[0]?.status).toBe('failed');
     expect(runs[0]?.finishedAt).toBeInstanceOf(Date);
-    expect(await listRuns(db, { connectionId: c, limit: 1 })).toHaveLength(1);
-    expect((await listRuns(db, { limit: 100 })).map((r) => r.runId)).toEqual(
+    expect(await listRuns(fx.db, { connectionId: c, limit: 1 })).toHaveLength(1);
+    expect((await listRuns(fx.db, { limit: 100 })).map((r) => r.runId)).toEqual(
       expect.arrayContaining([`${c}-a`, `${c}-b`, `${c}-other`]),
     );
-    await expect(finishRun(db, { runId: `${c}-never`, status: 'completed' })).rejects.toThrow(/no run/);
-    await expect(finishRun(db, { runId: `${c}-a`, status: 'running' as 'completed' })).rejects.toThrow(
+    await expect(finishRun(fx.db, { runId: `${c}-never`, status: 'completed' })).rejects.toThrow(/no run/);
+    await expect(finishRun(fx.db, { runId: `${c}-a`, status: 'running' as 'completed' })).rejects.toThrow(
       /status/,
     );
 
-    await recordError(db, {
+    await recordError(fx.db, {
       connectionId: c,
       runId: `${c}-a`,
       stream: 'commits',
@@ -514,7 +516,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       raw: '{"x":1}',
       occurredAt: '2024-02-01T00:10:00Z',
     });
-    await recordError(db, {
+    await recordError(fx.db, {
       connectionId: c,
       runId: `${c}-a`,
       stream: 'pipelines',
@@ -522,7 +524,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       message: '500 from the API',
       occurredAt: '2024-02-01T00:20:00Z',
     });
-    const errors = await listErrors(db, { runId: `${c}-a`, limit: 10 });
+    const errors = await listErrors(fx.db, { runId: `${c}-a`, limit: 10 });
     expect(errors).toEqual([
       {
         connectionId: c,
@@ -545,6 +547,6 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
         occurredAt: new Date('2024-02-01T00:20:00Z'),
       },
     ]);
-    expect(await listErrors(db, { connectionId: `${c}-x`, limit: 10 })).toEqual([]);
+    expect(await listErrors(fx.db, { connectionId: `${c}-x`, limit: 10 })).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 // The status page's warehouse queries on every engine, over a ledger and raw tables written by hand.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { finishRun, recordError, startRun } from '../../warehouse/ledger';
-import { migrate } from '../../warehouse/migrate';
 import { loadRecords } from '../../warehouse/raw/load';
 import {
   latestTransformRunId,
@@ -12,7 +11,7 @@ import {
   workspaceRuns,
 } from '../../warehouse/syncStatus';
 import { recordTransformRun } from '../../warehouse/transformLedger';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
 const C = 'conn';
 
@@ -52,25 +51,21 @@ const load = (db: WarehouseEngine, stream: string, runId: string, keys: string[]
   });
 
 describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) => {
-  let wh: WarehouseUnderTest;
-  let db: WarehouseEngine;
+  const fx = useMigratedWarehouse(engine);
   beforeAll(async () => {
-    wh = engine();
-    db = await wh.open();
-    await migrate(db);
-    await run(db, 'r1', 'acme', '1', 'completed', 3);
-    await run(db, 'r2', 'acme', '2', 'completed', 1);
-    await run(db, 'r3', 'acme', '3', 'failed');
-    await run(db, 'b1', 'beta', '1', 'running');
-    await load(db, 'commits', 'r1', ['c1', 'c2']);
-    await load(db, 'pullrequests', 'r1', ['p1']);
-    await load(db, 'commits', 'r2', ['c2'], 2);
-    await load(db, 'branches', 'outside-the-ledger', ['b1']);
+    await run(fx.db, 'r1', 'acme', '1', 'completed', 3);
+    await run(fx.db, 'r2', 'acme', '2', 'completed', 1);
+    await run(fx.db, 'r3', 'acme', '3', 'failed');
+    await run(fx.db, 'b1', 'beta', '1', 'running');
+    await load(fx.db, 'commits', 'r1', ['c1', 'c2']);
+    await load(fx.db, 'pullrequests', 'r1', ['p1']);
+    await load(fx.db, 'commits', 'r2', ['c2'], 2);
+    await load(fx.db, 'branches', 'outside-the-ledger', ['b1']);
     for (const [runId, at] of [
       ['r1', '1'],
       ['r3', '3'],
     ])
-      await recordError(db, {
+      await recordError(fx.db, {
         connectionId: C,
         runId: runId as string,
         stream: 'commits',
@@ -82,7 +77,7 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
       ['t1', '1'],
       ['t2', '2'],
     ])
-      await recordTransformRun(db, {
+      await recordTransformRun(fx.db, {
         runId: runId as string,
         triggeredBy: 'cli',
         nodes: [
@@ -100,13 +95,9 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
         ],
       });
   }, 120_000);
-  afterAll(async () => {
-    await wh?.cleanup(db);
-    await db?.close();
-  });
 
   it('gives each workspace its newest run and its newest success', async () => {
-    expect(await workspaceRuns(db, C)).toEqual([
+    expect(await workspaceRuns(fx.db, C)).toEqual([
       {
         workspace: 'acme',
         latestRunId: 'r3',
@@ -126,11 +117,11 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
         completeUntil: null,
       },
     ]);
-    expect(await workspaceRuns(db, 'other')).toEqual([]);
+    expect(await workspaceRuns(fx.db, 'other')).toEqual([]);
   });
 
   it('counts raw rows per workspace and stream, and what the last success wrote', async () => {
-    const loads = await streamLoads(db, C);
+    const loads = await streamLoads(fx.db, C);
     const byKey = Object.fromEntries(loads.map((l) => [`${l.workspace}/${l.stream}`, l]));
     expect(Object.keys(byKey).sort()).toEqual(['acme/commits', 'acme/pullrequests', 'null/branches']);
     expect(byKey['acme/commits']).toEqual({
@@ -146,7 +137,7 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
   });
 
   it('counts errors per workspace and stream, and lists the newest first', async () => {
-    expect(await streamErrorCounts(db, C)).toEqual([
+    expect(await streamErrorCounts(fx.db, C)).toEqual([
       {
         workspace: 'acme',
         stream: 'commits',
@@ -155,7 +146,7 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
         lastAt: new Date('2025-03-03T00:02:00Z'),
       },
     ]);
-    const errors = await recentErrors(db, C, 1);
+    const errors = await recentErrors(fx.db, C, 1);
     expect(errors).toEqual([
       {
         workspace: 'acme',
@@ -170,6 +161,6 @@ describeEachWarehouse('sync status queries', (engine: () => WarehouseUnderTest) 
   });
 
   it('finds the newest transform run', async () => {
-    expect(await latestTransformRunId(db)).toBe('t2');
+    expect(await latestTransformRunId(fx.db)).toBe('t2');
   });
 });

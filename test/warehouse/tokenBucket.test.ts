@@ -1,27 +1,22 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SharedBudget } from '../../bitbucket/requestBudget';
 import { openWarehouse, type WarehouseEngine } from '../../warehouse/engine';
-import { migrate } from '../../warehouse/migrate';
 import { PostgresTokenBucket } from '../../warehouse/tokenBucket';
-import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 describeEachWarehouse(
   'a request budget shared by several workers',
   (engine) => {
-    let wh: WarehouseUnderTest;
+    const fx = useMigratedWarehouse(engine);
     let a: WarehouseEngine;
     let b: WarehouseEngine;
     beforeAll(async () => {
-      wh = engine();
-      a = await wh.open();
+      a = fx.db;
       // A second, separate connection pool: another worker process as far as Postgres can tell.
-      b = await openWarehouse(wh.config);
-      await migrate(a);
+      b = await openWarehouse(fx.wh.config);
     });
     afterAll(async () => {
       await b?.close();
-      await wh?.cleanup(a);
-      await a?.close();
     });
 
     it('never lets two workers together exceed the consumer limit in any window', async () => {
