@@ -56,6 +56,8 @@ export type FaultKind = 'error' | 'burst429' | 'reset' | 'truncate' | 'drift' | 
 
 export class Faults {
   settings: FaultSettings = { ...NO_FAULTS };
+  /** `notFoundPaths`, compiled once per update rather than on every request. */
+  private notFoundPatterns: RegExp[] = [];
   readonly injected: Record<FaultKind, number> = {
     error: 0,
     burst429: 0,
@@ -73,6 +75,7 @@ export class Faults {
 
   update(patch: Partial<FaultSettings>): FaultSettings {
     this.settings = faultSettingsSchema.parse({ ...this.settings, ...patch });
+    this.notFoundPatterns = this.settings.notFoundPaths.map((source) => new RegExp(source));
     return this.settings;
   }
 
@@ -105,7 +108,7 @@ export class Faults {
 
   /** True when `path` is one of the lists made to answer 404. */
   notFound(path: string): boolean {
-    if (!this.settings.notFoundPaths.some((source) => new RegExp(source).test(path))) return false;
+    if (!this.notFoundPatterns.some((pattern) => pattern.test(path))) return false;
     this.injected.notFound += 1;
     return true;
   }
