@@ -82,6 +82,7 @@ export async function withLocalWorkerIfNeeded<T>(
       namespace: stack.namespace,
       taskQueue: stack.taskQueue,
       deps: services,
+      workflowBundlePath: config.temporal.workflowBundle,
     });
     return await worker.runUntil(body);
   } finally {

@@ -1,6 +1,7 @@
 // The Temporal worker: registers every workflow and activity on the task queue.
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
 
@@ -11,9 +12,15 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Bundled workflow code, to skip bundling again (tests start many workers). */
-  workflowBundle?: { code: string };
+  /** Workflow code bundled ahead (writeWorkflowBundle); unset: bundled now, seconds of CPU. */
+  workflowBundlePath?: string;
   maxConcurrentActivities?: number;
+}
+
+/** Bundles the workflow code into `file`, as Temporal advises for production workers. */
+export async function writeWorkflowBundle(file: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  writeFileSync(file, code);
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -21,8 +28,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,

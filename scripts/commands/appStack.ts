@@ -36,6 +36,7 @@ export async function startAppStack(
           namespace: stack.namespace,
           taskQueue: stack.taskQueue,
           deps: services,
+          workflowBundlePath: config.temporal.workflowBundle,
         })
       : undefined;
     const workerDone = worker ? worker.run() : Promise.resolve();

@@ -27,6 +27,7 @@ const PASSED_THROUGH = [
   'TEMPORAL_CLI_PATH',
   'TEMPORAL_UI_PORT',
   'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_WORKFLOW_BUNDLE',
 ];
 
 async function demoEnv(

@@ -4,5 +4,12 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run the Temporal worker (workflows and activities) until SIGTERM or Ctrl-C')
-    .action(async () => (await import('./workerRun')).runWorker());
+    .option(
+      '--write-bundle <file>',
+      'bundle the workflow code into <file> and exit; point TEMPORAL_WORKFLOW_BUNDLE at it so workers start without bundling',
+    )
+    .action(async (flags: { writeBundle?: string }) => {
+      if (flags.writeBundle) return (await import('./workerRun')).writeBundle(flags.writeBundle);
+      return (await import('./workerRun')).runWorker();
+    });
 }

@@ -1,6 +1,7 @@
 // `bbetl worker`: polls the task queue until SIGTERM/SIGINT, then shuts down gracefully.
+import { resolve } from 'node:path';
 import { createServices } from '../../services/services';
-import { createWorker } from '../../worker/worker';
+import { createWorker, writeWorkflowBundle } from '../../worker/worker';
 import { commandContext } from './context';
 import { withTemporal } from './temporal';
 
@@ -14,6 +15,7 @@ export async function runWorker(): Promise<void> {
         namespace: stack.namespace,
         taskQueue: stack.taskQueue,
         deps: services,
+        workflowBundlePath: ctx.config.temporal.workflowBundle,
       });
       // Graceful: no new tasks; running activities get the grace time to finish or heartbeat.
       // A second signal finds no handler and ends the process at once.
@@ -32,4 +34,11 @@ export async function runWorker(): Promise<void> {
       await services.close();
     }
   });
+}
+
+/** `bbetl worker --write-bundle <file>`: the workflow code, bundled once for every worker start. */
+export async function writeBundle(file: string): Promise<void> {
+  const target = resolve(file);
+  await writeWorkflowBundle(target);
+  console.log(`workflow code bundled into ${target}; set TEMPORAL_WORKFLOW_BUNDLE=${target}`);
 }

@@ -1,6 +1,6 @@
 // The `bbetl` CLI end to end: real child processes against a real sandbox and the test run's
 // Temporal dev server, each command on its embedded defaults (PGlite in a temporary data dir).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,7 +163,17 @@ describe.skipIf(!temporalAvailable())('bbetl CLI', () => {
   }, 120_000);
 
   it('tells a second process that the embedded warehouse is in use, and stops the worker on SIGTERM', async () => {
-    const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli-worker') };
+    // The worker starts from workflow code bundled ahead, as a production image would ship it.
+    const bundle = join(dataDir, 'workflows.js');
+    const written = await bbetl(['worker', '--write-bundle', bundle], env);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toContain(`set TEMPORAL_WORKFLOW_BUNDLE=${bundle}`);
+    expect(readFileSync(bundle, 'utf8')).toContain('incrementalSync');
+    const workerEnv = {
+      ...env,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('cli-worker'),
+      TEMPORAL_WORKFLOW_BUNDLE: bundle,
+    };
     const worker = startBbetl(['worker'], workerEnv);
     try {
       await worker.waitFor('worker polling task queue');

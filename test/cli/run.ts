@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import type { Sandbox } from '../../sandbox/index';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,7 +21,12 @@ export interface Running {
 }
 
 export function startBbetl(args: string[], env: NodeJS.ProcessEnv): Running {
-  const child = spawn(process.execPath, ['scripts/bbetl.mjs', ...args], { cwd: projectRoot, env });
+  // Workflow code bundled once for the run (globalSetup.ts), as a production worker may have it.
+  const withBundle = { TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ...env };
+  const child = spawn(process.execPath, ['scripts/bbetl.mjs', ...args], {
+    cwd: projectRoot,
+    env: withBundle,
+  });
   let stdout = '';
   let stderr = '';
   const watchers: Array<() => void> = [];

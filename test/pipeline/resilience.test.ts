@@ -1,7 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../worker/worker';
 import { backfill } from '../../workflows/backfill';
 import { incrementalSync } from '../../workflows/incrementalSync';
 import {
@@ -13,7 +12,7 @@ import {
   workerOptions,
 } from '../support/pipeline';
 import { control } from '../support/sandbox';
-import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
+import { temporalAvailable, uniqueTaskQueue, withWorker, workflowBundle } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
 
 describe.skipIf(!temporalAvailable())('pipeline resilience', () => {
@@ -55,7 +54,7 @@ describe.skipIf(!temporalAvailable())('pipeline resilience', () => {
             );
             // Replaying the recorded histories with today's workflow code must not hit nondeterminism.
             for await (const result of Worker.runReplayHistories(
-              { workflowsPath: WORKFLOWS_PATH },
+              { workflowBundle: workflowBundle() },
               histories,
             )) {
               expect(result.error, result.workflowId).toBeUndefined();

@@ -13,9 +13,9 @@ import { createServices, type Services } from '../../services/services';
 import { loadConfig } from '../../temporal.config';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
-import { WORKFLOWS_PATH } from '../../worker/worker';
 import type { BackfillInput } from '../../workflows/backfill';
 import { control } from './sandbox';
+import { workflowBundle } from './temporal';
 import type { WarehouseUnderTest } from './warehouse';
 
 export const CONNECTION = 'test-connection';
@@ -62,7 +62,7 @@ export async function connect(sb: Sandbox, services: Services, workspaces = ['ac
 }
 
 export function workerOptions(services: Services, taskQueue: string) {
-  return { taskQueue, workflowsPath: WORKFLOWS_PATH, activities: createActivities(services) };
+  return { taskQueue, workflowBundle: workflowBundle(), activities: createActivities(services) };
 }
 
 /** Live raw keys per stream for one workspace (the workspaces stream: all of the connection's). */

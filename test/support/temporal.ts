@@ -9,6 +9,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string | null;
     temporalSkipReason: string | null;
+    /** The workflow code, bundled once in globalSetup. */
+    workflowBundlePath: string;
+    /** The same with the kill tests' short heartbeat timeouts (shortHeartbeats.ts). */
+    shortHeartbeatBundlePath: string;
   }
 }
 
@@ -24,6 +28,11 @@ export function temporalAddress(): string {
 
 export async function temporalClient(): Promise<Client> {
   return new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+}
+
+/** The workflow code bundled once for the whole run: pass it to Worker.create, never workflowsPath. */
+export function workflowBundle(): { codePath: string } {
+  return { codePath: inject('workflowBundlePath') };
 }
 
 let taskQueueCounter = 0;

@@ -1,6 +1,7 @@
 // Runs test/support/workerProcess.ts as a child process: a worker a test can SIGKILL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { type PipelineFixture, pipelineEnv } from './pipeline';
 
 const workerScript = fileURLToPath(new URL('./workerProcess.ts', import.meta.url));
@@ -17,6 +18,7 @@ export function workerChildEnv(
     TEST_SCHEMA_PREFIX: ctx.wh.config.schemaPrefix ?? '',
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+    TEST_WORKFLOW_BUNDLE: inject('shortHeartbeatBundlePath'),
   };
 }
 

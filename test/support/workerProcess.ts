@@ -1,5 +1,5 @@
 // A worker in its own process, for tests that kill it (SIGKILL) mid-run. Configured by the same
-// environment as `bbetl worker`, plus the test's schema prefix and task queue.
+// environment as `bbetl worker`, plus the test's schema prefix, task queue and workflow bundle.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../lib/log';
 import { createServices } from '../../services/services';
@@ -21,6 +21,8 @@ const worker = await createWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   deps: services,
+  // Bundled once by globalSetup, with the short heartbeat timeouts of tests that kill workers.
+  workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
 });
 process.on('SIGTERM', () => worker.shutdown());
 // The test process that started this one is gone (a timeout, a crash, even SIGKILL closes the IPC

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { envDocsTable } from '../../scripts/commands/config';
@@ -74,6 +75,14 @@ describe('configuration', () => {
     expect(problemsOf({ BITBUCKET_CLIENT_ID: 'abc' })).toEqual([
       'BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET must be set together',
     ]);
+  });
+
+  it('checks at start that a prebuilt workflow bundle exists, and says how to make one', () => {
+    expect(problemsOf({ TEMPORAL_WORKFLOW_BUNDLE: '/nonexistent/workflows.js' })).toEqual([
+      'TEMPORAL_WORKFLOW_BUNDLE: no file at /nonexistent/workflows.js (write one with `bbetl worker --write-bundle /nonexistent/workflows.js`, or unset it to bundle at start)',
+    ]);
+    const bundle = fileURLToPath(import.meta.url);
+    expect(loadConfig({ TEMPORAL_WORKFLOW_BUNDLE: bundle }).temporal.workflowBundle).toBe(bundle);
   });
 
   it('the README documents every variable exactly as the code does', () => {
