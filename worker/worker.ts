@@ -17,9 +17,15 @@ export interface WorkerOptions {
   maxConcurrentActivities?: number;
 }
 
-/** Bundles the workflow code into `file`, as Temporal advises for production workers. */
-export async function writeWorkflowBundle(file: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+/**
+ * Bundles the workflow code into `file`, as Temporal advises for production workers. Interceptor
+ * modules are for tests (test/support/shortHeartbeats.ts).
+ */
+export async function writeWorkflowBundle(
+  file: string,
+  workflowInterceptorModules: string[] = [],
+): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules });
   writeFileSync(file, code);
 }
 

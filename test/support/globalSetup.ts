@@ -1,15 +1,14 @@
 // Once for the whole test run: ONE Temporal dev server, and the workflow code bundled once (every
 // test worker would otherwise run webpack again: seconds of CPU each, on two cores).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { devServerExecutable } from '../../worker/temporalCli';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { writeWorkflowBundle } from '../../worker/worker';
 
 const SHORT_HEARTBEATS = fileURLToPath(new URL('./shortHeartbeats.ts', import.meta.url));
 
@@ -27,10 +26,9 @@ async function freePort(): Promise<number> {
 
 /** The production workflow code, and the same with the kill tests' short heartbeat timeouts. */
 async function bundleWorkflows(dir: string) {
-  const write = async (name: string, workflowInterceptorModules: string[]) => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules });
+  const write = async (name: string, interceptorModules: string[]) => {
     const codePath = join(dir, name);
-    writeFileSync(codePath, code);
+    await writeWorkflowBundle(codePath, interceptorModules);
     return codePath;
   };
   return {

@@ -18,7 +18,7 @@ export function workerChildEnv(
     TEST_SCHEMA_PREFIX: ctx.wh.config.schemaPrefix ?? '',
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-    TEST_WORKFLOW_BUNDLE: inject('shortHeartbeatBundlePath'),
+    TEMPORAL_WORKFLOW_BUNDLE: inject('shortHeartbeatBundlePath'),
   };
 }
 

@@ -1,5 +1,5 @@
 // A worker in its own process, for tests that kill it (SIGKILL) mid-run. Configured by the same
-// environment as `bbetl worker`, plus the test's schema prefix, task queue and workflow bundle.
+// environment as `bbetl worker`, plus the test's schema prefix and task queue.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../lib/log';
 import { createServices } from '../../services/services';
@@ -22,7 +22,7 @@ const worker = await createWorker({
   taskQueue: config.temporal.taskQueue,
   deps: services,
   // Bundled once by globalSetup, with the short heartbeat timeouts of tests that kill workers.
-  workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+  workflowBundlePath: config.temporal.workflowBundle,
 });
 process.on('SIGTERM', () => worker.shutdown());
 // The test process that started this one is gone (a timeout, a crash, even SIGKILL closes the IPC
