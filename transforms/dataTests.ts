@@ -20,6 +20,12 @@ export interface DataTest {
   severity: Severity;
   sql: string;
   params: unknown[];
+  /**
+   * not_null and unique: an aggregate over the model's relation that is 0 exactly when the test
+   * passes. A model's screens are read together in one query (testRun.ts), so its passing column
+   * tests cost one query, not one each: on BigQuery every query is a job, billed 10 MB at least.
+   */
+  screen?: { relation: string; aggregate: string };
 }
 
 function genericQuery(
@@ -27,19 +33,27 @@ function genericQuery(
   project: Project,
   model: ModelFile,
   spec: DataTestSpec,
-): Pick<DataTest, 'sql' | 'params' | 'refs'> {
+): Pick<DataTest, 'sql' | 'params' | 'refs' | 'screen'> {
   const relation = db.table(model.layer, model.name);
   const q = (name: string) => quoteColumn(db.dialect, name);
   const refs = [model.name];
   switch (spec.kind) {
-    case 'not_null':
-      return { sql: `select * from ${relation} where ${q(spec.column)} is null`, params: [], refs };
+    case 'not_null': {
+      const c = q(spec.column);
+      return {
+        sql: `select * from ${relation} where ${c} is null`,
+        params: [],
+        refs,
+        screen: { relation, aggregate: `count(*) - count(${c})` },
+      };
+    }
     case 'unique': {
       const c = q(spec.column);
       return {
         sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null group by ${c} having count(*) > 1`,
         params: [],
         refs,
+        screen: { relation, aggregate: `count(${c}) - count(distinct ${c})` },
       };
     }
     case 'accepted_values': {

@@ -16,7 +16,7 @@ import { writeDescriptions } from './describe';
 import { errorMessage, ProjectError } from './errors';
 import { materialize, relationKind } from './materialize';
 import type { ModelFile, Project } from './project';
-import { runDataTest, skippedTest, type TestResult, testFailed } from './testRun';
+import { runDataTests, skippedTest, type TestResult, testFailed } from './testRun';
 
 export interface RunOptions {
   /** dbt-style selectors (`model`, `+model`, `model+`); none: every model. */
@@ -157,14 +157,6 @@ async function buildModel(
       error: errorMessage(error),
     };
   }
-}
-
-/**
- * Tests only read, so they run side by side: every BigQuery query is a job with its own latency,
- * worth overlapping (Postgres' pool and PGlite take them as they can). Results keep the tests' order.
- */
-function runDataTests(db: WarehouseEngine, tests: readonly DataTest[]): Promise<TestResult[]> {
-  return Promise.all(tests.map((test) => runDataTest(db, test)));
 }
 
 /**

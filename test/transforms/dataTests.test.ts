@@ -10,6 +10,7 @@ import {
   TransformFailedError,
   type TransformOutcome,
 } from '../../transforms/service';
+import type { WarehouseEngine } from '../../warehouse/engine';
 import { listTransformRun, recordTransformRun } from '../../warehouse/transformLedger';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { FIXTURES, tempProjects } from './support';
@@ -214,6 +215,50 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
     expect(tests[0]?.sample).toHaveLength(10);
     expect(models[0]?.error).toMatch(/^test many\.v\.unique failed: 12 offending rows \(the first 10\):\n/);
     expect(models[0]?.error?.split('\n')).toHaveLength(12);
+  }, 120_000);
+
+  it('screens a model’s not_null and unique tests in one query; a failing one still shows its rows; a refused screen falls back to each test alone', async () => {
+    const { project } = tempProject({
+      // id repeats, code has a null: the other three column tests pass.
+      'staging/screened.sql': `select 1 as id, 'a' as note, 'x' as code
+        union all select 2, 'b', null union all select 2, 'c', 'y'`,
+      'staging/screened.yml':
+        'columns:\n  id: { tests: [unique, not_null] }\n  note: { tests: [unique, not_null] }\n  code: { tests: [not_null] }',
+      // A column the model lacks: the shared screen fails, so each test runs its own query.
+      'staging/ghosted.sql': `select 1 as id`,
+      'staging/ghosted.yml': 'columns:\n  id: { tests: [unique, not_null] }\n  ghost: { tests: [not_null] }',
+    });
+    const queries: string[] = [];
+    const counting: WarehouseEngine = {
+      ...fx.db,
+      query: (sql, params) => {
+        queries.push(sql);
+        return fx.db.query(sql, params);
+      },
+    };
+    const { tests } = await runProject(counting, project());
+    expect(tests.map((t) => [t.name, t.status, t.failures])).toEqual([
+      ['ghosted.id.unique', 'pass', 0],
+      ['ghosted.id.not_null', 'pass', 0],
+      ['ghosted.ghost.not_null', 'error', null],
+      ['screened.id.unique', 'fail', 1],
+      ['screened.id.not_null', 'pass', 0],
+      ['screened.note.unique', 'pass', 0],
+      ['screened.note.not_null', 'pass', 0],
+      ['screened.code.not_null', 'fail', 1],
+    ]);
+    expect(tests[3]?.error).toMatch(/^1 offending row:\n {2}id\s+n_records\n {2}2\s+2$/);
+    expect(tests[7]?.error).toMatch(/^1 offending row:\n {2}id\s+note\s+code\n {2}2\s+b\s+null$/);
+    expect(tests[2]?.error).toMatch(/ghost/);
+    // screened: one screen, then one query for each failing test's rows; ghosted: the failed
+    // screen, then each test alone.
+    const reading = (model: string) =>
+      queries.filter(
+        (q) =>
+          q.includes(fx.db.table('staging', model)) && !/limit 0|^\s*(create|drop|comment|alter)/i.test(q),
+      );
+    expect(reading('screened')).toHaveLength(3);
+    expect(reading('ghosted')).toHaveLength(4);
   }, 120_000);
 
   it('runs post hooks after materializing, for tables, incremental models and views', async () => {
