@@ -183,6 +183,9 @@ const usage = (activity_date: string, user_uuid: string, feature: string, events
   events,
 });
 
+// What this file reads, and what those models read: the rest of the project is other files' business.
+const BUILT = ['int_user_events', 'dim_features', 'fct_feature_usage_daily'].map((model) => `+${model}`);
+
 describeEachWarehouse('the event models', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
 
@@ -196,7 +199,7 @@ describeEachWarehouse('the event models', (engine) => {
       runId: 'run-c1b',
       at: '2024-07-02T00:00:00.000000Z',
     });
-    const results = await runModels(fx.db, loadProject(SQL_DIR));
+    const results = await runModels(fx.db, loadProject(SQL_DIR), { select: BUILT });
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
   }, 300_000);
 

@@ -136,6 +136,16 @@ const seatDay = (
   seats_in_several_workspaces: several,
 });
 
+// What this file reads, and what those models read: the rest of the project is other files' business.
+const BUILT = [
+  'int_identity_map',
+  'int_user_events',
+  'dim_date',
+  'fct_seat_utilization_daily',
+  'dim_users',
+  'fct_feature_adoption',
+].map((model) => `+${model}`);
+
 describeEachWarehouse('seats, identities and utilization', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   const mart = (name: string) => fx.db.table('marts', name);
@@ -160,7 +170,7 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
       at: '2024-06-20T08:00:00.000000Z',
     });
     await mapIdentity(fx.db, 'Ada@Users.Noreply.Example', ADA.uuid);
-    const results = await runModels(fx.db, loadProject(SQL_DIR));
+    const results = await runModels(fx.db, loadProject(SQL_DIR), { select: BUILT });
     expect(results.filter((r) => r.status !== 'success')).toEqual([]);
   }, 300_000);
 
