@@ -112,7 +112,12 @@ export interface RunningBackfill {
   progress?: BackfillProgress;
 }
 
-/** The running backfills whose workflow id starts with `prefix` (e.g. `backfill:{connection}:`). */
+/**
+ * The running backfills of this target's task queue whose workflow id starts with `prefix` (e.g.
+ * `backfill:{connection}:`). Another task queue is another install sharing the namespace: its
+ * backfills are not ours to show or pause, and with no worker of ours they would only stall the
+ * progress queries.
+ */
 export async function listRunningBackfills(
   target: WorkflowTarget,
   prefix: string,
@@ -121,7 +126,8 @@ export async function listRunningBackfills(
   for await (const wf of target.client.workflow.list({
     query: `WorkflowType = 'backfill' AND ExecutionStatus = 'Running'`,
   })) {
-    if (wf.workflowId.startsWith(prefix)) found.push({ workflowId: wf.workflowId, startTime: wf.startTime });
+    if (wf.workflowId.startsWith(prefix) && wf.taskQueue === target.taskQueue)
+      found.push({ workflowId: wf.workflowId, startTime: wf.startTime });
   }
   return found;
 }

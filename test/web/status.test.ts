@@ -274,6 +274,23 @@ describe.skipIf(!temporalAvailable())('web app', () =>
           await native?.close();
         });
 
+        it('leaves out a backfill of another task queue (another install in the namespace)', async () => {
+          const elsewhere = `backfill:${DEFAULT_CONNECTION}:elsewhere:2024-01-01T00:00:00Z:2024-02-01T00:00:00Z`;
+          // No worker polls that queue: were it listed, its progress query would stall the page.
+          const handle = await web.workflows.client.workflow.start('backfill', {
+            taskQueue: uniqueTaskQueue('other-install'),
+            workflowId: elsewhere,
+            args: [{}],
+          });
+          try {
+            const html = await (await member.request('/status')).text();
+            expect(html).toContain(`data-workflow-id="${BACKFILL_ID}"`);
+            expect(html).not.toContain('elsewhere');
+          } finally {
+            await handle.terminate('status test cleanup');
+          }
+        });
+
         it('shows it queued, then with its progress once a worker has it', async () => {
           const row = (html: string) =>
             new RegExp(`<tr data-workflow-id="${BACKFILL_ID}">([\\s\\S]*?)</tr>`).exec(html)?.[1];
