@@ -2,12 +2,10 @@
 // variable), unknown commands and flags, and a workspace the connection does not have. Extends
 // test/cli/cli.test.ts (option validation) and test/unit/config.test.ts (the config schema, one
 // command).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
-import { bbetl, cliEnv } from '../cli/run';
+import { bbetl, cliDataDir, cliEnv } from '../cli/run';
 import { temporalAddress, temporalAvailable, uniqueTaskQueue } from '../support/temporal';
 
 /**
@@ -45,7 +43,7 @@ describe.skipIf(!temporalAvailable())('bbetl CLI with bad input', () => {
 
   beforeAll(async () => {
     sb = await startSandbox({ scale: 'tiny', rateLimitPerHour: 1_000_000 });
-    dataDir = mkdtempSync(join(tmpdir(), 'bbetl-chaos-cli-'));
+    dataDir = cliDataDir('bbetl-chaos-cli-');
     env = cliEnv(sb, dataDir, temporalAddress(), uniqueTaskQueue('chaos-cli'));
     const connect = await bbetl(['connect', '--client-credentials'], env);
     expect(connect.code, connect.stderr).toBe(0);

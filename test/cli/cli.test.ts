@@ -1,13 +1,12 @@
 // The `bbetl` CLI end to end: real child processes against a real sandbox and the test run's
 // Temporal dev server, each command on its embedded defaults (PGlite in a temporary data dir).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/net';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { temporalAddress, temporalAvailable, temporalClient, uniqueTaskQueue } from '../support/temporal';
-import { bbetl, cliEnv, startBbetl } from './run';
+import { bbetl, cliDataDir, cliEnv, startBbetl } from './run';
 
 const PROGRESS_LINE =
   /windows \d+\/\d+ · repositories \d+ · records \d+ · requests \d+ · 429s \d+ · errors \d+/;
@@ -19,7 +18,7 @@ describe.skipIf(!temporalAvailable())('bbetl CLI', () => {
 
   beforeAll(async () => {
     sb = await startSandbox({ scale: 'tiny', rateLimitPerHour: 1_000_000 });
-    dataDir = mkdtempSync(join(tmpdir(), 'bbetl-cli-'));
+    dataDir = cliDataDir('bbetl-cli-');
     env = cliEnv(sb, dataDir, temporalAddress(), uniqueTaskQueue('cli'));
   });
   afterAll(async () => {

@@ -1,8 +1,7 @@
 // `bbetl doctor` as a user runs it: a child process against a real sandbox consumer, the test
 // run's Temporal dev server and an embedded warehouse; then with one thing broken at a time.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/net';
@@ -11,7 +10,7 @@ import { WarehouseConnectionStore } from '../../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../../warehouse/engine';
 import { finishRun, startRun } from '../../warehouse/ledger';
 import { temporalAddress, temporalAvailable, uniqueTaskQueue } from '../support/temporal';
-import { bbetl } from './run';
+import { bbetl, cliDataDir } from './run';
 
 /** The check lines of the text report, by name: status and detail. */
 function checkLines(stdout: string): Map<string, { status: string; detail: string }> {
@@ -52,7 +51,7 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
 
   beforeAll(async () => {
     sb = await startSandbox({ scale: 'tiny', rateLimitPerHour: 1_000_000 });
-    dataDir = mkdtempSync(join(tmpdir(), 'bbetl-doctor-'));
+    dataDir = cliDataDir('bbetl-doctor-');
     const { WAREHOUSE, PGLITE_DIR, DATABASE_URL, TEMPORAL_CLI_PATH, ...inherited } = process.env;
     env = {
       ...inherited,

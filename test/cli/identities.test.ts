@@ -1,17 +1,15 @@
 // `bbetl identities`: the hand-made map of commit author addresses to accounts, as a user runs it
 // (child processes on the embedded warehouse in a temporary data dir).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bbetl } from './run';
+import { bbetl, cliDataDir } from './run';
 
 describe('bbetl identities', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'bbetl-cli-identities-'));
+    dataDir = cliDataDir('bbetl-cli-identities-');
     const { WAREHOUSE, PGLITE_DIR, DATABASE_URL, ...inherited } = process.env;
     env = { ...inherited, BBETL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   });

@@ -1,9 +1,23 @@
 // Runs the real `bbetl` executable as a child process, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Sandbox } from '../../sandbox/index';
+import { freshPgliteDir } from '../support/warehouse';
+
+/**
+ * A temporary BBETL_DATA_DIR whose embedded warehouse is initialised but empty (not migrated), as
+ * after a user's first command: the run's template copied, rather than a fresh initdb per file.
+ */
+export function cliDataDir(prefix: string): string {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  renameSync(freshPgliteDir(`${prefix}pglite-`), join(dataDir, 'pglite'));
+  return dataDir;
+}
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,13 +1,12 @@
 // `bbetl transform`, `transform compile` and `transform docs` as a user runs them: real child
 // processes on the embedded warehouse (PGlite in a temporary data dir). No Temporal needed.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDocs } from '../../transforms/docs';
 import { loadProject } from '../../transforms/project';
 import { FIXTURES, tempProjects } from '../transforms/support';
-import { bbetl } from './run';
+import { bbetl, cliDataDir } from './run';
 
 const TESTED = join(FIXTURES, 'tested');
 const THINGS = join(FIXTURES, 'project');
@@ -18,7 +17,7 @@ describe('bbetl transform', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'bbetl-cli-transform-'));
+    dataDir = cliDataDir('bbetl-cli-transform-');
     const { WAREHOUSE, PGLITE_DIR, DATABASE_URL, ...inherited } = process.env;
     env = { ...inherited, BBETL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   });

@@ -1,19 +1,18 @@
 // `bbetl user add|list` as a user runs it (child processes on the embedded warehouse).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse } from '../../warehouse/engine';
 import { WebAccountStore } from '../../warehouse/webAccounts';
 import { verifyPassword } from '../../web/auth/passwords';
-import { bbetl } from './run';
+import { bbetl, cliDataDir } from './run';
 
 describe('bbetl user', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'bbetl-cli-user-'));
+    dataDir = cliDataDir('bbetl-cli-user-');
     const { WAREHOUSE, PGLITE_DIR, DATABASE_URL, ...inherited } = process.env;
     env = { ...inherited, BBETL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   });

@@ -1,13 +1,27 @@
 // Yields every warehouse engine this machine has, so one test body runs on each of them:
 // PGlite always; Postgres when DATABASE_URL is set; BigQuery when the emulator is configured.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import type { WarehouseConfig } from '../../temporal.config';
 import { type EngineName, openWarehouse, SCHEMAS, type WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
 import { needService } from './services';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** An initialised, empty PGlite data directory (globalSetup.ts): copy it, never open it. */
+    pgliteTemplateDir: string;
+  }
+}
+
+/** A new PGlite data directory, initialised: a copy of the run's template, not a second initdb. */
+export function freshPgliteDir(prefix = 'bbetl-pglite-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(inject('pgliteTemplateDir'), dir, { recursive: true });
+  return dir;
+}
 
 let prefixCounter = 0;
 /** Each test gets its own schemas (BigQuery: datasets) on the shared servers. */
@@ -28,7 +42,7 @@ const ENGINE_CASES: EngineCase[] = [
     name: 'pglite',
     available: true,
     howToFix: '',
-    config: () => ({ engine: 'pglite', dir: mkdtempSync(join(tmpdir(), 'bbetl-pglite-')) }),
+    config: () => ({ engine: 'pglite', dir: freshPgliteDir() }),
   },
   {
     name: 'postgres',
