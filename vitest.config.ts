@@ -15,8 +15,10 @@ export default defineConfig({
   test: {
     // Once for the whole run (one Temporal dev server); both projects see what it provides.
     globalSetup: ['test/support/globalSetup.ts'],
-    // Two cores: two test files at a time keeps the real services responsive.
-    maxWorkers: 2,
+    // Three files at a time on two cores: many files wait on sleeps, heartbeats and child
+    // processes, and two left the CPU about a tenth idle. Measured on a clean run: 443 s with 2,
+    // 398 s with 3 (vmstat: 7 % idle), every test passing.
+    maxWorkers: 3,
     // The default output, then the slowest files and a plain `N passed, N failed` line.
     reporters: ['default', './test/support/summaryReporter.ts'],
     projects: [

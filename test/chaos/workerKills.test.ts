@@ -47,7 +47,7 @@ function killPlan(rng: Rng, kills: number, records: number) {
 
 describe.skipIf(!temporalAvailable())('a worker SIGKILLed at random moments of one backfill', () => {
   describeEachWarehouse(
-    `${CHAOS_KILLS} kills`,
+    `${CHAOS_KILLS} kill${CHAOS_KILLS === 1 ? '' : 's'}`,
     (engine) => {
       const ctx = usePipeline(engine, SANDBOX);
       const undisturbed = useTwinWarehouse(ctx, engine);
