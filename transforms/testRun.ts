@@ -70,33 +70,28 @@ function describeOffendingRows(failures: number, sample: readonly Row[]): string
   return `${failures} offending row${failures === 1 ? '' : 's'}${shown}:\n${indented}`;
 }
 
+type Outcome = Pick<TestResult, 'status' | 'failures' | 'sample' | 'error'>;
+
+/** Starts timing `test`; the function returned makes its result from the outcome. */
+function clock(test: DataTest): (outcome: Outcome) => TestResult {
+  const startedAt = new Date();
+  const started = performance.now();
+  return (outcome) => ({
+    name: test.name,
+    model: test.model,
+    severity: test.severity,
+    startedAt,
+    ms: Math.round(performance.now() - started),
+    ...outcome,
+  });
+}
+
 export function skippedTest(test: DataTest, reason: string): TestResult {
-  const { name, model, severity } = test;
-  return {
-    name,
-    model,
-    severity,
-    status: 'skipped',
-    startedAt: new Date(),
-    ms: 0,
-    failures: null,
-    sample: [],
-    error: reason,
-  };
+  return clock(test)({ status: 'skipped', failures: null, sample: [], error: reason });
 }
 
 export async function runDataTest(db: Queryable, test: DataTest): Promise<TestResult> {
-  const { name, model, severity } = test;
-  const startedAt = new Date();
-  const started = performance.now();
-  const done = (result: Pick<TestResult, 'status' | 'failures' | 'sample' | 'error'>): TestResult => ({
-    name,
-    model,
-    severity,
-    startedAt,
-    ms: Math.round(performance.now() - started),
-    ...result,
-  });
+  const done = clock(test);
   // The newline keeps a trailing `-- comment` of a custom test from swallowing the `)`.
   const offending = `(\n${test.sql}\n) offending`;
   try {
@@ -106,7 +101,7 @@ export async function runDataTest(db: Queryable, test: DataTest): Promise<TestRe
       sample.length < SAMPLE_ROWS
         ? sample.length
         : Number((await db.query(`select count(*) as n from ${offending}`, test.params))[0]?.n);
-    const status = severity === 'warn' ? 'warn' : 'fail';
+    const status = test.severity === 'warn' ? 'warn' : 'fail';
     return done({ status, failures, sample, error: describeOffendingRows(failures, sample) });
   } catch (error) {
     return done({ status: 'error', failures: null, sample: [], error: errorMessage(error) });
@@ -115,8 +110,7 @@ export async function runDataTest(db: Queryable, test: DataTest): Promise<TestRe
 
 /** Runs `group`'s screens in one query: the tests it finds passing, done; null when the query fails. */
 async function screenTogether(db: Queryable, relation: string, group: readonly DataTest[]) {
-  const startedAt = new Date();
-  const started = performance.now();
+  const done = group.map(clock);
   const columns = group.map((test, i) => `${test.screen?.aggregate} as v${i}`).join(', ');
   let row: Row | undefined;
   try {
@@ -125,20 +119,8 @@ async function screenTogether(db: Queryable, relation: string, group: readonly D
     // Not swallowed: each test then runs its own query, and any error is reported as that test's.
     return null;
   }
-  const ms = Math.round(performance.now() - started);
-  return group.map((test, i): TestResult | undefined =>
-    Number(row?.[`v${i}`]) === 0
-      ? {
-          name: test.name,
-          model: test.model,
-          severity: test.severity,
-          status: 'pass',
-          startedAt,
-          ms,
-          failures: 0,
-          sample: [],
-        }
-      : undefined,
+  return done.map((result, i) =>
+    Number(row?.[`v${i}`]) === 0 ? result({ status: 'pass', failures: 0, sample: [] }) : undefined,
   );
 }
 
@@ -149,9 +131,12 @@ async function screenTogether(db: Queryable, relation: string, group: readonly D
  */
 export async function runDataTests(db: Queryable, tests: readonly DataTest[]): Promise<TestResult[]> {
   const screened = new Map<string, DataTest[]>();
-  for (const test of tests)
-    if (test.screen)
-      screened.set(test.screen.relation, [...(screened.get(test.screen.relation) ?? []), test]);
+  for (const test of tests) {
+    if (!test.screen) continue;
+    const group = screened.get(test.screen.relation);
+    if (group) group.push(test);
+    else screened.set(test.screen.relation, [test]);
+  }
   const results = new Map<DataTest, Promise<TestResult>>();
   for (const [relation, group] of screened) {
     // One test: its own query costs the same.
