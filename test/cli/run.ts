@@ -1,13 +1,13 @@
 // Runs the real `bbetl` executable as a child process, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, renameSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Sandbox } from '../../sandbox/index';
-import { freshPgliteDir } from '../support/warehouse';
+import { copyPgliteTemplate } from '../support/warehouse';
 
 /**
  * A temporary BBETL_DATA_DIR whose embedded warehouse is initialised but empty (not migrated), as
@@ -15,7 +15,7 @@ import { freshPgliteDir } from '../support/warehouse';
  */
 export function cliDataDir(prefix: string): string {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
-  renameSync(freshPgliteDir(`${prefix}pglite-`), join(dataDir, 'pglite'));
+  copyPgliteTemplate(join(dataDir, 'pglite'));
   return dataDir;
 }
 

@@ -1,8 +1,8 @@
 // Settings of the reliability suite (test/chaos): tiny scale with 1 kill under `npm test` (every
 // behaviour, kept inside its 8 minutes: that kill lands in the models' build, and
 // test/pipeline/crash.test.ts kills one mid-extraction), small scale with 10 kills under
-// `npm run test:chaos` (CHAOS_SCALE=small CHAOS_KILLS=10). Random moments come from one seed, printed, so a failing run
-// can be replayed with CHAOS_SEED=<seed>.
+// `npm run test:chaos` (CHAOS_SCALE=small CHAOS_KILLS=10). Random moments come from one seed,
+// printed, so a failing run can be replayed with CHAOS_SEED=<seed>.
 import { Rng } from '../../sandbox/data/random';
 import { SCALES, type Scale } from '../../sandbox/data/scales';
 import type { EngineName } from '../../warehouse/engine';

@@ -16,9 +16,8 @@ declare module 'vitest' {
   }
 }
 
-/** A new PGlite data directory, initialised: a copy of the run's template, not a second initdb. */
-export function freshPgliteDir(prefix = 'bbetl-pglite-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+/** `dir` becomes an initialised PGlite data directory: a copy of the run's template, not a second initdb. */
+export function copyPgliteTemplate(dir: string): string {
   cpSync(inject('pgliteTemplateDir'), dir, { recursive: true });
   return dir;
 }
@@ -42,7 +41,10 @@ const ENGINE_CASES: EngineCase[] = [
     name: 'pglite',
     available: true,
     howToFix: '',
-    config: () => ({ engine: 'pglite', dir: freshPgliteDir() }),
+    config: () => ({
+      engine: 'pglite',
+      dir: copyPgliteTemplate(mkdtempSync(join(tmpdir(), 'bbetl-pglite-'))),
+    }),
   },
   {
     name: 'postgres',
