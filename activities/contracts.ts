@@ -1,6 +1,7 @@
 // What workflows and activities exchange: ids, windows, cursors and counts, never records.
 // Pure types, so workflow code can import them.
 import type { BitbucketErrorKind } from '../bitbucket/errors';
+import type { StreamName } from '../bitbucket/streams/catalog';
 
 export interface Counters {
   records: number;
@@ -32,6 +33,13 @@ export interface SyncScope {
   until: string;
   /** Streams read without a window (re-lists, commits, pipelines, deployments): once per run. */
   includeUnwindowed: boolean;
+  /** The streams this run reads (the connection's choice); undefined (older runs): the defaults. */
+  streams?: readonly StreamName[];
+  /**
+   * Read every child list of every changed parent: none skipped on the parent's counts or because
+   * the parent did not change since its lists were read (a full re-read, e.g. to catch up).
+   */
+  readEveryList?: boolean;
 }
 
 export interface RepoRef {

@@ -21,23 +21,27 @@ export interface RawSelection {
   stream: string;
   connectionId: string;
   parentKey?: string;
+  /** Rows under any of these parents. */
+  parentKeys?: readonly string[];
   /** Rows whose updated_on lies in [updatedFrom, updatedBefore). */
   updatedFrom?: string;
   updatedBefore?: string;
   /** Rows inserted or rewritten by this run. */
   runId?: string;
+  /** Rows inserted or rewritten after this time (their payload changed since). */
+  extractedAfter?: string;
   /** Rows whose text at this path is not this value (a missing value counts as different). */
   notEqual?: { path: readonly string[]; value: string };
+  /** Rows whose payload has something at this path. */
+  has?: readonly string[];
   /** Extra columns: name → JSON path in the payload. */
   columns?: Record<string, readonly string[]>;
   offset?: number;
   limit?: number;
 }
 
-export async function selectRaw(
-  db: WarehouseEngine,
-  sel: RawSelection,
-): Promise<Array<Record<string, string | null>>> {
+/** The WHERE clause of a selection, and its parameters ($1 is the connection). */
+function filterOf(db: WarehouseEngine, sel: RawSelection): { where: string; params: unknown[] } {
   const params: unknown[] = [sel.connectionId];
   const p = (value: unknown) => {
     params.push(value);
@@ -49,20 +53,72 @@ export async function selectRaw(
       : `${p(normalizeTimestamp(iso))}::timestamptz`;
   const where = ['connection_id = $1', '_deleted_at is null'];
   if (sel.parentKey !== undefined) where.push(`parent_key = ${p(sel.parentKey)}`);
+  if (sel.parentKeys !== undefined)
+    where.push(
+      db.dialect === 'bigquery'
+        ? `parent_key in unnest(${p([...sel.parentKeys])})`
+        : `parent_key = any(${p([...sel.parentKeys])}::text[])`,
+    );
   if (sel.updatedFrom !== undefined) where.push(`updated_on >= ${ts(sel.updatedFrom)}`);
   if (sel.updatedBefore !== undefined) where.push(`updated_on < ${ts(sel.updatedBefore)}`);
   if (sel.runId !== undefined) where.push(`_run_id = ${p(sel.runId)}`);
+  if (sel.extractedAfter !== undefined) where.push(`_extracted_at > ${ts(sel.extractedAfter)}`);
   if (sel.notEqual)
     where.push(`coalesce(${jsonText(db, sel.notEqual.path)}, '') <> ${p(sel.notEqual.value)}`);
+  if (sel.has) where.push(`${jsonPresent(db, sel.has)}`);
+  return { where: where.join(' and '), params };
+}
+
+/** A SQL condition: the payload has a value (any JSON, even null) at the path. */
+function jsonPresent(db: Pick<WarehouseEngine, 'dialect'>, path: readonly string[]): string {
+  if (path.length === 0 || !path.every((p) => PATH_PART.test(p))) {
+    throw new Error(`invalid JSON path: ${JSON.stringify(path)}`);
+  }
+  return db.dialect === 'bigquery'
+    ? `json_query(payload, '$.${path.join('.')}') is not null`
+    : `(payload #> '{${path.join(',')}}') is not null`;
+}
+
+export async function selectRaw(
+  db: WarehouseEngine,
+  sel: RawSelection,
+): Promise<Array<Record<string, string | null>>> {
+  const { where, params } = filterOf(db, sel);
   const extra = Object.entries(sel.columns ?? {}).map(([name, path]) => {
     if (!PATH_PART.test(name)) throw new Error(`invalid column name: ${JSON.stringify(name)}`);
     return `${jsonText(db, path)} as ${name}`;
   });
   const paging = `${sel.limit !== undefined ? ` limit ${Math.max(0, Math.floor(sel.limit))}` : ''}${sel.offset ? ` offset ${Math.max(0, Math.floor(sel.offset))}` : ''}`;
   return db.query(
-    `select ${['record_key', ...extra].join(', ')} from ${rawTable(db, sel.stream)} where ${where.join(' and ')} order by record_key${paging}`,
+    `select ${['record_key', ...extra].join(', ')} from ${rawTable(db, sel.stream)} where ${where} order by record_key${paging}`,
     params,
   );
+}
+
+/** The distinct parents of the selected rows. */
+export async function parentsOf(db: WarehouseEngine, sel: RawSelection): Promise<Set<string>> {
+  // (BigQuery cannot type an empty array parameter.)
+  if (sel.parentKeys?.length === 0) return new Set();
+  const { where, params } = filterOf(db, sel);
+  const rows = await db.query<{ parent_key: string | null }>(
+    `select distinct parent_key from ${rawTable(db, sel.stream)} where ${where}`,
+    params,
+  );
+  return new Set(rows.flatMap((r) => (r.parent_key === null ? [] : [r.parent_key])));
+}
+
+/** When the newest of the selected rows was written (ISO-8601 UTC, microseconds), if any. */
+export async function latestExtraction(db: WarehouseEngine, sel: RawSelection): Promise<string | undefined> {
+  const { where, params } = filterOf(db, sel);
+  const text =
+    db.dialect === 'bigquery'
+      ? `format_timestamp('%Y-%m-%dT%H:%M:%E6SZ', max(_extracted_at), 'UTC')`
+      : `to_char(max(_extracted_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const [row] = await db.query<{ latest: string | null }>(
+    `select ${text} as latest from ${rawTable(db, sel.stream)} where ${where}`,
+    params,
+  );
+  return row?.latest ?? undefined;
 }
 
 /**

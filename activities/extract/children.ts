@@ -1,15 +1,27 @@
 // The child lists of a repository's pull requests and pipelines, one activity per step of the
 // crawl plan: every parent in key order, resumable after the last parent checkpointed.
 import { isBitbucketError } from '../../bitbucket/errors';
-import type { ParentRef, StreamName } from '../../bitbucket/streams/catalog';
+import { type ParentRef, STREAMS, type StreamName } from '../../bitbucket/streams/catalog';
 import { iterateStream } from '../../bitbucket/streams/iterate';
 import { PARENT_STREAM, planStep } from '../../bitbucket/streams/plan';
-import { markDeleted } from '../../warehouse/raw/reconcile';
-import { type RawSelection, selectRaw } from '../../warehouse/rawQueries';
+import { compareIso } from '../../bitbucket/streams/time';
+import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
+import { readState, writeState } from '../../warehouse/raw/state';
+import { latestExtraction, parentsOf, type RawSelection, selectRaw } from '../../warehouse/rawQueries';
 import type { Counters, RepoScope } from '../contracts';
 import type { ActivityDeps } from '../deps';
 import { classified, recordSkippedStream } from '../failures';
-import { type Extraction, forEachParent, loadPages, newBatch, startExtraction } from './pages';
+import type { PageBatch } from '../pageBatch';
+import {
+  type Extraction,
+  forEachParent,
+  heartbeat,
+  loadPages,
+  newBatch,
+  readCheckpoint,
+  startExtraction,
+  writeCheckpoint,
+} from './pages';
 import { repoParent, repositoryAnswers } from './repository';
 
 /**
@@ -74,32 +86,238 @@ type ChildRead = (
   scopeKey: string,
 ) => Promise<string[] | undefined>;
 
-/** Activity, comments, commits and tasks of every pull request that changed in this window. */
-export async function extractPullRequestChildren(deps: ActivityDeps, scope: RepoScope): Promise<Counters> {
-  const parents = {
+/** A pull request whose lists this run reads: it changed (in the window) since they were last read. */
+interface ChangedPullRequest {
+  key: string;
+  id: number;
+  createdOn?: string;
+  /** The counts the pull request gives of its child lists (undefined: absent or not a number). */
+  counts: Partial<Record<StreamName, number>>;
+}
+
+const CHILD_STREAMS = planStep('pr_children').streams;
+
+/**
+ * Where the repository's pull request lists were read up to: the newest pull request write they
+ * covered, and which lists were read (turning one on reads it for every changed pull request).
+ */
+function readThroughState(scope: RepoScope) {
+  return { stream: PARENT_STREAM.pullrequest, scopeKey: `children-read:${scope.repository.uuid}` };
+}
+
+/**
+ * The pull requests of the window whose lists this run reads: those written (new or changed)
+ * since the repository's lists were last read, all of them for a full re-read.
+ */
+async function changedPullRequests(
+  x: Extraction,
+  scope: RepoScope,
+  streams: readonly StreamName[],
+): Promise<{ changed: ChangedPullRequest[]; latest?: string }> {
+  const state = readThroughState(scope);
+  const read = await readState(x.deps.db, scope.connectionId, state.stream, state.scopeKey);
+  const sameLists =
+    JSON.stringify((read.cursor as { streams?: unknown } | undefined)?.streams) === JSON.stringify(streams);
+  const window = {
     stream: PARENT_STREAM.pullrequest,
+    connectionId: scope.connectionId,
+    parentKey: scope.repository.uuid,
     updatedFrom: scope.since,
     updatedBefore: scope.until,
-    columns: { id: ['id'] },
   };
-  const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
-  return extractChildren(deps, scope, parents, checkpoint, async (pr, read) => {
-    const prKey = pr.record_key as string;
-    const parent = { ...repoParent(scope), pullRequestId: Number(pr.id) };
-    for (const stream of planStep('pr_children').streams) {
-      const keys = await read(stream, parent, prKey, prKey);
-      // A list that answered 404 is skipped: what it held stays.
-      if (!keys) continue;
-      // Before the batch is written: it tombstones only what was stored and is gone now.
-      await markDeleted(deps.db, {
-        stream,
-        connectionId: scope.connectionId,
-        parentKey: prKey,
-        keep: keys,
-        runId: scope.runId,
-      });
-    }
+  const after = !scope.readEveryList && sameLists ? read.watermark : undefined;
+  const counted = CHILD_STREAMS.flatMap((s) => {
+    const field = STREAMS[s].parentCount;
+    return field ? [[s, field] as const] : [];
   });
+  const rows = await selectRaw(x.deps.db, {
+    ...window,
+    extractedAfter: after,
+    columns: {
+      id: ['id'],
+      created_on: ['created_on'],
+      ...Object.fromEntries(counted.map(([, field]) => [field, [field]])),
+    },
+  });
+  const changed = rows.flatMap((row) => {
+    const id = Number(row.id);
+    if (!Number.isSafeInteger(id)) return [];
+    const counts = Object.fromEntries(
+      counted.flatMap(([s, field]) => {
+        const n = row[field] === null || row[field] === undefined ? Number.NaN : Number(row[field]);
+        return Number.isInteger(n) && n >= 0 ? [[s, n]] : [];
+      }),
+    );
+    return [{ key: row.record_key as string, id, createdOn: row.created_on ?? undefined, counts }];
+  });
+  return { changed, latest: await latestExtraction(x.deps.db, window) };
+}
+
+/**
+ * The activity of the changed pull requests from the repository's own activity list (newest
+ * first, every item naming its pull request): one request per 50 items instead of one per pull
+ * request. A pull request is covered once the list has gone past its creation (its list is then
+ * complete: what it no longer holds is tombstoned), or, on a later run, once the list reaches
+ * items already stored while its older items were stored before. Paging stops when all are
+ * covered, or when the pages spent equal the pull requests still uncovered: those are read one by
+ * one, so this never costs much more than the cheaper of the two ways. Returns the uncovered ones.
+ */
+async function repositoryActivity(
+  x: Extraction,
+  scope: RepoScope,
+  changed: readonly ChangedPullRequest[],
+  batch: PageBatch,
+): Promise<Set<number>> {
+  const stream = 'pr_activity';
+  const { db } = x.deps;
+  const wanted = new Map(changed.map((pr) => [pr.id, pr]));
+  const selection = { stream, connectionId: scope.connectionId };
+  const stored = await parentsOf(db, { ...selection, parentKeys: changed.map((pr) => pr.key) });
+  const listed = new Map<number, string[]>();
+  const complete = new Set<number>();
+  const uncovered = new Set(wanted.keys());
+  let oldestSeen: string | undefined;
+  let reachedStored = false;
+  let pages = 0;
+  for await (const page of iterateStream(x.client, stream, repoParent(scope), { repositoryWide: true })) {
+    pages += 1;
+    const mine = page.records.filter((r) => wanted.has(pullRequestIdOf(r.parentKey)));
+    batch.add({ ...page, records: mine });
+    for (const r of mine) {
+      const id = pullRequestIdOf(r.parentKey);
+      listed.set(id, [...(listed.get(id) ?? []), r.key]);
+    }
+    for (const r of page.records) {
+      if (r.updatedOn && (!oldestSeen || compareIso(r.updatedOn, oldestSeen) < 0)) oldestSeen = r.updatedOn;
+    }
+    if (!reachedStored && page.records.length > 0) {
+      const known = await existingKeys(
+        db,
+        stream,
+        scope.connectionId,
+        page.records.map((r) => r.key),
+      );
+      reachedStored = known.size > 0;
+    }
+    for (const id of uncovered) {
+      const pr = wanted.get(id) as ChangedPullRequest;
+      const pastCreation =
+        oldestSeen !== undefined && pr.createdOn !== undefined && compareIso(oldestSeen, pr.createdOn) < 0;
+      if (pastCreation || page.cursor === null) complete.add(id);
+      if (complete.has(id) || (reachedStored && stored.has(pr.key))) uncovered.delete(id);
+    }
+    heartbeat(x);
+    if (uncovered.size === 0 || pages >= uncovered.size) break;
+  }
+  // Before the batch is written: it tombstones only what was stored and is gone now.
+  for (const id of complete) {
+    const parentKey = (wanted.get(id) as ChangedPullRequest).key;
+    const keep = listed.get(id) ?? [];
+    await markDeleted(db, { ...selection, parentKey, keep, runId: scope.runId });
+  }
+  return uncovered;
+}
+
+function pullRequestIdOf(parentKey: string | undefined): number {
+  return Number(parentKey?.slice(parentKey.lastIndexOf(':') + 1));
+}
+
+/** Whether an activity key (see the catalog) is a comment's. */
+const isCommentActivity = (key: string) => key.split(':')[2] === 'comment';
+
+/**
+ * Which comment and task lists are worth a request: the pull request counts some (or gives no
+ * count), its stored activity shows a comment, or some are stored (the list is read to tombstone
+ * what it lost). A count of 0 that lies about comments is caught by the activity; about tasks, by
+ * a full re-read (README, "What is read").
+ */
+async function listsWorthReading(x: Extraction, scope: RepoScope, changed: readonly ChangedPullRequest[]) {
+  const parentKeys = changed.map((pr) => pr.key);
+  const selection = { connectionId: scope.connectionId, parentKeys };
+  const { db } = x.deps;
+  const commented = await parentsOf(db, { ...selection, stream: 'pr_activity', has: ['comment'] });
+  const holding = new Map<StreamName, Set<string>>();
+  for (const stream of CHILD_STREAMS) {
+    if (STREAMS[stream].parentCount) holding.set(stream, await parentsOf(db, { ...selection, stream }));
+  }
+  return (stream: StreamName, pr: ChangedPullRequest, activityKeys: readonly string[]): boolean => {
+    const count = pr.counts[stream];
+    if (scope.readEveryList || !STREAMS[stream].parentCount || count === undefined || count > 0) return true;
+    if (holding.get(stream)?.has(pr.key)) return true;
+    return stream === 'pr_comments' && (commented.has(pr.key) || activityKeys.some(isCommentActivity));
+  };
+}
+
+/**
+ * Activity, comments, commits and tasks of every pull request that changed in this window, read
+ * as economically as the API allows (README, "What is read"): only pull requests written since
+ * their lists were last read; activity from the repository-wide list where that is cheaper;
+ * comments and tasks only where there can be some.
+ */
+export async function extractPullRequestChildren(deps: ActivityDeps, scope: RepoScope): Promise<Counters> {
+  return classified(deps, scope.connectionId, async () => {
+    const x = await startExtraction(deps, scope.connectionId);
+    const streams = CHILD_STREAMS.filter((s) => scope.streams?.includes(s) ?? true);
+    const { changed, latest } = await changedPullRequests(x, scope, streams);
+    const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
+    const batch = newBatch(x, scope);
+    const oneByOne = await activityOneByOne(x, scope, changed, streams, checkpoint, batch);
+    const worthReading = await listsWorthReading(x, scope, changed);
+    const guard = childListGuard(x, scope);
+    const read = async (stream: StreamName, pr: ChangedPullRequest) => {
+      const parent = { ...repoParent(scope), pullRequestId: pr.id };
+      const pages = iterateStream(x.client, stream, parent);
+      const keys = await guard(stream, pr.key, () =>
+        loadPages(x, scope, pages, { scopeKey: pr.key, checkpoint: false }, batch),
+      );
+      // A list that answered 404 is skipped: what it held stays. Tombstones go before the batch
+      // is written: they take only what was stored and is gone now.
+      if (keys) {
+        const { connectionId, runId } = scope;
+        await markDeleted(deps.db, { stream, connectionId, parentKey: pr.key, keep: keys, runId });
+      }
+      return keys ?? [];
+    };
+    const each = async (pr: ChangedPullRequest) => {
+      let activityKeys: string[] = [];
+      for (const stream of streams) {
+        if (stream === 'pr_activity') {
+          if (oneByOne.has(pr.id)) activityKeys = await read(stream, pr);
+        } else if (worthReading(stream, pr, activityKeys)) await read(stream, pr);
+      }
+    };
+    await forEachParent(x, scope, checkpoint, changed, batch, each, { activityOneByOne: [...oneByOne] });
+    if (latest) {
+      const state = { ...readThroughState(scope), watermark: latest, cursor: { streams } };
+      await writeState(deps.db, { connectionId: scope.connectionId, ...state });
+    }
+    return x.tally.counters;
+  });
+}
+
+/**
+ * The pull requests whose activity is read one by one: all of them when there is one (the
+ * repository's list cannot be cheaper) or on a full re-read, else those the repository's list left uncovered. Kept in
+ * the checkpoint, so a retry does not page the repository's list again.
+ */
+async function activityOneByOne(
+  x: Extraction,
+  scope: RepoScope,
+  changed: readonly ChangedPullRequest[],
+  streams: readonly StreamName[],
+  checkpoint: { stream: string; scopeKey: string },
+  batch: PageBatch,
+): Promise<Set<number>> {
+  if (!streams.includes('pr_activity')) return new Set();
+  const resume = await readCheckpoint(x, scope, checkpoint.stream, checkpoint.scopeKey);
+  // (A checkpoint of older code, without the list: every pull request left is read one by one.)
+  if (resume) return new Set(resume.activityOneByOne ?? changed.map((pr) => pr.id));
+  // (A full re-read reads every list as it is, the way every other saving is checked against.)
+  if (changed.length <= 1 || scope.readEveryList) return new Set(changed.map((pr) => pr.id));
+  const uncovered = await repositoryActivity(x, scope, changed, batch);
+  await batch.flush();
+  await writeCheckpoint(x, scope, checkpoint, { parentsDone: 0, activityOneByOne: [...uncovered] });
+  return uncovered;
 }
 
 /** Steps of every pipeline this run loaded or changed. */

@@ -30,6 +30,8 @@ interface Checkpoint {
   cursor?: Cursor | null;
   /** Child-stream activities: how many parents (in key order) are done. */
   parentsDone?: number;
+  /** Pull request children: the ids whose activity is read one by one (not covered by the repository's list). */
+  activityOneByOne?: number[];
 }
 
 /** Counters of one activity attempt, on top of what earlier attempts heartbeated. */
@@ -69,6 +71,11 @@ export async function startExtraction(deps: ActivityDeps, connectionId: string):
 
 function checkpointOf(scope: SyncScope, extra: Partial<Checkpoint>): Checkpoint {
   return { runId: scope.runId, since: scope.since, until: scope.until, ...extra };
+}
+
+/** Tells Temporal the attempt is alive, with its counters. */
+export function heartbeat(x: Extraction): void {
+  Context.current().heartbeat({ counters: x.tally.counters } satisfies Progress);
 }
 
 export async function readCheckpoint(
@@ -115,35 +122,46 @@ export async function loadPages(
     keys.push(...page.records.map((r) => r.key));
     last = page;
     if (!shared && batch.full) await batch.flush(checkpointAfter(page));
-    Context.current().heartbeat({ counters: x.tally.counters } satisfies Progress);
+    heartbeat(x);
   }
   if (!shared) await batch.flush(checkpointAfter(last));
   return keys;
 }
 
-/**
- * Runs `each` over parents in key order, gathering their pages in `batch`, resuming after the
- * last parent checkpointed.
- */
-export async function forEachParent(
+/** Writes where a child-stream activity stands (for this run and window). */
+export async function writeCheckpoint(
   x: Extraction,
   scope: SyncScope,
   checkpoint: { stream: string; scopeKey: string },
-  parents: Array<Record<string, string | null>>,
+  at: Partial<Checkpoint>,
+): Promise<void> {
+  await writeState(x.deps.db, {
+    connectionId: scope.connectionId,
+    ...checkpoint,
+    cursor: checkpointOf(scope, at),
+  });
+}
+
+/**
+ * Runs `each` over parents in key order, gathering their pages in `batch`, resuming after the
+ * last parent checkpointed; `carried` goes into every checkpoint it writes.
+ */
+export async function forEachParent<P>(
+  x: Extraction,
+  scope: SyncScope,
+  checkpoint: { stream: string; scopeKey: string },
+  parents: readonly P[],
   batch: PageBatch,
-  each: (parent: Record<string, string | null>) => Promise<void>,
+  each: (parent: P) => Promise<void>,
+  carried: Partial<Checkpoint> = {},
 ): Promise<void> {
   const start = (await readCheckpoint(x, scope, checkpoint.stream, checkpoint.scopeKey))?.parentsDone ?? 0;
   for (let i = start; i < parents.length; i += 1) {
-    await each(parents[i] as Record<string, string | null>);
+    await each(parents[i] as P);
     if (!batch.full && i < parents.length - 1) continue;
     // The parents done so far are only done once their records are written.
     await batch.flush();
-    await writeState(x.deps.db, {
-      connectionId: scope.connectionId,
-      ...checkpoint,
-      cursor: checkpointOf(scope, { parentsDone: i + 1 }),
-    });
+    await writeCheckpoint(x, scope, checkpoint, { ...carried, parentsDone: i + 1 });
   }
 }
 

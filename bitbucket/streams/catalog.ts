@@ -70,6 +70,13 @@ export interface StreamDef {
   scope: 'account' | 'repository' | 'pullrequest' | 'project' | 'project:admin' | 'pipeline';
   /** An API 1.0 resource (path under /1.0, one unpaged answer): its records, out of the body. */
   legacy?: (body: unknown, p: Required<ParentRef>) => unknown[];
+  /**
+   * A pull request child also listed for the whole repository (newest first, every record naming
+   * its pull request): that list's path. Records keyed from it equal the per-PR list's.
+   */
+  repositoryWidePath?: (p: Required<ParentRef>) => string;
+  /** The parent's field counting this list's records (0: nothing to read, if it is right). */
+  parentCount?: string;
 }
 
 const enc = encodeURIComponent;
@@ -105,9 +112,20 @@ function groupMemberships(body: unknown, p: Required<ParentRef>): Json[] {
   );
 }
 
+/**
+ * The pull request an activity item belongs to: the list's own (per-PR list), else the one the
+ * item names (repository-wide list).
+ */
+export function activityPullRequestId(record: Json, p: Required<ParentRef>): number | undefined {
+  if (p.pullRequestId) return p.pullRequestId;
+  return num(record.pull_request?.id) ?? num(record.comment?.pullrequest?.id);
+}
+
 /** Activity items have no id: the key is what happened, when, and by whom (or which comment). */
 function activityKey(record: Json, p: Required<ParentRef>): string | undefined {
-  const base = `${p.repositoryUuid}:${p.pullRequestId}`;
+  const prId = activityPullRequestId(record, p);
+  if (prId === undefined) return undefined;
+  const base = `${p.repositoryUuid}:${prId}`;
   if (record.comment)
     return keyOf(
       base,
@@ -242,8 +260,9 @@ export const STREAMS: Record<StreamName, StreamDef> = {
     fields:
       '-values.pull_request.links,-values.comment.links,-values.comment.pullrequest,-values.update.source.repository,-values.update.destination.repository',
     key: activityKey,
-    parentKey: (p) => `${p.repositoryUuid}:${p.pullRequestId}`,
+    parentKey: (p, r) => keyOf(p.repositoryUuid, activityPullRequestId(r, p)),
     updatedOn: activityTime,
+    repositoryWidePath: (p) => `${repoPath(p)}/pullrequests/activity`,
     strategy: 'children',
     scope: 'pullrequest',
   },
@@ -258,6 +277,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
     updatedOn: (r) => str(r.updated_on),
     strategy: 'children',
     scope: 'pullrequest',
+    parentCount: 'comment_count',
   },
   pr_commits: {
     name: 'pr_commits',
@@ -282,6 +302,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
     updatedOn: (r) => str(r.updated_on),
     strategy: 'children',
     scope: 'pullrequest',
+    parentCount: 'task_count',
   },
   project_group_permissions: {
     name: 'project_group_permissions',

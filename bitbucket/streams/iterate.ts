@@ -43,6 +43,8 @@ export interface IterateOptions {
   cursor?: Cursor | null;
   /** commits: which of these keys are already stored (stop at a page of only known commits). */
   known?: (keys: string[]) => Promise<Set<string>>;
+  /** A pull request child: read the repository's whole list (`repositoryWidePath`), newest first. */
+  repositoryWide?: boolean;
 }
 
 interface Envelope {
@@ -171,6 +173,11 @@ async function legacyPage(
   return { stream: def.name, ...keyRecords(def, parent, def.legacy(body, parent)), cursor: null };
 }
 
+function repositoryWidePath(def: StreamDef, parent: Required<ParentRef>): string {
+  if (!def.repositoryWidePath) throw new Error(`${def.name} has no repository-wide list`);
+  return def.repositoryWidePath(parent);
+}
+
 /** Iterates one stream for one parent from `options.cursor` (or the start) to the end. */
 export async function* iterateStream(
   client: BitbucketClient,
@@ -189,8 +196,8 @@ export async function* iterateStream(
     yield* keysetWindow(client, def, parent, options, cursor?.kind === 'keyset' ? cursor : undefined);
     return;
   }
-  const start =
-    cursor?.kind === 'next' ? cursor.url : client.url(def.path(parent), firstQuery(def)).toString();
+  const path = options.repositoryWide ? repositoryWidePath(def, parent) : def.path(parent);
+  const start = cursor?.kind === 'next' ? cursor.url : client.url(path, firstQuery(def)).toString();
   const before = (records: StreamRecord[]) =>
     options.since !== undefined &&
     records.length > 0 &&
