@@ -26,6 +26,13 @@ export const faultSettingsSchema = z
      * "Resource not found" after auth: one list that Bitbucket refuses while its parent is there.
      */
     notFoundPaths: z.array(z.string().refine(isRegExp, { message: 'must be a valid regular expression' })),
+    /**
+     * Share of pull requests whose `comment_count` and `task_count` read 0 (in the list and the single
+     * GET) although they have comments or tasks: counts a client must not trust to skip child lists.
+     * The same pull requests lie on every request (chosen by seed, repository and id); a higher share
+     * keeps the ones a lower share chose.
+     */
+    childCountsZeroRate: z.number().min(0).max(1),
   })
   .strict();
 
@@ -41,6 +48,7 @@ export const NO_FAULTS: FaultSettings = {
   pageDriftRate: 0,
   pageDriftSeconds: 3600,
   notFoundPaths: [],
+  childCountsZeroRate: 0,
 };
 
 function isRegExp(source: string): boolean {
@@ -52,7 +60,14 @@ function isRegExp(source: string): boolean {
   }
 }
 
-export type FaultKind = 'error' | 'burst429' | 'reset' | 'truncate' | 'drift' | 'notFound';
+export type FaultKind =
+  | 'error'
+  | 'burst429'
+  | 'reset'
+  | 'truncate'
+  | 'drift'
+  | 'notFound'
+  | 'childCountsZero';
 
 export class Faults {
   settings: FaultSettings = { ...NO_FAULTS };
@@ -65,11 +80,12 @@ export class Faults {
     truncate: 0,
     drift: 0,
     notFound: 0,
+    childCountsZero: 0,
   };
   private burstLeft = 0;
   private readonly rng: Rng;
 
-  constructor(seed: number) {
+  constructor(private readonly seed: number) {
     this.rng = new Rng(seed, ['faults']);
   }
 
@@ -115,5 +131,16 @@ export class Faults {
 
   drift(): number {
     return this.roll('drift', this.settings.pageDriftRate) ? this.settings.pageDriftSeconds * 1000 : 0;
+  }
+
+  /** Zeroes a rendered pull request's `comment_count` and `task_count` if it is one of the chosen share. */
+  zeroChildCounts(repositoryUuid: string, pullRequest: Record<string, unknown>): void {
+    const rate = this.settings.childCountsZeroRate;
+    if (rate <= 0 || (!pullRequest.comment_count && !pullRequest.task_count)) return;
+    // A draw of its own per pull request, not from the request stream: the same PRs lie every time.
+    if (!new Rng(this.seed, ['childCountsZero', repositoryUuid, String(pullRequest.id)]).chance(rate)) return;
+    pullRequest.comment_count = 0;
+    pullRequest.task_count = 0;
+    this.injected.childCountsZero += 1;
   }
 }

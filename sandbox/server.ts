@@ -144,6 +144,7 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
     onPage: (page) => {
       if (page >= 2) store.advance(faults.drift());
     },
+    onPullRequest: (repo, pullRequest) => faults.zeroChildCounts(repo.uuid, pullRequest),
     countRecords: (n) => {
       stats.records += n;
     },

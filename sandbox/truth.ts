@@ -78,6 +78,7 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
       for (const c of pr.comments) keys.pr_comments.push(`${r}:${c.id}`);
       for (const h of pr.commitHashes) keys.pr_commits.push(`${r}:${pr.id}:${h}`);
       for (const t of pr.tasks) keys.pr_tasks.push(`${r}:${pr.id}:${t.id}`);
+      // The per-PR lists and the repository-wide `/pullrequests/activity` hold these same records.
       for (const a of pr.activity) {
         const who = a.kind === 'comment' ? `comment-${a.commentId}` : users[a.userIdx]?.uuid;
         keys.pr_activity.push(`${r}:${pr.id}:${a.kind}:${isoOffset(a.at)}:${who}`);

@@ -2,7 +2,7 @@
 // envelopes, pagelen caps, BBQL `q`, single-field `sort`, `fields=` partial responses, PR state
 // defaults, the diffstat redirect, and 410 Gone for retired and sunset endpoints.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Project, PullRequest, RepositoryMeta, Workspace } from '../data/model';
+import type { PrActivity, Project, PullRequest, RepositoryMeta, Workspace } from '../data/model';
 import type { SandboxStore } from '../data/store';
 import type { Grant } from '../oauth/grants';
 import { AccessRenderer } from '../render/access';
@@ -29,6 +29,8 @@ export interface ApiContext {
   apiUrl: string;
   /** Called for every page served (drift faults hook in here). */
   onPage?: (page: number) => void;
+  /** Called with every pull request rendered, before it is sent (child-count faults hook in here). */
+  onPullRequest?: (repo: RepositoryMeta, pullRequest: Json) => void;
   countRecords: (n: number) => void;
 }
 
@@ -84,6 +86,23 @@ const QUERY_FIELDS = {
   permissions: ['permission', 'user.uuid', 'user.account_id'],
   projects: ['key', 'uuid', 'name', 'description', 'is_private', 'created_on', 'updated_on'],
 } as const;
+
+interface RepositoryActivity {
+  pr: PullRequest;
+  activity: PrActivity;
+  /** Position in the pull request's own log, which its per-PR list serves reversed. */
+  index: number;
+}
+
+/** The repository-wide activity order: newest first, ties by pull request then log position, both descending. */
+function newestActivityFirst(a: RepositoryActivity, b: RepositoryActivity): number {
+  return (
+    b.activity.at.ms - a.activity.at.ms ||
+    b.activity.at.us - a.activity.at.us ||
+    b.pr.id - a.pr.id ||
+    b.index - a.index
+  );
+}
 
 function valueAt(record: unknown, path: string): unknown {
   let node = record;
@@ -232,6 +251,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const envelope = paginate(raw, requestUrl(req), options);
     envelope.values = envelope.values.map((item) => renderOne(item as T));
     return finishPage(req, envelope, hidden);
+  }
+
+  /** A pull request as the API shows it, after the faults that alter one (its child counts). */
+  function pullRequestJson(ws: Workspace, repo: RepositoryMeta, pr: PullRequest): Json {
+    const json = render.pullRequest(ws, repo, pr);
+    ctx.onPullRequest?.(repo, json);
+    return json;
   }
 
   function sendObject(req: FastifyRequest, object: Json) {
@@ -440,17 +466,30 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return sendList(
       req,
       prs,
-      (pr) => render.pullRequest(ws, repo, pr),
+      (pr) => pullRequestJson(ws, repo, pr),
       { maxPagelen: 50 },
       { filter: QUERY_FIELDS.pullrequests },
       PR_HIDDEN_FIELDS,
     );
   });
 
+  // A static segment outranks a parameter in the router: `/pullrequests/activity` is this list, never PR "activity".
+  app.get('/2.0/repositories/:workspace/:repo_slug/pullrequests/activity', async (req, reply) => {
+    requireScope(req, reply, 'pullrequest');
+    const { ws, repo } = repositoryFor(req, req.params as Params);
+    const items = store
+      .simulation(ws, repo)
+      .data.pullRequests.flatMap((pr) => pr.activity.map((activity, index) => ({ pr, activity, index })))
+      .sort(newestActivityFirst);
+    return sendList(req, items, ({ pr, activity }) => render.activity(ws, repo, pr, activity), {
+      maxPagelen: 50,
+    });
+  });
+
   app.get('/2.0/repositories/:workspace/:repo_slug/pullrequests/:pull_request_id', async (req, reply) => {
     requireScope(req, reply, 'pullrequest');
     const { ws, repo, pr } = pullRequestFor(req, req.params as Params);
-    return sendObject(req, render.pullRequest(ws, repo, pr));
+    return sendObject(req, pullRequestJson(ws, repo, pr));
   });
 
   app.get(

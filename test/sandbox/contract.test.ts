@@ -177,6 +177,8 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
     }
     for (const { id } of prs) if (id !== undefined && picked.size < PR_CHILDREN_PER_REPO) picked.add(id);
     for (const id of picked) await crawlPullRequest(base, id);
+    // Every PR's activity in one list (API-NOTES §8), in pages small enough that `next` is followed.
+    await all(`${base}/pullrequests/activity?pagelen=20`);
 
     const pipelines = await all(`${base}/pipelines`);
     const pipeline = pipelines[0]?.uuid;
@@ -215,6 +217,7 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
       // Error answers.
       await get(`/repositories/${ws}/no-such-repository`, 404);
       await get(`/repositories/${ws}/${repositories[0]?.slug}/pullrequests?pagelen=100`, 400);
+      await get(`/repositories/${ws}/${repositories[0]?.slug}/pullrequests/activity?pagelen=51`, 400);
       // The issue tracker, sunset on 20 Aug 2026 (API-NOTES §6): 410 on every path the spec still lists.
       const sunset = ['issues', 'issues/1', 'issues/1/comments', 'issues/1/changes'];
       for (const tail of [...sunset, 'milestones', 'versions', 'components'])

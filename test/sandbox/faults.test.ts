@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
-import { clientCredentialsToken, control } from '../support/sandbox';
+import { apiGet, clientCredentialsToken, control } from '../support/sandbox';
 
 describe('sandbox fault injection', () => {
   let sb: Sandbox;
@@ -67,6 +67,46 @@ describe('sandbox fault injection', () => {
     await control(sb, 'PUT', '/faults', { pageDriftRate: 0 });
     const after = (await control(sb, 'GET', '/state')).json.now;
     expect(Date.parse(after) - Date.parse(before)).toBe(6 * 3600 * 1000);
+  });
+
+  it('childCountsZeroRate: a share of pull requests reports 0 comments and 0 tasks, in the list and the single GET', async () => {
+    const repo = '/repositories/acme/worker';
+    const counts = async () => {
+      const page = await apiGet(
+        sb,
+        token,
+        `${repo}/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50`,
+      );
+      return new Map<number, string>(
+        page.json.values.map((pr: any) => [pr.id, `${pr.comment_count}/${pr.task_count}`]),
+      );
+    };
+    const honest = await counts();
+    const withChildren = [...honest].filter(([, c]) => c !== '0/0').map(([id]) => id);
+    expect(withChildren.length).toBeGreaterThan(10);
+
+    await control(sb, 'PUT', '/faults', { childCountsZeroRate: 0.5 });
+    const lying = await counts();
+    const zeroed = withChildren.filter((id) => lying.get(id) === '0/0');
+    expect(zeroed.length).toBeGreaterThan(2);
+    expect(zeroed.length).toBeLessThan(withChildren.length);
+    for (const [id, c] of lying) if (!zeroed.includes(id)) expect(c).toBe(honest.get(id));
+    // The same pull requests lie on every request, the single GET included, while their lists are not empty.
+    expect(await counts()).toEqual(lying);
+    for (const id of zeroed) {
+      const single = (await apiGet(sb, token, `${repo}/pullrequests/${id}`)).json;
+      expect([single.comment_count, single.task_count]).toEqual([0, 0]);
+      const comments = (await apiGet(sb, token, `${repo}/pullrequests/${id}/comments?pagelen=100`)).json;
+      const tasks = (await apiGet(sb, token, `${repo}/pullrequests/${id}/tasks?pagelen=100`)).json;
+      expect(comments.values.filter((c: any) => !c.deleted).length + tasks.values.length).toBeGreaterThan(0);
+    }
+    expect((await control(sb, 'GET', '/stats')).json.faultsInjected.childCountsZero).toBeGreaterThan(0);
+
+    await control(sb, 'PUT', '/faults', { childCountsZeroRate: 1 });
+    const all = await counts();
+    await control(sb, 'PUT', '/faults', { childCountsZeroRate: 0 });
+    expect(withChildren.every((id) => all.get(id) === '0/0')).toBe(true);
+    expect(await counts()).toEqual(honest);
   });
 
   it('rejects malformed control requests with a clear 400', async () => {

@@ -152,6 +152,14 @@ describe.skipIf(!available)('OpenAPI contract support (test/support/openapi.ts)'
       ]);
     });
 
+    it('takes a "paginated list" without a body schema as a page (specRelaxations 13)', () => {
+      for (const path of [`${PRS}/activity`, `${PRS}/3/activity`, `${PRS}/3/commits`])
+        expect(assertOperationExists('GET', path, ['page', 'pagelen']).acceptedAsGeneric).toEqual([
+          'page',
+          'pagelen',
+        ]);
+    });
+
     it('accepts only fields on an operation that returns one object', () => {
       expect(assertOperationExists('GET', `${PRS}/7`, ['fields']).acceptedAsGeneric).toEqual(['fields']);
       expect(() => assertOperationExists('GET', `${PRS}/7`, ['pagelen'])).toThrow(

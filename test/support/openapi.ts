@@ -98,6 +98,9 @@ export const specRelaxations: readonly string[] = [
     'allOf, so every branch rejects the properties the others declare and no task at all can match (not even one ' +
     'with only the required created_on/updated_on/state/content/creator). Each is checked as one closed object ' +
     'instead: the union of the properties its allOf declares, nothing else.',
+  '13. An operation whose 200 declares no JSON body but whose description says it "returns a paginated list" ' +
+    'takes the generic page parameters like any page (both activity lists and GET …/pullrequests/' +
+    '{pull_request_id}/commits): the activity examples in those descriptions are pages ({pagelen, values}).',
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -396,6 +399,13 @@ function isPaginated(schema: unknown, depth = 0): boolean {
   return Array.isArray(s.allOf) && s.allOf.some((part) => isPaginated(part, depth + 1));
 }
 
+/** The 200 answer is a page: by its schema, or, without one, by the operation's description (specRelaxations 13). */
+function servesPages(operation: Operation): boolean {
+  const schema = operation.responses?.['200']?.content?.['application/json']?.schema;
+  if (schema !== undefined) return isPaginated(schema);
+  return /\bpaginated list\b/i.test(String(operation.description ?? ''));
+}
+
 /**
  * Throws unless the operation exists and declares every query parameter, on itself or on its path item.
  * The spec leaves the generic parameters of the narrative undeclared on most operations, so `fields` is
@@ -420,9 +430,7 @@ export function assertOperationExists(
     Array.isArray(list) ? list.map(deref) : [],
   ) as Parameter[];
   const declared = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
-  const generic = isPaginated(operation.responses?.['200']?.content?.['application/json']?.schema)
-    ? ['fields', 'page', 'pagelen', 'q', 'sort']
-    : ['fields'];
+  const generic = servesPages(operation) ? ['fields', 'page', 'pagelen', 'q', 'sort'] : ['fields'];
   const acceptedAsGeneric: string[] = [];
   const unknown: string[] = [];
   for (const name of new Set(queryParamNames)) {
