@@ -1,8 +1,9 @@
 // The Bitbucket Cloud API client: the same code talks to bitbucket.org and to the sandbox (only
 // the base URL differs). It sends the bearer token, follows `next` links exactly as given (only
-// to the API's own origin, so a token never leaves for another host), spends the request budget,
-// retries RATE and TRANSIENT failures with exponential backoff and jitter, refreshes the token
-// once on a 401, and turns every failure into a classified BitbucketError.
+// to the API's own origin, so a token never leaves for another host), spends the request budget
+// (and tells it the limit Bitbucket states in X-RateLimit-Limit), retries RATE and TRANSIENT
+// failures with exponential backoff and jitter, refreshes the token once on a 401, and turns every
+// failure into a classified BitbucketError.
 import { BitbucketError, kindForStatus } from './errors';
 import type { RequestBudget } from './requestBudget';
 
@@ -147,6 +148,8 @@ export class BitbucketClient {
       text = await res.text();
       const date = Date.parse(res.headers.get('date') ?? '');
       if (Number.isFinite(date)) this.serverTime = new Date(date);
+      const serverLimit = res.headers.get('x-ratelimit-limit');
+      if (serverLimit !== null) this.options.budget?.onServerLimit(serverLimit);
     } catch (cause) {
       this.stats.transientErrors += 1;
       const reason = (cause as Error)?.name === 'TimeoutError' ? 'timed out' : 'connection failed';

@@ -54,6 +54,7 @@ const limitsSchema = z
     refreshGraceSeconds: z.number().int().min(0).optional(),
     rateLimitPerHour: z.number().int().min(1).optional(),
     rateWindowSeconds: z.number().int().min(1).optional(),
+    rateLimitHeaders: z.boolean().optional(),
     scopes: z.array(z.string()).optional(),
   })
   .strict();
@@ -99,6 +100,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
       refreshGraceSeconds: grants.refreshGraceSeconds,
       rateLimitPerHour: rateLimit.limit,
       rateWindowSeconds: rateLimit.windowMs / 1000,
+      rateLimitHeaders: rateLimit.sendsHeaders,
       scopes: grants.consumer.scopes,
     },
   }));
@@ -143,6 +145,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     if (limits.refreshGraceSeconds !== undefined) grants.refreshGraceSeconds = limits.refreshGraceSeconds;
     if (limits.rateLimitPerHour !== undefined) rateLimit.limit = limits.rateLimitPerHour;
     if (limits.rateWindowSeconds !== undefined) rateLimit.windowMs = limits.rateWindowSeconds * 1000;
+    if (limits.rateLimitHeaders !== undefined) rateLimit.sendsHeaders = limits.rateLimitHeaders;
     if (limits.scopes !== undefined) grants.consumer.scopes = limits.scopes;
     return { ok: true };
   });

@@ -17,6 +17,9 @@ export const sandboxOptionsSchema = z
     refreshGraceSeconds: z.number().int().min(0).default(60),
     rateLimitPerHour: z.number().int().min(1).default(1000),
     rateWindowSeconds: z.number().int().min(1).default(3600),
+    /** Send X-RateLimit-Limit/-Resource/-NearLimit on /2.0/repositories/* answers, as Bitbucket does
+     * for access-token traffic (OAuth consumers get none: off). */
+    rateLimitHeaders: z.boolean().default(false),
     /** Registered callback URLs of the OAuth consumer (a redirect_uri must start with one). */
     redirectUris: z.array(z.url()).default(['http://localhost', 'http://127.0.0.1']),
     scopes: z.array(z.string()).optional(),

@@ -6,6 +6,8 @@ export class RollingRateLimit {
   constructor(
     public limit: number,
     public windowMs = 3_600_000,
+    /** Answer as Bitbucket does for access-token traffic: with X-RateLimit-* headers (OAuth: none). */
+    public sendsHeaders = false,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -23,5 +25,15 @@ export class RollingRateLimit {
   used(consumer: string): number {
     const now = this.now();
     return (this.hits.get(consumer) ?? []).filter((t) => t > now - this.windowMs).length;
+  }
+
+  /** The headers of a scaled endpoint's answer: the limit per hour, and whether under 20% is left. */
+  headers(consumer: string): Record<string, string> {
+    const left = this.limit - this.used(consumer);
+    return {
+      'X-RateLimit-Limit': String(Math.floor((this.limit * 3_600_000) / this.windowMs)),
+      'X-RateLimit-Resource': 'api',
+      'X-RateLimit-NearLimit': String(left < this.limit * 0.2),
+    };
   }
 }

@@ -48,7 +48,11 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
   grants.refreshGraceSeconds = options.refreshGraceSeconds;
   const faults = new Faults(options.seed);
   faults.update(options.faults);
-  const rateLimit = new RollingRateLimit(options.rateLimitPerHour, options.rateWindowSeconds * 1000);
+  const rateLimit = new RollingRateLimit(
+    options.rateLimitPerHour,
+    options.rateWindowSeconds * 1000,
+    options.rateLimitHeaders,
+  );
   const stats: SandboxStats = emptyStats();
   const changes = new PendingChanges();
 
@@ -93,7 +97,9 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
     reply.header('X-Credential-Type', 'oauth2');
     // Only repository data counts against the consumer's hourly budget.
     const budgeted = req.url.startsWith('/2.0/repositories/');
-    if (faults.burst429() || (budgeted && !rateLimit.take(grants.consumer.clientId))) {
+    const limited = faults.burst429() || (budgeted && !rateLimit.take(grants.consumer.clientId));
+    if (budgeted && rateLimit.sendsHeaders) reply.headers(rateLimit.headers(grants.consumer.clientId));
+    if (limited) {
       stats.rateLimited += 1;
       return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
     }

@@ -59,8 +59,9 @@ export async function createServices(
     (db.name === 'postgres'
       ? new SharedBudget(new PostgresTokenBucket(db), clientId ?? 'default', {
           limitPerWindow: rateLimitPerHour,
+          log,
         })
-      : new PacedBudget({ limitPerWindow: rateLimitPerHour }));
+      : new PacedBudget({ limitPerWindow: rateLimitPerHour, log }));
 
   const clientFor = async (connectionId: string) =>
     new BitbucketClient({

@@ -23,10 +23,18 @@ export class PostgresTokenBucket {
     this.table = db.table('etl_meta', 'request_budget');
   }
 
+  /** Takes a token; a bucket of another shape (its limit changed) takes the given one first. */
   async take(key: string, shape: BucketShape): Promise<TakeResult> {
+    // On a new shape a slowed-down rate stays as far below the new full rate, and the tokens fit
+    // the new burst.
     await this.db.query(
-      `insert into ${this.table} (consumer, tokens, burst, full_rate_per_ms, rate_per_ms, updated_at)
-       values ($1, $2, $2, $3, $3, clock_timestamp()) on conflict (consumer) do nothing`,
+      `insert into ${this.table} as b (consumer, tokens, burst, full_rate_per_ms, rate_per_ms, updated_at)
+       values ($1, $2, $2, $3, $3, clock_timestamp())
+       on conflict (consumer) do update
+          set burst = excluded.burst, full_rate_per_ms = excluded.full_rate_per_ms,
+              rate_per_ms = b.rate_per_ms * excluded.full_rate_per_ms / b.full_rate_per_ms,
+              tokens = least(b.tokens, excluded.burst)
+        where (b.burst, b.full_rate_per_ms) is distinct from (excluded.burst, excluded.full_rate_per_ms)`,
       [key, shape.burst, shape.fullRatePerMs],
     );
     // Refill by elapsed time, then take one token if there is one; recover the rate a little.

@@ -5,6 +5,10 @@ import { BitbucketClient, type TokenProvider } from '../../bitbucket/client';
 import type { BitbucketError } from '../../bitbucket/errors';
 import { PacedBudget } from '../../bitbucket/requestBudget';
 import { iterateStream } from '../../bitbucket/streams/iterate';
+import { createLogger } from '../../lib/log';
+import { type Sandbox, startSandbox } from '../../sandbox/index';
+import { sandboxTokens } from '../support/crawl';
+import { control } from '../support/sandbox';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -257,5 +261,91 @@ describe('PacedBudget', () => {
     expect(budget.currentRatePerHour).toBeCloseTo(full / 2);
     for (let i = 0; i < 200; i += 1) await budget.acquire();
     expect(budget.currentRatePerHour).toBeCloseTo(full);
+  });
+
+  /** A logger whose lines the test reads. */
+  function capturedLog() {
+    const lines: Array<{ level: number; msg: string; toPerHour?: number }> = [];
+    const log = createLogger({ destination: { write: (line: string) => lines.push(JSON.parse(line)) } });
+    return {
+      log,
+      infos: () => lines.filter((l) => l.level === 30),
+      warnings: () => lines.filter((l) => l.level === 40),
+    };
+  }
+
+  /** The mean gap between requests once the burst is spent. */
+  async function steadyGap(budget: PacedBudget, clock: ReturnType<typeof fakeClock>): Promise<number> {
+    for (let i = 0; i < 600; i += 1) await budget.acquire();
+    const before = clock.now();
+    for (let i = 0; i < 100; i += 1) await budget.acquire();
+    return (clock.now() - before) / 100;
+  }
+
+  it('sizes itself from X-RateLimit-Limit, above and below the configured limit, logging each change once', async () => {
+    const clock = fakeClock();
+    const { log, infos } = capturedLog();
+    const budget = new PacedBudget({ limitPerWindow: 1000, now: clock.now, sleep: clock.sleep, log });
+    // A large workspace's scaled limit: 10,000 an hour, burst 500, the rest evenly.
+    budget.onServerLimit('10000');
+    budget.onServerLimit('10000');
+    expect(budget.limitPerHour).toBe(10_000);
+    expect(await steadyGap(budget, clock)).toBeCloseTo(3_600_000 / 9_500, 0);
+    budget.onServerLimit('500');
+    expect(budget.limitPerHour).toBe(500);
+    expect(await steadyGap(budget, clock)).toBeCloseTo(3_600_000 / 475, 0);
+    expect(infos().map((l) => l.toPerHour)).toEqual([10_000, 500]);
+  });
+
+  it('keeps a 429 slowdown when the limit changes', () => {
+    const clock = fakeClock();
+    const budget = new PacedBudget({ limitPerWindow: 1000, now: clock.now, sleep: clock.sleep });
+    budget.onRateLimited();
+    budget.onServerLimit('2000');
+    // Half of the new full rate (2,000 - burst 100).
+    expect(budget.currentRatePerHour).toBeCloseTo(1_900 / 2);
+  });
+
+  it('ignores an X-RateLimit-Limit that is no limit, with one warning', () => {
+    const clock = fakeClock();
+    const { log, warnings, infos } = capturedLog();
+    const budget = new PacedBudget({ limitPerWindow: 1000, now: clock.now, sleep: clock.sleep, log });
+    const rate = budget.currentRatePerHour;
+    for (const header of ['lots', '', '0', '-5', '12.5', '1e4', '10000000', '99999999999999999999'])
+      budget.onServerLimit(header);
+    expect(budget.limitPerHour).toBe(1000);
+    expect(budget.currentRatePerHour).toBe(rate);
+    expect(warnings()).toHaveLength(1);
+    expect(infos()).toHaveLength(0);
+  });
+});
+
+describe('the budget against a sandbox that sends X-RateLimit-Limit (access-token traffic)', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ scale: 'tiny', seed: 3, rateLimitPerHour: 5_000, rateLimitHeaders: true });
+  });
+  afterAll(() => sb?.close());
+
+  const readWith = async (budget: PacedBudget) => {
+    const client = new BitbucketClient({ apiUrl: sb.urls.apiUrl, tokens: sandboxTokens(sb), budget });
+    await client.get('/user');
+    await client.get('/repositories/acme');
+  };
+
+  it('follows the limit the answers state, above or below the configured one', async () => {
+    const budget = new PacedBudget({ limitPerWindow: 1_000 });
+    await readWith(budget);
+    expect(budget.limitPerHour).toBe(5_000);
+    await control(sb, 'PUT', '/limits', { rateLimitPerHour: 200 });
+    await readWith(budget);
+    expect(budget.limitPerHour).toBe(200);
+  });
+
+  it('keeps the configured limit when the answers carry none (OAuth traffic)', async () => {
+    await control(sb, 'PUT', '/limits', { rateLimitHeaders: false });
+    const budget = new PacedBudget({ limitPerWindow: 1_000 });
+    await readWith(budget);
+    expect(budget.limitPerHour).toBe(1_000);
   });
 });

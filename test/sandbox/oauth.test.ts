@@ -197,3 +197,33 @@ describe('sandbox rate limit', () => {
     expect((await apiGet(sb, other, '/user')).status).toBe(200);
   });
 });
+
+describe('sandbox rate-limit headers, as Bitbucket sends them for access-token traffic', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ scale: 'tiny', seed: 5, rateLimitPerHour: 5, rateLimitHeaders: true });
+  });
+  afterAll(() => sb?.close());
+
+  const rateHeaders = (headers: Headers) =>
+    ['x-ratelimit-limit', 'x-ratelimit-resource', 'x-ratelimit-nearlimit'].map((h) => headers.get(h));
+
+  it('states the hourly limit on repository data, near the limit once under 20% is left; off on request', async () => {
+    const token = await clientCredentialsToken(sb);
+    const near: Array<string | null> = [];
+    for (let i = 0; i < 6; i += 1) {
+      const { headers } = await apiGet(sb, token, '/repositories/acme');
+      expect(rateHeaders(headers).slice(0, 2)).toEqual(['5', 'api']);
+      near.push(headers.get('x-ratelimit-nearlimit'));
+    }
+    // 4, 3, 2, 1 left: not under 20% of 5; then none left, and the 429.
+    expect(near).toEqual(['false', 'false', 'false', 'false', 'true', 'true']);
+    expect(rateHeaders((await apiGet(sb, token, '/user')).headers)).toEqual([null, null, null]);
+
+    expect((await control(sb, 'PUT', '/limits', { rateLimitHeaders: false })).status).toBe(200);
+    expect((await control(sb, 'GET', '/state')).json.limits.rateLimitHeaders).toBe(false);
+    const limited = await apiGet(sb, token, '/repositories/acme');
+    expect(limited.status).toBe(429);
+    expect(rateHeaders(limited.headers)).toEqual([null, null, null]);
+  });
+});

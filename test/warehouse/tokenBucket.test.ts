@@ -57,6 +57,37 @@ describeEachWarehouse(
       expect(Number(row?.rate_per_ms)).toBeCloseTo(0.005);
       expect(Number(row?.tokens)).toBe(0);
     });
+
+    it('takes the shape of a limit the server stated, for every worker, keeping a slowdown', async () => {
+      const bucketRow = async () => {
+        const [row] = await a.query<{ burst: number; full_rate_per_ms: number; rate_per_ms: number }>(
+          `select burst, full_rate_per_ms, rate_per_ms from ${a.table('etl_meta', 'request_budget')} where consumer = $1`,
+          ['consumer-z'],
+        );
+        return {
+          burst: Number(row?.burst),
+          full: Number(row?.full_rate_per_ms),
+          rate: Number(row?.rate_per_ms),
+        };
+      };
+      const configured = { limitPerWindow: 1_000 };
+      const workerA = new SharedBudget(new PostgresTokenBucket(a), 'consumer-z', configured);
+      await workerA.acquire();
+      expect(await bucketRow()).toMatchObject({ burst: 50, full: 950 / 3_600_000 });
+      await new PostgresTokenBucket(a).slowDown('consumer-z');
+
+      // An answer to worker A says 10,000 an hour; worker B (another process) hears the same.
+      workerA.onServerLimit('10000');
+      await workerA.acquire();
+      const stated = await bucketRow();
+      expect(stated).toMatchObject({ burst: 500, full: 9_500 / 3_600_000 });
+      // Still half the full rate, plus one request's recovery (1%).
+      expect(stated.rate / stated.full).toBeCloseTo(0.51, 3);
+      const workerB = new SharedBudget(new PostgresTokenBucket(b), 'consumer-z', configured);
+      workerB.onServerLimit('10000');
+      await workerB.acquire();
+      expect(await bucketRow()).toMatchObject({ burst: 500, full: 9_500 / 3_600_000 });
+    });
   },
   ['postgres'],
 );
