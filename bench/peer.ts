@@ -26,6 +26,8 @@ export interface PeerBenchResult {
   recordsPerSecond: number;
   peakRssMb: number;
   tables: Record<string, number>;
+  /** Requests the sandbox answered, by route pattern. */
+  byRoute: Record<string, number>;
 }
 
 const script = fileURLToPath(new URL('./peer/dlt_pipeline.py', import.meta.url));
@@ -103,6 +105,7 @@ export async function benchPeer(sandbox: SandboxProcess): Promise<PeerBenchResul
       recordsPerSecond: Math.round(out.records / out.seconds),
       peakRssMb: out.peakRssMb,
       tables: out.tables,
+      byRoute: served.byRoute,
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });

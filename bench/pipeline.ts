@@ -15,6 +15,7 @@ import { createActivities } from '../activities/index';
 import { createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
 import type { RequestBudget } from '../bitbucket/requestBudget';
 import { STREAMS, type StreamName } from '../bitbucket/streams/catalog';
+import { DEFAULT_STREAMS } from '../bitbucket/streams/plan';
 import { createLogger } from '../lib/log';
 import { createServices } from '../services/services';
 import { loadConfig, type WarehouseConfig } from '../temporal.config';
@@ -40,19 +41,26 @@ export interface RunMeasure {
   repositories: number;
   /** The run was cancelled once it had synced the repositories asked for. */
   stopped: boolean;
+  /** Requests the sandbox answered, by its route pattern. */
+  byRoute: Record<string, number>;
 }
 
 export interface Pipeline {
   db: WarehouseEngine;
   sandbox: SandboxProcess;
   /** Backfills every workspace up to the sandbox clock; optionally stops after N repositories. */
-  backfill(stopAfterRepositories?: number): Promise<RunMeasure>;
+  backfill(stopAfterRepositories?: number, options?: ReadOptions): Promise<RunMeasure>;
   /** One incremental sync of the connection (from the watermark the backfill left). */
-  incremental(): Promise<RunMeasure>;
+  incremental(options?: ReadOptions): Promise<RunMeasure>;
   historyEventsPerRepository(): Promise<number>;
   /** Live records per stream and parent, for the minimum request count. */
   listSizes(): Promise<ListSizes>;
   close(): Promise<void>;
+}
+
+/** How a run reads: `readEveryList` turns off every saving that skips a list. */
+export interface ReadOptions {
+  readEveryList?: boolean;
 }
 
 export interface PipelineOptions {
@@ -62,6 +70,8 @@ export interface PipelineOptions {
   label: string;
   /** The request budget; default: the one the worker builds from the config (unlimited here). */
   budget?: (db: WarehouseEngine) => RequestBudget;
+  /** More configuration (environment variables), e.g. BBETL_STREAMS. */
+  env?: Record<string, string>;
 }
 
 const TASK_QUEUE = 'bench';
@@ -149,6 +159,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       BITBUCKET_API_URL: urls.apiUrl,
       BITBUCKET_OAUTH_URL: urls.oauthUrl,
       BITBUCKET_RATE_LIMIT_PER_HOUR: '100000000',
+      ...options.env,
     });
     const services = await createServices(config, createLogger({ level: 'error', pretty: false }), {
       db,
@@ -190,13 +201,14 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       seconds: Number(seconds.toFixed(1)),
       repositories,
       stopped,
+      byRoute: served.byRoute,
     };
   }
 
   return {
     db,
     sandbox,
-    backfill: async (stopAfterRepositories) => {
+    backfill: async (stopAfterRepositories, read = {}) => {
       const until = new Date(Date.parse(await sandbox.now()) + 1).toISOString();
       return measured(async () => {
         const total: RunOutcome = { records: 0, repositories: 0, stopped: false };
@@ -215,6 +227,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
                 until,
                 windowDays: 3000,
                 concurrency: 4,
+                readEveryList: read.readEveryList,
               },
             ],
           });
@@ -226,12 +239,12 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
         return total;
       });
     },
-    incremental: () =>
+    incremental: (read = {}) =>
       measured(async () => {
         const counters = await env.client.workflow.execute(incrementalSync, {
           taskQueue: TASK_QUEUE,
           workflowId: INCREMENTAL_WORKFLOW_ID,
-          args: [{ connectionId: CONNECTION }],
+          args: [{ connectionId: CONNECTION, readEveryList: read.readEveryList }],
         });
         return { records: counters.records, repositories: 0, stopped: false };
       }),
@@ -309,7 +322,12 @@ export async function benchBackfill(
     resetPeakRss();
     const run = await pipeline.backfill(stopAfterRepositories);
     const workerPeakRssMb = peakRssMb();
-    const minimum = minimumRequests(sandbox.urls.workspaces.length, await pipeline.listSizes());
+    // The bench's connection reads the default streams.
+    const minimum = minimumRequests(
+      sandbox.urls.workspaces.length,
+      await pipeline.listSizes(),
+      DEFAULT_STREAMS,
+    );
     return {
       pipeline,
       result: {

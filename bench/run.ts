@@ -2,7 +2,7 @@
 //   [--memory-repositories N] [--note TEXT]`: prints Markdown tables and writes
 // bench/results/<date>-<scale>.json (several runs on one day add to the day's file). Numbers, not
 // pass/fail. Parts: sandbox, extract, pipeline-pglite, pipeline-postgres, peer, incremental, load,
-// ratelimit, memory, transforms-pglite, transforms-postgres. The Postgres parts need DATABASE_URL
+// ratelimit, memory, requests, transforms-pglite, transforms-postgres. The Postgres parts need DATABASE_URL
 // (scripts/provision.sh writes it to .tools/services.env).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,6 +13,7 @@ import { benchLoad } from './loadVsCopy';
 import { benchPeer, comparePeer, peerTable } from './peer';
 import { benchBackfill, closePipeline, type PipelineBenchResult, type Scale } from './pipeline';
 import { benchRateLimited } from './rateLimited';
+import { benchRequests, requestsTable } from './requests';
 import { benchSandbox } from './sandbox';
 import { benchTransforms } from './transforms';
 
@@ -26,11 +27,13 @@ const PARTS = [
   'load',
   'ratelimit',
   'memory',
+  'requests',
   'transforms-pglite',
   'transforms-postgres',
 ];
-// The memory part is left out unless asked for: it repeats the backfill, stopped early.
-const DEFAULT_PARTS = PARTS.filter((p) => p !== 'memory');
+// The memory and requests parts are left out unless asked for: each repeats the backfill (the
+// requests part twice, and the peer).
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'memory' && p !== 'requests');
 
 const { values } = parseArgs({
   options: {
@@ -155,6 +158,10 @@ if (want('memory')) {
   const { result, pipeline } = await benchBackfill(scale, engine, memoryRepositories);
   await closePipeline(pipeline);
   results.memory = result;
+}
+if (want('requests')) {
+  results.requests = await benchRequests(scale, hasPostgres ? 'postgres' : 'pglite');
+  console.log(requestsTable(results.requests as Awaited<ReturnType<typeof benchRequests>>));
 }
 for (const engine of ['pglite', 'postgres'] as const) {
   if (!want(`transforms-${engine}`)) continue;

@@ -12,6 +12,8 @@ export interface SandboxServed {
   records: number;
   rateLimited: number;
   byStatus: Record<string, number>;
+  /** By route pattern, e.g. `/2.0/repositories/:workspace/:repo_slug/commits`. */
+  byRoute: Record<string, number>;
 }
 
 export interface SandboxLimits {
@@ -24,6 +26,8 @@ export interface SandboxProcess {
   /** The sandbox clock (ISO-8601). */
   now(): Promise<string>;
   advanceClock(by: { hours: number }): Promise<void>;
+  /** Ground truth: how many records each list of the workspace holds (one entry per parent). */
+  listSizes(workspace: string): Promise<Record<string, number[]>>;
   setLimits(limits: SandboxLimits): Promise<void>;
   resetStats(): Promise<void>;
   stats(): Promise<SandboxServed>;
@@ -61,6 +65,13 @@ export async function startSandboxProcess(scale: string, limits = UNLIMITED): Pr
     advanceClock: async (by) => {
       await control('POST', '/clock/advance', by);
     },
+    listSizes: async (workspace) =>
+      (
+        await control<{ lists: Record<string, number[]> }>(
+          'GET',
+          `/truth?workspace=${encodeURIComponent(workspace)}`,
+        )
+      ).lists,
     setLimits: async (next) => {
       await control('PUT', '/limits', next);
     },

@@ -17,6 +17,8 @@ export interface SandboxStats {
   records: number;
   rateLimited: number;
   byStatus: Record<string, number>;
+  /** Answers by route pattern (e.g. `/2.0/repositories/:workspace/:repo_slug/commits`): which lists cost what. */
+  byRoute: Record<string, number>;
   /** Successful answers to a URL already answered since the last reset (when tracking is on). */
   repeatedRequests: number;
   /** The first few of those URLs, to see what was read twice. */
@@ -26,7 +28,15 @@ export interface SandboxStats {
 }
 
 export function emptyStats(): SandboxStats {
-  return { requests: 0, records: 0, rateLimited: 0, byStatus: {}, repeatedRequests: 0, repeatedSample: [] };
+  return {
+    requests: 0,
+    records: 0,
+    rateLimited: 0,
+    byStatus: {},
+    byRoute: {},
+    repeatedRequests: 0,
+    repeatedSample: [],
+  };
 }
 
 export interface ControlContext {

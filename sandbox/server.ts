@@ -114,6 +114,8 @@ export function buildSandbox(options: ResolvedSandboxOptions, baseUrl: string): 
     // (as bbetl does for its window bounds) see the same time as the data.
     reply.header('date', new Date(store.nowMs).toUTCString());
     stats.byStatus[reply.statusCode] = (stats.byStatus[reply.statusCode] ?? 0) + 1;
+    const route = req.routeOptions.url ?? '(no route)';
+    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     if (stats.seenUrls && reply.statusCode === 200) {
       if (stats.seenUrls.has(req.url)) {
         stats.repeatedRequests += 1;

@@ -32,6 +32,8 @@ export interface Truth {
   workspace: string;
   counts: Record<StreamName, number>;
   keys: Record<StreamName, string[]>;
+  /** How many records each list holds, one entry per parent (0 for an empty list): what reading every list once costs. */
+  lists: Record<StreamName, number[]>;
   /** Repositories the clock has removed (the API answers 404 for them). */
   removedRepositories: string[];
   /**
@@ -50,55 +52,101 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
   const keys = Object.fromEntries(STREAMS.map((s) => [s, [] as string[]])) as Record<StreamName, string[]>;
   const users = store.world.users;
   const states: Truth['states'] = { pipelines: {}, deployments: {} };
+  const lists = Object.fromEntries(STREAMS.map((s) => [s, [] as number[]])) as Record<StreamName, number[]>;
+  /** What `body` adds to `keys[stream]`, as one more list of that stream. */
+  const listed = (stream: StreamName, body: () => void) => {
+    const before = keys[stream].length;
+    body();
+    lists[stream].push(keys[stream].length - before);
+  };
   keys.workspaces.push(ws.uuid);
-  for (const m of store.currentMembers(ws)) {
-    const key = `${ws.uuid}:${users[m.userIdx]?.uuid}`;
-    keys.members.push(key);
-    keys.permissions.push(key);
-  }
-  for (const p of ws.projects) {
-    keys.projects.push(p.uuid);
-    for (const { group } of store.projectGroups(ws, p))
-      keys.project_group_permissions.push(`${p.uuid}:${group.slug}`);
-    for (const d of store.projectUserPermissions(ws, p))
-      keys.project_user_permissions.push(`${p.uuid}:${users[d.userIdx]?.uuid}`);
-  }
-  for (const g of ws.groups) {
-    for (const m of store.groupMembers(ws, g))
-      keys.group_members.push(`${ws.uuid}:${g.slug}:${users[m.userIdx]?.uuid}`);
-  }
-  for (const repo of store.liveRepositories(ws)) {
-    const r = repo.uuid;
-    keys.repositories.push(r);
-    const data = store.simulation(ws, repo).data;
-    for (const b of data.branches) keys.branches.push(`${r}:${b.name}`);
-    for (const c of data.commits) keys.commits.push(`${r}:${c.hash}`);
-    for (const pr of data.pullRequests) {
-      keys.pullrequests.push(`${r}:${pr.id}`);
-      for (const c of pr.comments) keys.pr_comments.push(`${r}:${c.id}`);
-      for (const h of pr.commitHashes) keys.pr_commits.push(`${r}:${pr.id}:${h}`);
-      for (const t of pr.tasks) keys.pr_tasks.push(`${r}:${pr.id}:${t.id}`);
-      // The per-PR lists and the repository-wide `/pullrequests/activity` hold these same records.
-      for (const a of pr.activity) {
-        const who = a.kind === 'comment' ? `comment-${a.commentId}` : users[a.userIdx]?.uuid;
-        keys.pr_activity.push(`${r}:${pr.id}:${a.kind}:${isoOffset(a.at)}:${who}`);
+  lists.workspaces.push(1);
+  listed('members', () => {
+    listed('permissions', () => {
+      for (const m of store.currentMembers(ws)) {
+        const key = `${ws.uuid}:${users[m.userIdx]?.uuid}`;
+        keys.members.push(key);
+        keys.permissions.push(key);
       }
+    });
+  });
+  listed('projects', () => {
+    for (const p of ws.projects) keys.projects.push(p.uuid);
+  });
+  for (const p of ws.projects) {
+    listed('project_group_permissions', () => {
+      for (const { group } of store.projectGroups(ws, p))
+        keys.project_group_permissions.push(`${p.uuid}:${group.slug}`);
+    });
+    listed('project_user_permissions', () => {
+      for (const d of store.projectUserPermissions(ws, p))
+        keys.project_user_permissions.push(`${p.uuid}:${users[d.userIdx]?.uuid}`);
+    });
+  }
+  // One API 1.0 answer holds every group with its members.
+  listed('group_members', () => {
+    for (const g of ws.groups) {
+      for (const m of store.groupMembers(ws, g))
+        keys.group_members.push(`${ws.uuid}:${g.slug}:${users[m.userIdx]?.uuid}`);
     }
+  });
+  const repositories = store.liveRepositories(ws);
+  listed('repositories', () => {
+    for (const repo of repositories) keys.repositories.push(repo.uuid);
+  });
+  for (const repo of repositories) {
+    const r = repo.uuid;
+    const data = store.simulation(ws, repo).data;
+    listed('branches', () => {
+      for (const b of data.branches) keys.branches.push(`${r}:${b.name}`);
+    });
+    listed('commits', () => {
+      for (const c of data.commits) keys.commits.push(`${r}:${c.hash}`);
+    });
+    listed('pullrequests', () => {
+      for (const pr of data.pullRequests) keys.pullrequests.push(`${r}:${pr.id}`);
+    });
+    for (const pr of data.pullRequests) {
+      listed('pr_comments', () => {
+        for (const c of pr.comments) keys.pr_comments.push(`${r}:${c.id}`);
+      });
+      listed('pr_commits', () => {
+        for (const h of pr.commitHashes) keys.pr_commits.push(`${r}:${pr.id}:${h}`);
+      });
+      listed('pr_tasks', () => {
+        for (const t of pr.tasks) keys.pr_tasks.push(`${r}:${pr.id}:${t.id}`);
+      });
+      // The per-PR lists and the repository-wide `/pullrequests/activity` hold these same records.
+      listed('pr_activity', () => {
+        for (const a of pr.activity) {
+          const who = a.kind === 'comment' ? `comment-${a.commentId}` : users[a.userIdx]?.uuid;
+          keys.pr_activity.push(`${r}:${pr.id}:${a.kind}:${isoOffset(a.at)}:${who}`);
+        }
+      });
+    }
+    listed('pipelines', () => {
+      for (const p of data.pipelines) keys.pipelines.push(p.uuid);
+    });
     for (const p of data.pipelines) {
-      keys.pipelines.push(p.uuid);
       const detail = {
         PENDING: undefined,
         IN_PROGRESS: p.stage ?? 'RUNNING',
         COMPLETED: p.result ?? 'SUCCESSFUL',
       };
       tally(states.pipelines, p.state, detail[p.state]);
-      for (const s of p.steps) keys.pipeline_steps.push(s.uuid);
+      listed('pipeline_steps', () => {
+        for (const s of p.steps) keys.pipeline_steps.push(s.uuid);
+      });
     }
-    for (const e of data.environments) keys.environments.push(e.uuid);
-    for (const d of data.deployments) {
-      keys.deployments.push(d.uuid);
-      tally(states.deployments, d.state, d.state === 'COMPLETED' ? (d.status ?? 'SUCCESSFUL') : undefined);
-    }
+    listed('environments', () => {
+      for (const e of data.environments) keys.environments.push(e.uuid);
+    });
+    listed('deployments', () => {
+      for (const d of data.deployments) {
+        keys.deployments.push(d.uuid);
+        tally(states.deployments, d.state, d.state === 'COMPLETED' ? (d.status ?? 'SUCCESSFUL') : undefined);
+      }
+    });
   }
   const counts = Object.fromEntries(STREAMS.map((s) => [s, keys[s].length])) as Record<StreamName, number>;
   const removedRepositories = ws.repositories
@@ -109,6 +157,7 @@ export function groundTruth(store: SandboxStore, ws: Workspace): Truth {
     workspace: ws.slug,
     counts,
     keys,
+    lists,
     removedRepositories,
     states,
   };
