@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Services } from '../../services/services';
 import type { WarehouseEngine } from '../../warehouse/engine';
+import { parentsOf, selectRaw } from '../../warehouse/rawQueries';
 import { backfill } from '../../workflows/backfill';
 import { incrementalSync } from '../../workflows/incrementalSync';
 import { martRows } from '../support/modelSnapshots';
@@ -23,11 +24,45 @@ import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
-/** Requests the sandbox answered while `body` ran. */
-async function requestsOf(ctx: PipelineFixture, body: () => Promise<unknown>): Promise<number> {
+interface Served {
+  requests: number;
+  byRoute: Record<string, number>;
+}
+
+/** Requests the sandbox answered while `body` ran, in all and by route. */
+async function requestsOf(ctx: PipelineFixture, body: () => Promise<unknown>): Promise<Served> {
   await control(ctx.sb, 'POST', '/stats/reset', {});
   await body();
-  return (await control(ctx.sb, 'GET', '/stats')).json.requests as number;
+  return (await control(ctx.sb, 'GET', '/stats')).json as Served;
+}
+
+const PR_LIST = '/2.0/repositories/:workspace/:repo_slug/pullrequests/:pull_request_id';
+/** Requests to one kind of pull request list, and to any pull request list (repository-wide too). */
+const listRequests = (served: Served, list: string) => served.byRoute[`${PR_LIST}/${list}`] ?? 0;
+const childRequests = (served: Served) =>
+  Object.entries(served.byRoute)
+    .filter(([route]) => route.startsWith(`${PR_LIST}/`) || route.endsWith('/pullrequests/activity'))
+    .reduce((sum, [, n]) => sum + n, 0);
+
+/** The pull requests stored, with the counts they gave and whether their activity shows a comment. */
+async function storedPullRequests(db: WarehouseEngine) {
+  const prs = await selectRaw(db, {
+    stream: 'pullrequests',
+    connectionId: CONNECTION,
+    columns: { comment_count: ['comment_count'], task_count: ['task_count'] },
+  });
+  const parentKeys = prs.map((pr) => pr.record_key as string);
+  const commented = await parentsOf(db, {
+    stream: 'pr_activity',
+    connectionId: CONNECTION,
+    parentKeys,
+    has: ['comment'],
+  });
+  return prs.map((pr) => ({
+    comments: Number(pr.comment_count),
+    tasks: Number(pr.task_count),
+    activityComment: commented.has(pr.record_key as string),
+  }));
 }
 
 interface Side {
@@ -43,12 +78,12 @@ async function backfillOf(ctx: PipelineFixture, side: Side, readEveryList: boole
   );
 }
 
-async function syncOf(side: Side, readEveryList: boolean) {
+async function syncOf(side: Side, readEveryList: boolean, n: number, overlapMinutes?: number) {
   await withWorker(workerOptions(side.services, side.taskQueue), (client) =>
     client.workflow.execute(incrementalSync, {
       taskQueue: side.taskQueue,
-      workflowId: `sync:${CONNECTION}:${side.taskQueue}`,
-      args: [{ connectionId: CONNECTION, readEveryList }],
+      workflowId: `sync:${CONNECTION}:${side.taskQueue}:${n}`,
+      args: [{ connectionId: CONNECTION, readEveryList, overlapMinutes }],
     }),
   );
 }
@@ -60,7 +95,11 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
       const ctx = usePipeline(engine, { scale: 'tiny', seed: 17, rateLimitPerHour: 1_000_000 });
 
       it('builds every mart exactly as reading every list does, for far fewer requests', async () => {
-        const economical: Side = { db: ctx.db, services: ctx.services, taskQueue: uniqueTaskQueue('economy') };
+        const economical: Side = {
+          db: ctx.db,
+          services: ctx.services,
+          taskQueue: uniqueTaskQueue('economy'),
+        };
         const otherWarehouse: WarehouseUnderTest = engine();
         const db = await otherWarehouse.open();
         try {
@@ -75,19 +114,41 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
             economical: await requestsOf(ctx, () => backfillOf(ctx, economical, false)),
             thorough: await requestsOf(ctx, () => backfillOf(ctx, thorough, true)),
           };
+          // An empty parent: a pull request that counts no comments (and whose activity shows
+          // none) or no tasks costs no request for that list; every other one costs one.
+          const prs = await storedPullRequests(economical.db);
+          expect(prs.some((pr) => pr.comments === 0) && prs.some((pr) => pr.tasks === 0)).toBe(true);
+          const withComments = prs.filter((pr) => pr.comments > 0 || pr.activityComment).length;
+          expect(listRequests(backfills.economical, 'comments')).toBe(withComments);
+          expect(listRequests(backfills.economical, 'tasks')).toBe(prs.filter((pr) => pr.tasks > 0).length);
+          expect(listRequests(backfills.economical, 'commits')).toBe(prs.length);
+          expect(listRequests(backfills.thorough, 'comments')).toBe(prs.length);
+
           // A few days pass: new pull requests, comments on old ones, merges.
           await control(ctx.sb, 'POST', '/clock/advance', { days: 4 });
           const syncs = {
-            economical: await requestsOf(ctx, () => syncOf(economical, false)),
-            thorough: await requestsOf(ctx, () => syncOf(thorough, true)),
+            economical: await requestsOf(ctx, () => syncOf(economical, false, 1)),
+            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 1)),
           };
 
           const marts = await martRows(economical.db);
           expect(Object.keys(marts).length).toBeGreaterThan(10);
           expect(marts.fct_pull_requests?.length).toBeGreaterThan(0);
           expect(await martRows(thorough.db)).toEqual(marts);
-          expect(backfills.economical).toBeLessThan(backfills.thorough * 0.85);
-          expect(syncs.economical).toBeLessThan(syncs.thorough);
+          // (Pull request lists only: the streams turned on are the test environment's choice.)
+          expect(childRequests(backfills.economical)).toBeLessThan(childRequests(backfills.thorough) * 0.6);
+          expect(childRequests(syncs.economical)).toBeLessThan(childRequests(syncs.thorough));
+
+          // Unchanged parents: a sync whose window reaches two weeks back (nothing happened
+          // since the last) finds pull requests in it, but none written since their lists were read.
+          const overlap = 14 * 24 * 60;
+          const again = {
+            economical: await requestsOf(ctx, () => syncOf(economical, false, 2, overlap)),
+            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 2, overlap)),
+          };
+          expect(childRequests(again.thorough)).toBeGreaterThan(0);
+          expect(childRequests(again.economical)).toBe(0);
+          expect(await martRows(economical.db)).toEqual(marts);
         } finally {
           await otherWarehouse.cleanup(db);
           await db.close();
