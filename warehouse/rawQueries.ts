@@ -107,6 +107,30 @@ export async function parentsOf(db: WarehouseEngine, sel: RawSelection): Promise
   return new Set(rows.flatMap((r) => (r.parent_key === null ? [] : [r.parent_key])));
 }
 
+/**
+ * The selected rows with their depth in a newest-first list of their parent: how many of the
+ * parent's live rows come before them, ordered by the text at `orderBy` (descending), shallowest
+ * first. The selection must name its parent.
+ */
+export async function depthsInParent(
+  db: WarehouseEngine,
+  sel: RawSelection & { parentKey: string },
+  orderBy: readonly string[],
+): Promise<Array<{ record_key: string; depth: number; at: string | null }>> {
+  const { where, params } = filterOf(db, sel);
+  const at = jsonText(db, orderBy);
+  const ranked = `select record_key, ${at} as at,
+      row_number() over (order by ${at} desc, record_key) - 1 as depth
+    from ${rawTable(db, sel.stream)} where connection_id = $1 and _deleted_at is null and parent_key = $${params.length + 1}`;
+  const rows = await db.query<{ record_key: string; depth: number | string; at: string | null }>(
+    `select r.record_key, r.depth, r.at from (${ranked}) r
+     where r.record_key in (select record_key from ${rawTable(db, sel.stream)} where ${where})
+     order by r.depth`,
+    [...params, sel.parentKey],
+  );
+  return rows.map((r) => ({ record_key: r.record_key, depth: Number(r.depth), at: r.at }));
+}
+
 /** When the newest of the selected rows was written (ISO-8601 UTC, microseconds), if any. */
 export async function latestExtraction(db: WarehouseEngine, sel: RawSelection): Promise<string | undefined> {
   const { where, params } = filterOf(db, sel);

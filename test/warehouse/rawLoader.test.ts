@@ -4,9 +4,10 @@ import { STREAMS } from '../../bitbucket/streams/catalog';
 import { canonicalJson, normalizeTimestamp, sha256Hex } from '../../warehouse/jsonValues';
 import { finishRun, listErrors, listRuns, recordError, startRun } from '../../warehouse/ledger';
 import { loadRecords } from '../../warehouse/raw/load';
-import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
+import { existingKeys, markDeleted, unchangedKeys } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
 import { readState, writeState } from '../../warehouse/raw/state';
+import { depthsInParent, latestExtraction, parentsOf, selectRaw } from '../../warehouse/rawQueries';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
@@ -110,6 +111,33 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     workspaceUuid: '{ws-1}',
     runId,
     records,
+  });
+
+  it('answers the economy questions: changed since, parents holding rows, unchanged payloads, depths', async () => {
+    const c = newConnection();
+    await loadRecords(fx.db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
+    const changed = { ...three[1], payload: { id: 2, title: 'two, edited' } } as RawRecord;
+    await loadRecords(fx.db, { ...base(c, 'run-2', [changed]), extractedAt: '2024-06-02T00:00:00Z' });
+    const sel = { stream: 'pullrequests', connectionId: c };
+    // Written after a time: only the changed record; the newest write is its.
+    const after = await selectRaw(fx.db, { ...sel, extractedAfter: '2024-06-01T12:00:00Z' });
+    expect(after.map((r) => r.record_key)).toEqual(['r2']);
+    expect(await latestExtraction(fx.db, sel)).toBe('2024-06-02T00:00:00.000000Z');
+    expect(await latestExtraction(fx.db, { ...sel, parentKey: 'nobody' })).toBeUndefined();
+    // Parents holding rows (with something at a path), among those asked.
+    expect(await parentsOf(fx.db, { ...sel, parentKeys: ['p1', 'p2', 'p3'] })).toEqual(new Set(['p1', 'p2']));
+    expect(await parentsOf(fx.db, { ...sel, parentKeys: ['p1', 'p2'], has: ['tags'] })).toEqual(
+      new Set(['p2']),
+    );
+    expect(await parentsOf(fx.db, { ...sel, parentKeys: [] })).toEqual(new Set());
+    // Stored exactly as sent: r1 and r3 as first loaded, r2 only in its edited form.
+    expect(await unchangedKeys(fx.db, 'pullrequests', c, three)).toEqual(new Set(['r1', 'r3']));
+    // Depth in the parent's newest-first list (by the payload's title, descending here).
+    const depths = await depthsInParent(fx.db, { ...sel, parentKey: 'p1' }, ['title']);
+    expect(depths.map((d) => [d.record_key, d.depth])).toEqual([
+      ['r2', 0],
+      ['r1', 1],
+    ]);
   });
 
   it('creates one raw table per stream', async () => {
