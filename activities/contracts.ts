@@ -33,6 +33,11 @@ export interface SyncScope {
   until: string;
   /** Streams read without a window (re-lists, commits, pipelines, deployments): once per run. */
   includeUnwindowed: boolean;
+  /**
+   * A backfill's own start: streams read once per run that stop at a date (pipelines) reach back
+   * to it, whichever window reads them. Undefined: `since`.
+   */
+  historySince?: string;
   /** The streams this run reads (the connection's choice); undefined (older runs): the defaults. */
   streams?: readonly StreamName[];
   /**
@@ -45,6 +50,20 @@ export interface SyncScope {
 export interface RepoRef {
   slug: string;
   uuid: string;
+}
+
+/** A repository as the warehouse lists it, with its created_on as Bitbucket wrote it. */
+export interface ListedRepository extends RepoRef {
+  createdOn?: string | null;
+}
+
+/**
+ * Whether a window ending at `until` can hold anything of a repository created at `createdOn`.
+ * A missing or unparsable created_on says yes: better a read too many than data lost.
+ */
+export function existedBefore(createdOn: string | null | undefined, until: string): boolean {
+  const created = createdOn ? Date.parse(createdOn) : Number.NaN;
+  return Number.isNaN(created) || created < Date.parse(until);
 }
 
 export interface RepoScope extends SyncScope {

@@ -14,6 +14,11 @@ export interface TakeResult {
   waitMs: number;
 }
 
+/** The bucket of an OAuth consumer: every worker of a deployment takes from the same one. */
+export function consumerBucketKey(clientId: string | undefined): string {
+  return clientId ?? 'default';
+}
+
 export class PostgresTokenBucket {
   private readonly table: string;
 
@@ -58,6 +63,15 @@ export class PostgresTokenBucket {
       granted: row.granted,
       waitMs: row.granted ? 0 : Math.ceil((1 - Number(row.tokens)) / Number(row.rate)),
     };
+  }
+
+  /** Requests per hour the bucket lets through now; undefined before anything took from it. */
+  async ratePerHour(key: string): Promise<number | undefined> {
+    const rows = await this.db.query<{ rate: number }>(
+      `select rate_per_ms as rate from ${this.table} where consumer = $1`,
+      [key],
+    );
+    return rows[0] ? Number(rows[0].rate) * 3_600_000 : undefined;
   }
 
   /** The server answered 429: halve the shared rate and empty the bucket. */

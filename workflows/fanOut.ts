@@ -1,7 +1,15 @@
 // Runs syncRepository as a child workflow for every repository of a workspace, a few at a time.
-// Repository refs are read in pages from the warehouse so no payload grows with the workspace.
+// Repository refs are read in pages from the warehouse so no payload grows with the workspace. A
+// repository created after the window ends has nothing in it and is not read.
 import { condition, executeChild, workflowInfo } from '@temporalio/workflow';
-import { addCounters, type Counters, type RepoRef, type SyncScope, ZERO } from '../activities/contracts';
+import {
+  addCounters,
+  type Counters,
+  existedBefore,
+  type RepoRef,
+  type SyncScope,
+  ZERO,
+} from '../activities/contracts';
 import { bookkeeping } from './activityProxies';
 import { syncRepository } from './syncRepository';
 
@@ -11,6 +19,8 @@ export interface FanOutOptions {
   onProgress?: (counters: Counters, repository?: RepoRef) => void;
   /** Resolves true while work may start (pause support). */
   mayStart?: () => boolean;
+  /** Called once the workspace's repositories are listed, before the first one is read. */
+  beforeRepositories?: (workspaceUuid: string) => Promise<void>;
 }
 
 export async function syncRepositories(
@@ -22,13 +32,16 @@ export async function syncRepositories(
   let total = ZERO;
   let offset = 0;
   const pageSize = 50;
+  await options.beforeRepositories?.(workspaceUuid);
   while (offset < repositoryCount) {
-    const repos = await bookkeeping.repositoryPage(scope.connectionId, workspaceUuid, offset, pageSize);
+    const page = await bookkeeping.repositoryPage(scope.connectionId, workspaceUuid, offset, pageSize);
     offset += pageSize;
-    if (repos.length === 0) break;
-    const queue = [...repos];
+    if (page.length === 0) break;
+    // Replay-safe: pages recorded before created_on was listed have none, and every repository is read.
+    const queue = page.filter((r) => existedBefore(r.createdOn, scope.until));
     const worker = async () => {
-      for (let repo = queue.shift(); repo; repo = queue.shift()) {
+      for (let listed = queue.shift(); listed; listed = queue.shift()) {
+        const repo: RepoRef = { slug: listed.slug, uuid: listed.uuid };
         if (options.mayStart) await condition(options.mayStart);
         const counters = await executeChild(syncRepository, {
           workflowId: `${workflowInfo().workflowId}:${repo.uuid}:${scope.since ?? 'start'}`,
@@ -38,7 +51,7 @@ export async function syncRepositories(
         options.onProgress?.(counters, repo);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, repos.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, worker));
   }
   return total;
 }

@@ -82,7 +82,7 @@ export async function extractRepositoryStream(
       read === 'keysetWindow'
         ? { since: scope.since, until: scope.until }
         : read === 'newestSinceWindow'
-          ? { since: scope.since }
+          ? { since: scope.historySince ?? scope.since }
           : {};
     const known =
       read === 'newestUntilSeen'

@@ -40,7 +40,7 @@ export async function startBackfill(flags: StartFlags): Promise<void> {
     if (url) console.log(`follow it at ${url}`);
     if (!flags.wait) return warnIfNoWorker(stack);
     const counters = await waitForWorkflow(ctx, stack, `backfill ${workflowId}`, (signal) =>
-      watchBackfill(handle, signal),
+      watchBackfill(handle, signal, ctx.config.bitbucket.rateLimitPerHour),
     );
     if (counters) {
       const seconds = Math.round((Date.now() - started) / 1000);

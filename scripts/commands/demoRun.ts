@@ -66,13 +66,17 @@ async function startedSyncs(stack: TemporalStack, since: Date): Promise<Workflow
   throw new Error('the connection started no sync (see the log above)');
 }
 
-async function waitForSyncs(handles: WorkflowHandle[], signal: AbortSignal): Promise<void> {
+async function waitForSyncs(
+  handles: WorkflowHandle[],
+  signal: AbortSignal,
+  ratePerHour: number,
+): Promise<void> {
   for (const handle of handles) {
     const kind = handle.workflowId.startsWith('backfill:') ? 'backfill' : 'incremental sync';
     console.log(`${kind} ${handle.workflowId}`);
     const counters: Counters =
       kind === 'backfill'
-        ? await watchBackfill(handle as WorkflowHandle<typeof backfill>, signal)
+        ? await watchBackfill(handle as WorkflowHandle<typeof backfill>, signal, ratePerHour)
         : await handle.result();
     console.log(`${kind} done: ${formatCounters(counters)}`);
   }
@@ -103,7 +107,11 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
         if (flags.headless) await connectHeadless(config, running.services, stack);
         else await connectThroughWebApp(config, password);
         console.log(`connected (${flags.headless ? 'client credentials' : 'OAuth consent flow'})`);
-        await waitForSyncs(await startedSyncs(stack, connectedAt), interrupted.signal);
+        await waitForSyncs(
+          await startedSyncs(stack, connectedAt),
+          interrupted.signal,
+          config.bitbucket.rateLimitPerHour,
+        );
         const summary = await demoSummary(running.services.db);
         console.log(summary ? formatSummary(summary) : 'the marts are empty: the syncs loaded no data');
         console.log(`Dashboard:   ${config.publicUrl}/dashboard  (sign in as ${DEMO_USER} / ${password})`);

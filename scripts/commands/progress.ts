@@ -1,21 +1,28 @@
-// The live progress line of `bbetl backfill --wait`, from the workflow's `progress` query:
-// redrawn in place on a terminal, printed as plain lines (at most one every 2 s) otherwise.
+// The live progress line of `bbetl backfill --wait` (and `bbetl runs`), from the workflow's
+// `progress` query, with an ETA at the request budget's pace: redrawn in place on a terminal,
+// printed as plain lines (at most one every 2 s) otherwise.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Counters } from '../../activities/contracts';
+import { backfillEta, etaText, windowsToRead } from '../../client/backfillEta';
 import type { BackfillProgress, backfill } from '../../workflows/backfill';
 import { formatCounters } from './workflows';
 
 const POLL_MS = 1000;
 const PLAIN_EVERY_MS = 2000;
 
-export function progressLine(p: BackfillProgress): string {
+/** `ratePerHour`: the request budget the ETA is paced at. */
+export function progressLine(p: BackfillProgress, ratePerHour: number): string {
   const window = p.currentWindow
     ? ` · window ${p.currentWindow.since.slice(0, 10)}..${p.currentWindow.until.slice(0, 10)}`
     : '';
+  const skipped = p.windowsSkipped
+    ? ` · ${p.windowsSkipped} older windows skipped (before the oldest repository)`
+    : '';
   return (
-    `windows ${p.windowsDone}/${p.windowsTotal} · repositories ${p.repositoriesDone} · ` +
-    `${formatCounters(p.counters)}${window}${p.paused ? ' · PAUSED' : ''}`
+    `windows ${p.windowsDone}/${windowsToRead(p)} · repositories ${p.repositoriesDone} · ` +
+    `${formatCounters(p.counters)}${window}${skipped}${p.paused ? ' · PAUSED' : ''} · ` +
+    etaText(backfillEta(p, ratePerHour))
   );
 }
 
@@ -23,6 +30,7 @@ export function progressLine(p: BackfillProgress): string {
 export async function watchBackfill(
   handle: WorkflowHandle<typeof backfill>,
   signal: AbortSignal,
+  ratePerHour: number,
   out: NodeJS.WriteStream = process.stdout,
 ): Promise<Counters> {
   const result = handle.result();
@@ -41,7 +49,7 @@ export async function watchBackfill(
     // No answer yet (no worker has picked the workflow up): try again next round.
     const progress = await handle.query<BackfillProgress>('progress').catch(() => undefined);
     if (!progress) continue;
-    const line = progressLine(progress);
+    const line = progressLine(progress, ratePerHour);
     if (out.isTTY) {
       out.write(`\r\x1b[2K${line}`);
       drawn = true;

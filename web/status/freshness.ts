@@ -1,5 +1,7 @@
 // How old a point in time is and how long a run took, in words; and when a workspace counts as stale: its last success is
 // older than two sync intervals, so one late or skipped scheduled run is not flagged yet, two are.
+import { durationText } from '../../lib/duration';
+
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['day', 86_400_000],
   ['hour', 3_600_000],
@@ -19,12 +21,7 @@ export function relativeTime(at: Date, now: Date): string {
 
 /** "35 s", "4 min", "2 h 5 min", "3 d 2 h": how long something took. */
 export function duration(from: Date, to: Date): string {
-  const s = Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const [h, d] = [Math.floor(m / 60), Math.floor(m / 1440)];
-  return d ? `${d} d ${h % 24} h` : `${h} h ${m % 60} min`;
+  return durationText((to.getTime() - from.getTime()) / 1000);
 }
 
 export const STALE_AFTER_INTERVALS = 2;
