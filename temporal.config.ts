@@ -3,6 +3,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  parentProblems,
+  parseStreamChanges,
+  resolveStreams,
+  type StreamSetting,
+} from './bitbucket/streams/selection';
 import { isSecretKeyText, secretKeyProblem } from './lib/secretKeyText';
 
 const WAREHOUSES = ['pglite', 'postgres', 'bigquery'] as const;
@@ -50,6 +56,10 @@ export const ENV_DOCS = {
   ],
   INITIAL_BACKFILL_DAYS: ['90', 'days of history the backfill started by a new connection reads'],
   SYNC_INTERVAL_MINUTES: ['60', 'how often the schedule a new connection gets runs an incremental sync'],
+  BBETL_STREAMS: [
+    '(none)',
+    "streams turned on (+) or off (-) for every connection, e.g. `+pipeline_steps,-deployments`; a connection's own settings (`bbetl streams`) win",
+  ],
   BBETL_SECRET_KEY: [
     '(key file)',
     '32-byte key (base64 or hex) encrypting tokens at rest; unset: generated in $BBETL_DATA_DIR',
@@ -96,6 +106,15 @@ const envSchema = z.object({
   TRANSFORM_LOOKBACK_MINUTES: z.coerce.number().int().min(0).max(10_080).default(10),
   INITIAL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  BBETL_STREAMS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseStreamChanges(text);
+      if ('changes' in parsed) return parsed.changes;
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }),
   BBETL_SECRET_KEY: z.string().refine(isSecretKeyText).optional(),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   PORT: port.default(3000),
@@ -132,6 +151,8 @@ export interface Config {
   transforms: { lookbackMinutes: number };
   /** What a connection made in the web app starts: its first backfill and its schedule. */
   sync: { initialBackfillDays: number; intervalMinutes: number };
+  /** Streams turned on or off for every connection (BBETL_STREAMS); a connection's settings win. */
+  streams: readonly StreamSetting[];
   secretKey?: string;
   publicUrl: string;
   port: number;
@@ -171,6 +192,7 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
   const name = String(issue.path[0]) as EnvName;
   if (name === 'BBETL_SECRET_KEY') return secretKeyProblem(env[name] ?? '');
   const got = shown(name, env[name]);
+  if (issue.code === 'custom') return `${name}=${got}: ${issue.message}`;
   if (issue.code === 'invalid_value') {
     return `${name}=${got} is not allowed; use one of: ${issue.values.map(String).join(', ')}`;
   }
@@ -193,6 +215,8 @@ function crossChecks(env: Env): string[] {
       `TEMPORAL_WORKFLOW_BUNDLE: no file at ${env.TEMPORAL_WORKFLOW_BUNDLE} (write one with \`bbetl worker --write-bundle ${env.TEMPORAL_WORKFLOW_BUNDLE}\`, or unset it to bundle at start)`,
     );
   }
+  for (const problem of parentProblems(resolveStreams(env.BBETL_STREAMS, [])))
+    problems.push(`BBETL_STREAMS: ${problem}; turn them on together or off together`);
   return problems;
 }
 
@@ -230,6 +254,7 @@ function toConfig(env: Env): Config {
     },
     transforms: { lookbackMinutes: env.TRANSFORM_LOOKBACK_MINUTES },
     sync: { initialBackfillDays: env.INITIAL_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },
+    streams: env.BBETL_STREAMS,
     secretKey: env.BBETL_SECRET_KEY,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     port: env.PORT,

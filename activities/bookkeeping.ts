@@ -1,6 +1,8 @@
 // Short activities around the extraction: the run ledger, windows and watermarks, stream errors,
-// tombstones, and the transforms hook.
+// tombstones, the streams a run reads, and the transforms hook.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { StreamName } from '../bitbucket/streams/catalog';
+import { enabledStreams } from '../bitbucket/streams/selection';
 import { TransformFailedError } from '../transforms/service';
 import { finishRun, startRun } from '../warehouse/ledger';
 import { readState, writeState } from '../warehouse/raw/state';
@@ -92,6 +94,11 @@ export function createBookkeepingActivities(deps: ActivityDeps) {
         }
         return windows;
       });
+    },
+
+    /** The streams a run reads (resolved once, at its start): the defaults, BBETL_STREAMS, the connection's settings. */
+    async runStreams(connectionId: string): Promise<StreamName[]> {
+      return enabledStreams(await deps.streamsOf(connectionId));
     },
 
     async commitWatermark(connectionId: string, workspace: string, until: string): Promise<void> {

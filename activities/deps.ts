@@ -1,4 +1,5 @@
 import type { BitbucketClient } from '../bitbucket/client';
+import type { StreamState } from '../bitbucket/streams/selection';
 import type { Logger } from '../lib/log';
 import type { WarehouseEngine } from '../warehouse/engine';
 
@@ -13,5 +14,7 @@ export interface ActivityDeps {
   runTransforms(connectionId: string): Promise<void>;
   /** The connection's workspaces, as granted. */
   workspacesOf(connectionId: string): Promise<string[]>;
+  /** Every stream, on or off for the connection, and why. */
+  streamsOf(connectionId: string): Promise<StreamState[]>;
   log: Logger;
 }

@@ -2,6 +2,7 @@
 // that need a warehouse's input without measuring the extraction.
 import type { BitbucketClient } from '../bitbucket/client';
 import { STREAMS, type StreamName } from '../bitbucket/streams/catalog';
+import { DEFAULT_STREAMS } from '../bitbucket/streams/plan';
 import { crawlWorkspace, emptyStore } from '../test/support/crawl';
 import type { RawRecord } from '../warehouse/raw/records';
 
@@ -11,7 +12,7 @@ export interface CrawledStream {
   records: RawRecord[];
 }
 
-/** Every stream of every workspace, one workspace at a time. */
+/** The streams a default run reads, of every workspace, one workspace at a time. */
 export async function* crawledStreams(
   client: BitbucketClient,
   workspaces: readonly string[],
@@ -19,7 +20,7 @@ export async function* crawledStreams(
   for (const slug of workspaces) {
     const { uuid } = await client.get<{ uuid: string }>(`/workspaces/${slug}`);
     const store = emptyStore();
-    await crawlWorkspace(client, store, slug, {});
+    await crawlWorkspace(client, store, slug, {}, DEFAULT_STREAMS);
     for (const [stream, rows] of store) {
       const records = [...rows].map(([key, row]) => ({
         key,

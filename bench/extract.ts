@@ -1,6 +1,7 @@
 // API efficiency of a full extraction with the stream iterators alone (no loading): requests
 // spent per record, against the minimum possible (see minimumRequests.ts).
 import { BitbucketClient } from '../bitbucket/client';
+import { DEFAULT_STREAMS } from '../bitbucket/streams/plan';
 import { startSandbox } from '../sandbox/index';
 import { crawlWorkspace, emptyStore, sandboxTokens } from '../test/support/crawl';
 import { type ListSizes, minimumRequests } from './minimumRequests';
@@ -24,7 +25,7 @@ export async function benchExtract(
     const client = new BitbucketClient({ apiUrl: sb.urls.apiUrl, tokens: sandboxTokens(sb) });
     const store = emptyStore();
     const t0 = performance.now();
-    for (const ws of sb.urls.workspaces) await crawlWorkspace(client, store, ws, {});
+    for (const ws of sb.urls.workspaces) await crawlWorkspace(client, store, ws, {}, DEFAULT_STREAMS);
     const seconds = (performance.now() - t0) / 1000;
     const lists: ListSizes = new Map();
     for (const [name, rows] of store) {
@@ -36,7 +37,7 @@ export async function benchExtract(
       lists.set(name, perParent);
     }
     const records = [...store.values()].reduce((sum, rows) => sum + rows.size, 0);
-    const minimum = minimumRequests(sb.urls.workspaces.length, lists);
+    const minimum = minimumRequests(sb.urls.workspaces.length, lists, DEFAULT_STREAMS);
     return {
       scale,
       records,

@@ -15,7 +15,8 @@ import { runTransformProject, TransformFailedError } from '../transforms/service
 import { WarehouseConnectionStore } from '../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
-import { consumerBucketKey, PostgresTokenBucket } from '../warehouse/tokenBucket';
+import { PostgresTokenBucket } from '../warehouse/tokenBucket';
+import { connectionStreams } from './streams';
 
 export interface Services extends ActivityDeps {
   vault: TokenVault;
@@ -57,7 +58,7 @@ export async function createServices(
   const budget =
     options.budget ??
     (db.name === 'postgres'
-      ? new SharedBudget(new PostgresTokenBucket(db), consumerBucketKey(clientId), {
+      ? new SharedBudget(new PostgresTokenBucket(db), clientId ?? 'default', {
           limitPerWindow: rateLimitPerHour,
           log,
         })
@@ -105,6 +106,7 @@ export async function createServices(
       });
       return page.values.map((v) => v.workspace.slug);
     },
+    streamsOf: (connectionId) => connectionStreams(db, config, connectionId),
     close: () => (options.db ? Promise.resolve() : db.close()),
   };
 }

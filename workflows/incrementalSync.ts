@@ -8,6 +8,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { addCounters, type Counters, ZERO } from '../activities/contracts';
 import { bookkeeping, transformation } from './activityProxies';
 import { withRun } from './runLedger';
+import { resolveRunStreams } from './runStreams';
 import { syncWorkspaceWindow } from './syncWorkspace';
 
 export interface IncrementalSyncInput {
@@ -33,12 +34,14 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Coun
     scheduledTime: scheduledTime(),
     overlapMinutes: input.overlapMinutes ?? 60,
   });
+  const streams = await resolveRunStreams(input.connectionId);
   let total = ZERO;
   for (const window of windows) {
     const scope = {
       connectionId: input.connectionId,
       runId: `${workflowId}:${firstExecutionRunId}:${window.workspace}`,
       includeUnwindowed: true,
+      streams,
       ...window,
     };
     const counters = await withRun({ ...scope, workflowId, kind: 'incremental' }, () =>

@@ -6,7 +6,12 @@
 
 import { patched } from '@temporalio/workflow';
 import { addCounters, type Counters, type RepoScope, ZERO } from '../activities/contracts';
-import { type RepositoryStep, repositorySteps } from '../bitbucket/streams/plan';
+import {
+  PLANNED_STREAMS,
+  type RepositoryStep,
+  repositorySteps,
+  scopeStreams,
+} from '../bitbucket/streams/plan';
 import { bookkeeping, extraction } from './activityProxies';
 import { failureKind, failureMessage } from './failures';
 
@@ -24,7 +29,10 @@ function readStep(scope: RepoScope, step: RepositoryStep): Promise<Counters> {
 
 export async function syncRepository(scope: RepoScope): Promise<Counters> {
   let total = ZERO;
-  for (const step of repositorySteps(scope.includeUnwindowed)) {
+  // Steps whose streams are all off are not run. Patched: a run started before streams could be
+  // turned off replays every step it had.
+  const streams = patched('steps-of-enabled-streams') ? scopeStreams(scope) : PLANNED_STREAMS;
+  for (const step of repositorySteps(scope.includeUnwindowed, streams)) {
     try {
       total = addCounters(total, await readStep(scope, step));
     } catch (err) {

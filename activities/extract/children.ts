@@ -2,7 +2,7 @@
 // crawl plan: every parent in key order, resumable after the last parent checkpointed.
 import { isBitbucketError } from '../../bitbucket/errors';
 import { type ParentRef, STREAMS, type StreamName } from '../../bitbucket/streams/catalog';
-import { iterateStream } from '../../bitbucket/streams/iterate';
+import { iterateStream, type StreamRecord } from '../../bitbucket/streams/iterate';
 import { PARENT_STREAM, planStep } from '../../bitbucket/streams/plan';
 import { compareIso } from '../../bitbucket/streams/time';
 import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
@@ -173,6 +173,9 @@ async function repositoryActivity(
   const wanted = new Map(changed.map((pr) => [pr.id, pr]));
   const selection = { stream, connectionId: scope.connectionId };
   const stored = await parentsOf(db, { ...selection, parentKeys: changed.map((pr) => pr.key) });
+  // A pull request's items wait here until it is covered: one left to its own list is read
+  // there whole, and its items must not be loaded (and counted) twice.
+  const pending = new Map<number, StreamRecord[]>();
   const listed = new Map<number, string[]>();
   const complete = new Set<number>();
   const uncovered = new Set(wanted.keys());
@@ -181,23 +184,18 @@ async function repositoryActivity(
   let pages = 0;
   for await (const page of iterateStream(x.client, stream, repoParent(scope), { repositoryWide: true })) {
     pages += 1;
-    const mine = page.records.filter((r) => wanted.has(pullRequestIdOf(r.parentKey)));
-    batch.add({ ...page, records: mine });
-    for (const r of mine) {
+    for (const r of page.records) {
       const id = pullRequestIdOf(r.parentKey);
+      if (!wanted.has(id)) continue;
+      pending.set(id, [...(pending.get(id) ?? []), r]);
       listed.set(id, [...(listed.get(id) ?? []), r.key]);
     }
     for (const r of page.records) {
       if (r.updatedOn && (!oldestSeen || compareIso(r.updatedOn, oldestSeen) < 0)) oldestSeen = r.updatedOn;
     }
     if (!reachedStored && page.records.length > 0) {
-      const known = await existingKeys(
-        db,
-        stream,
-        scope.connectionId,
-        page.records.map((r) => r.key),
-      );
-      reachedStored = known.size > 0;
+      const keys = page.records.map((r) => r.key);
+      reachedStored = (await existingKeys(db, stream, scope.connectionId, keys)).size > 0;
     }
     for (const id of uncovered) {
       const pr = wanted.get(id) as ChangedPullRequest;
@@ -206,6 +204,9 @@ async function repositoryActivity(
       if (pastCreation || page.cursor === null) complete.add(id);
       if (complete.has(id) || (reachedStored && stored.has(pr.key))) uncovered.delete(id);
     }
+    const covered = [...pending].filter(([id]) => !uncovered.has(id));
+    batch.add({ ...page, records: covered.flatMap(([, records]) => records) });
+    for (const [id] of covered) pending.delete(id);
     heartbeat(x);
     if (uncovered.size === 0 || pages >= uncovered.size) break;
   }

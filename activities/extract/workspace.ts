@@ -3,16 +3,16 @@
 import { BitbucketError, isBitbucketError } from '../../bitbucket/errors';
 import type { ParentRef, StreamName } from '../../bitbucket/streams/catalog';
 import { iterateStream } from '../../bitbucket/streams/iterate';
-import { PARENT_STREAM, type WorkspaceStep, workspaceSteps } from '../../bitbucket/streams/plan';
+import {
+  PARENT_STREAM,
+  scopeStreams,
+  type WorkspaceStep,
+  workspaceSteps,
+} from '../../bitbucket/streams/plan';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import { readState, writeState } from '../../warehouse/raw/state';
 import { selectRaw, tombstoneSubtree } from '../../warehouse/rawQueries';
-import {
-  existedBefore,
-  type ListedRepository,
-  type SyncScope,
-  type WorkspaceLevelResult,
-} from '../contracts';
+import type { SyncScope, WorkspaceLevelResult } from '../contracts';
 import type { ActivityDeps } from '../deps';
 import { classified, recordSkippedStream } from '../failures';
 import { type Extraction, loadPages, relist, startExtraction } from './pages';
@@ -134,18 +134,24 @@ async function readWorkspace(x: Extraction, scope: SyncScope) {
   return ws;
 }
 
-/** Reads one step of the plan under the workspace. */
-async function readStep(x: Extraction, scope: WorkspaceScope, parent: ParentRef, step: WorkspaceStep) {
+/** Reads one step of the plan under the workspace: those of its streams that are on. */
+async function readStep(
+  x: Extraction,
+  scope: WorkspaceScope,
+  parent: ParentRef,
+  step: WorkspaceStep,
+  streams: readonly StreamName[],
+) {
   // The user's own list of workspaces hangs under no workspace: nothing to skip or tombstone.
   if (step.read === 'list') {
-    for (const stream of step.streams)
+    for (const stream of streams)
       await loadPages(x, scope, iterateStream(x.client, stream, {}), { scopeKey: '', checkpoint: false });
     return;
   }
-  if (step.level === 'project') return projectLists(x, scope, step.streams, parent);
+  if (step.level === 'project') return projectLists(x, scope, streams, parent);
   // The workspace itself answered: a 404 from one of its lists is that list's, skipped and
   // recorded; the repositories then come from the last listing that worked.
-  for (const stream of step.streams) {
+  for (const stream of streams) {
     await skippable(x, scope, stream, () => {
       switch (step.read) {
         case 'relist':
@@ -170,8 +176,12 @@ export async function syncWorkspaceLevel(
     const wsScope = { ...scope, workspaceUuid: ws.uuid };
     const parent = { workspace: ws.slug, workspaceUuid: ws.uuid };
     // Later windows of a backfill read only the plan's every-window lists again; the others were
-    // read in the first.
-    for (const step of workspaceSteps(scope.includeUnwindowed)) await readStep(x, wsScope, parent, step);
+    // read in the first. A stream that is off is not read (and what it stored stays).
+    const on = scopeStreams(scope);
+    for (const step of workspaceSteps(scope.includeUnwindowed, on)) {
+      const streams = step.streams.filter((s) => on.includes(s));
+      await readStep(x, wsScope, parent, step, streams);
+    }
     const repos = await selectRaw(deps.db, {
       stream: 'repositories',
       connectionId: scope.connectionId,
@@ -193,34 +203,9 @@ export async function repositoryPage(
     stream: 'repositories',
     connectionId,
     parentKey: workspaceUuid,
-    columns: { slug: ['slug'], created_on: ['created_on'] },
+    columns: { slug: ['slug'] },
     offset,
     limit,
   });
-  return rows.map(
-    (r): ListedRepository => ({
-      uuid: r.record_key as string,
-      slug: r.slug as string,
-      createdOn: r.created_on,
-    }),
-  );
-}
-
-/**
- * How many of the workspace's live repositories each window ending at `untils[i]` reads: those
- * that existed before the window ended (existedBefore, the rule the fan-out skips by).
- */
-export async function repositoriesPerWindow(
-  deps: ActivityDeps,
-  connectionId: string,
-  workspaceUuid: string,
-  untils: readonly string[],
-): Promise<number[]> {
-  const rows = await selectRaw(deps.db, {
-    stream: 'repositories',
-    connectionId,
-    parentKey: workspaceUuid,
-    columns: { created_on: ['created_on'] },
-  });
-  return untils.map((until) => rows.filter((r) => existedBefore(r.created_on, until)).length);
+  return rows.map((r) => ({ uuid: r.record_key as string, slug: r.slug as string }));
 }

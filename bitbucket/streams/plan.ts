@@ -1,6 +1,7 @@
-// The crawl plan: which lists are read, under which parent, in which order and how, declared once
-// (like a DevLake subtask list). The extraction activities, syncRepository's steps, the test crawl
-// and the benchmarks all follow it. Pure data: workflow code imports it.
+// The crawl plan: which lists are read, under which parent, in which order and how, and which only
+// when turned on, declared once (like a DevLake subtask list). The extraction activities,
+// syncRepository's steps, the test crawl and the benchmarks all follow it. Pure data: workflow
+// code imports it.
 import type { ParentKind, StreamName } from './catalog';
 
 /** The parent every list of a step hangs under. */
@@ -109,19 +110,57 @@ export type RepositoryStream = Extract<PlannedStep, { level: 'repository' }>['st
 
 const WORKSPACE_LEVELS: readonly PlanLevel[] = ['workspace', 'project'];
 
-/** The steps read under a workspace (and its projects), in order: every window's, or all of them. */
-export function workspaceSteps(includeUnwindowed: boolean): readonly WorkspaceStep[] {
+/** Every stream, in the plan's order. */
+export const PLANNED_STREAMS: readonly StreamName[] = CRAWL_PLAN.flatMap((s) => s.streams);
+
+/**
+ * The streams a run reads only when turned on (BBETL_STREAMS, or `bbetl streams on` for a
+ * connection): the ones no mart reads (test/transforms/streamDefaults.test.ts derives that from
+ * the models). Branches cost one list per repository; pipeline steps one per pipeline, about half
+ * of a backfill's requests.
+ */
+export const OFF_BY_DEFAULT: readonly StreamName[] = ['branches', 'pipeline_steps'];
+
+/** The streams a run reads when neither the configuration nor the connection says otherwise. */
+export const DEFAULT_STREAMS: readonly StreamName[] = PLANNED_STREAMS.filter(
+  (s) => !OFF_BY_DEFAULT.includes(s),
+);
+
+/**
+ * The streams a run reads: its scope's. A scope made before streams could be turned off (a run
+ * started by older code) names none: the defaults.
+ */
+export function scopeStreams(scope: { readonly streams?: readonly StreamName[] }): readonly StreamName[] {
+  return scope.streams ?? DEFAULT_STREAMS;
+}
+
+/** The stream listing a stream's parents, which must be read for it to be; none under the workspace. */
+export function parentStream(stream: StreamName): StreamName | undefined {
+  const level = CRAWL_PLAN.find((s) => (s.streams as readonly StreamName[]).includes(stream))?.level;
+  return level === undefined || level === 'workspace' ? undefined : PARENT_STREAM[level];
+}
+
+/** A step is run when it reads at least one stream that is on; every window's, or all of them. */
+const runs = (step: PlannedStep, includeUnwindowed: boolean, streams: readonly StreamName[]) =>
+  (includeUnwindowed || step.every === 'window') && step.streams.some((s) => streams.includes(s));
+
+/** The steps read under a workspace (and its projects), in order. */
+export function workspaceSteps(
+  includeUnwindowed: boolean,
+  streams: readonly StreamName[],
+): readonly WorkspaceStep[] {
   return CRAWL_PLAN.filter(
-    (s): s is WorkspaceStep =>
-      WORKSPACE_LEVELS.includes(s.level) && (includeUnwindowed || s.every === 'window'),
+    (s): s is WorkspaceStep => WORKSPACE_LEVELS.includes(s.level) && runs(s, includeUnwindowed, streams),
   );
 }
 
 /** The steps read under each repository (its pull requests, its pipelines), in order. */
-export function repositorySteps(includeUnwindowed: boolean): readonly RepositoryStep[] {
+export function repositorySteps(
+  includeUnwindowed: boolean,
+  streams: readonly StreamName[],
+): readonly RepositoryStep[] {
   return CRAWL_PLAN.filter(
-    (s): s is RepositoryStep =>
-      !WORKSPACE_LEVELS.includes(s.level) && (includeUnwindowed || s.every === 'window'),
+    (s): s is RepositoryStep => !WORKSPACE_LEVELS.includes(s.level) && runs(s, includeUnwindowed, streams),
   );
 }
 

@@ -19,6 +19,7 @@ import {
   connect,
   pipelineServices,
   rawKeys,
+  readEveryStream,
   truthKeys,
   workerOptions,
 } from '../support/pipeline';
@@ -90,6 +91,7 @@ describe.skipIf(!temporalAvailable())('odd payloads through the pipeline', () =>
         db = await wh.open();
         services = await pipelineServices(hostile.sb, db);
         await connect(sb, services);
+        await readEveryStream(db);
       });
       afterAll(async () => {
         await hostile?.close();

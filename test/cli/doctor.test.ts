@@ -88,6 +88,7 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
       'warehouse',
       'migrations',
       'connection default',
+      'streams default',
       'freshness default/acme',
       'oauth client',
     ]);
@@ -97,9 +98,12 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
     }
     expect(lines.get('warehouse')?.detail).toBe(`connected to PGlite at ${join(dataDir, 'pglite')}`);
     expect(lines.get('connection default')?.detail).toContain('connected (client_credentials grant)');
+    expect(lines.get('streams default')?.detail).toMatch(
+      /^17 of 19 read: workspaces, .*; off: branches \(default: no mart reads it\), pipeline_steps \(default: no mart reads it\)$/,
+    );
     expect(lines.get('freshness default/acme')?.detail).toBe('never synced');
     expect(fresh.stdout).toContain('→ fix: sync it now: `bbetl sync --wait`');
-    expect(fresh.stdout).toMatch(/^7 ok, 2 warnings, 0 failed$/m);
+    expect(fresh.stdout).toMatch(/^8 ok, 2 warnings, 0 failed$/m);
 
     // Three hours ago: stale after two 60-minute intervals, fresh after two 120-minute ones.
     await recordSync(new Date(Date.now() - 3 * 3_600_000));
@@ -125,6 +129,23 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
       status: 'WARN',
       detail: expect.stringContaining(`is in use by process ${process.pid}`),
     });
+  }, 60_000);
+
+  it('warns of a stream the connection turned on under a parent BBETL_STREAMS turns off', async () => {
+    const on = await bbetl(['streams', 'on', 'pipeline_steps'], env);
+    expect(on.code, on.stderr).toBe(0);
+    try {
+      const result = await bbetl(['doctor'], { ...env, BBETL_STREAMS: '-pipelines' });
+      expect(checkLines(result.stdout).get('streams default')).toEqual({
+        status: 'WARN',
+        detail: expect.stringMatching(
+          /^pipeline_steps is read under pipelines, which is off: not read\. 16 of 19 read/,
+        ),
+      });
+      expect(result.stdout).toContain('→ fix: turn the parent on (`bbetl streams on <parent>`)');
+    } finally {
+      await bbetl(['streams', 'reset', 'pipeline_steps'], env);
+    }
   }, 60_000);
 
   it('reports a stopped Postgres, a bad client secret and a silent Temporal, with the fix for each and without secrets', async () => {

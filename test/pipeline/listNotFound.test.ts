@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { RepoScope } from '../../activities/contracts';
 import type { StreamName } from '../../bitbucket/streams/catalog';
+import { PLANNED_STREAMS } from '../../bitbucket/streams/plan';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { backfill } from '../../workflows/backfill';
 import { incrementalSync } from '../../workflows/incrementalSync';
@@ -162,6 +163,7 @@ describe.skipIf(!temporalAvailable())('a 404 is the list’s, not the repository
             runId: `deleted-${taskQueue}`,
             until: await sandboxNow(ctx.sb, 1),
             includeUnwindowed: true,
+            streams: PLANNED_STREAMS,
             repository: { slug: gone.slug, uuid: gone.uuid },
           };
           await client.workflow.execute(syncRepository, {

@@ -8,7 +8,13 @@ import {
   iterateStream,
   type Page,
 } from '../../bitbucket/streams/iterate';
-import { type CrawlStep, PARENT_STREAM, repositorySteps, workspaceSteps } from '../../bitbucket/streams/plan';
+import {
+  type CrawlStep,
+  PARENT_STREAM,
+  PLANNED_STREAMS,
+  repositorySteps,
+  workspaceSteps,
+} from '../../bitbucket/streams/plan';
 import type { Sandbox } from '../../sandbox/index';
 import { tokenRequest } from './sandbox';
 
@@ -66,6 +72,8 @@ interface Pass {
   repo?: string;
   /** Records each stream read in this pass, for the steps reading their children. */
   read: Map<StreamName, Page['records']>;
+  /** The streams that are on. */
+  streams: readonly StreamName[];
 }
 
 /** The refs of a child's parent record, by level. */
@@ -87,10 +95,10 @@ function remember(pass: Pass, stream: StreamName, records: Page['records']): voi
   else pass.read.set(stream, [...records]);
 }
 
-/** Reads one step of the plan, as the pipeline does, into the pass's store. */
+/** Reads one step of the plan (its streams that are on), as the pipeline does, into the pass's store. */
 async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise<void> {
   const { store, window } = pass;
-  for (const stream of step.streams) {
+  for (const stream of step.streams.filter((s) => pass.streams.includes(s))) {
     switch (step.read) {
       case 'list':
         // The user's own list of workspaces hangs under no workspace.
@@ -160,22 +168,26 @@ async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise
   }
 }
 
-/** Runs one sync pass (full when since is undefined) of a workspace into `store`, step by step. */
+/**
+ * Runs one sync pass (full when since is undefined) of a workspace into `store`, step by step,
+ * reading `streams` (default: every stream, to compare with the whole ground truth).
+ */
 export async function crawlWorkspace(
   client: BitbucketClient,
   store: Store,
   workspace: string,
   window: CrawlWindow,
+  streams: readonly StreamName[] = PLANNED_STREAMS,
 ) {
   const ws = await client.get<{ uuid: string; slug: string }>(`/workspaces/${workspace}`);
   const wsRef = { workspace: ws.slug, workspaceUuid: ws.uuid };
-  const pass: Pass = { client, store, window, ref: wsRef, read: new Map() };
-  for (const step of workspaceSteps(true)) await readStep(pass, step, ws.uuid);
+  const pass: Pass = { client, store, window, ref: wsRef, read: new Map(), streams };
+  for (const step of workspaceSteps(true, streams)) await readStep(pass, step, ws.uuid);
   for (const repo of pass.read.get('repositories') ?? []) {
     const { slug, uuid } = repo.payload as { slug: string; uuid: string };
     const ref = { ...wsRef, repository: slug, repositoryUuid: uuid };
     const repoPass: Pass = { ...pass, ref, repo: uuid, read: new Map() };
-    for (const step of repositorySteps(true)) await readStep(repoPass, step, uuid);
+    for (const step of repositorySteps(true, streams)) await readStep(repoPass, step, uuid);
   }
 }
 

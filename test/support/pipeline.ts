@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createActivities } from '../../activities/index';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
+import { OFF_BY_DEFAULT } from '../../bitbucket/streams/plan';
 import { createLogger } from '../../lib/log';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/index';
 import { createServices, type Services } from '../../services/services';
 import { loadConfig } from '../../temporal.config';
+import { writeStreamSettings } from '../../warehouse/connectionStreams';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import type { BackfillInput } from '../../workflows/backfill';
@@ -52,13 +54,27 @@ export async function pipelineServices(sb: Sandbox, db: WarehouseEngine): Promis
 }
 
 /** Connects headlessly (client credentials), as `bbetl connect --client-credentials` does. */
-export async function connect(sb: Sandbox, services: Services, workspaces = ['acme']): Promise<void> {
+export async function connect(
+  sb: Sandbox,
+  services: Services,
+  workspaces = ['acme'],
+  connectionId = CONNECTION,
+): Promise<void> {
   const oauth = createBitbucketOAuth({
     clientId: sb.urls.clientId,
     clientSecret: sb.urls.clientSecret,
     oauthUrl: sb.urls.oauthUrl,
   });
-  await services.vault.saveGrant(CONNECTION, await oauth.clientCredentials(), { workspaces });
+  await services.vault.saveGrant(connectionId, await oauth.clientCredentials(), { workspaces });
+}
+
+/** Turns on, for the test connection, the streams that are off by default (branches, pipeline steps). */
+export async function readEveryStream(db: WarehouseEngine): Promise<void> {
+  await writeStreamSettings(
+    db,
+    CONNECTION,
+    OFF_BY_DEFAULT.map((stream) => ({ stream, on: true })),
+  );
 }
 
 export function workerOptions(services: Services, taskQueue: string) {
@@ -66,14 +82,18 @@ export function workerOptions(services: Services, taskQueue: string) {
 }
 
 /** Live raw keys per stream for one workspace (the workspaces stream: all of the connection's). */
-export async function rawKeys(db: WarehouseEngine, workspaceUuid: string): Promise<Record<string, string[]>> {
+export async function rawKeys(
+  db: WarehouseEngine,
+  workspaceUuid: string,
+  connectionId = CONNECTION,
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const stream of RAW_STREAMS) {
     const rows = await db.query<{ record_key: string }>(
       `select record_key from ${db.table('raw_bitbucket', stream)}
        where connection_id = $1 and _deleted_at is null ${stream === 'workspaces' ? '' : 'and workspace_uuid = $2'}
        order by record_key`,
-      stream === 'workspaces' ? [CONNECTION] : [CONNECTION, workspaceUuid],
+      stream === 'workspaces' ? [connectionId] : [connectionId, workspaceUuid],
     );
     out[stream] = rows.map((r) => r.record_key).sort();
   }
@@ -116,10 +136,15 @@ export interface PipelineFixture {
   services: Services;
 }
 
-/** A sandbox, a warehouse and connected services for a describe block (filled in beforeAll). */
+/**
+ * A sandbox, a warehouse and connected services for a describe block (filled in beforeAll). The
+ * connection reads every stream, so what lands can be compared with the sandbox's whole ground
+ * truth; `streams: 'defaults'` leaves it reading what a new connection reads.
+ */
 export function usePipeline(
   engine: () => WarehouseUnderTest,
   sandboxOptions: SandboxOptions,
+  options: { streams?: 'every' | 'defaults' } = {},
 ): PipelineFixture {
   const ctx = {} as PipelineFixture;
   beforeAll(async () => {
@@ -128,6 +153,7 @@ export function usePipeline(
     ctx.db = await ctx.wh.open();
     ctx.services = await pipelineServices(ctx.sb, ctx.db);
     await connect(ctx.sb, ctx.services);
+    if (options.streams !== 'defaults') await readEveryStream(ctx.db);
   });
   afterAll(async () => {
     await ctx.sb?.close();

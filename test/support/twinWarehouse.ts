@@ -1,7 +1,8 @@
-// A second warehouse on a pipeline fixture's sandbox, connected the same way: the undisturbed
-// twin of a run, for comparing tables. (Another sandbox would differ: links carry its port.)
+// A second warehouse on a pipeline fixture's sandbox, connected the same way (every stream on):
+// the undisturbed twin of a run, for comparing tables. (Another sandbox would differ: links carry
+// its port.)
 import { afterAll, beforeAll } from 'vitest';
-import { connect, type PipelineFixture, pipelineServices } from './pipeline';
+import { connect, type PipelineFixture, pipelineServices, readEveryStream } from './pipeline';
 import type { WarehouseUnderTest } from './warehouse';
 
 export function useTwinWarehouse(of: PipelineFixture, engine: () => WarehouseUnderTest): PipelineFixture {
@@ -12,6 +13,7 @@ export function useTwinWarehouse(of: PipelineFixture, engine: () => WarehouseUnd
     twin.db = await twin.wh.open();
     twin.services = await pipelineServices(twin.sb, twin.db);
     await connect(twin.sb, twin.services);
+    await readEveryStream(twin.db);
   });
   afterAll(async () => {
     await twin.wh?.cleanup(twin.db);

@@ -85,6 +85,21 @@ describe('configuration', () => {
     expect(loadConfig({ TEMPORAL_WORKFLOW_BUNDLE: bundle }).temporal.workflowBundle).toBe(bundle);
   });
 
+  it('reads BBETL_STREAMS as changes to the default streams, naming unknown ones and the streams there are', () => {
+    expect(loadConfig({}).streams).toEqual([]);
+    expect(loadConfig({ BBETL_STREAMS: '+pipeline_steps,-deployments' }).streams).toEqual([
+      { stream: 'pipeline_steps', on: true },
+      { stream: 'deployments', on: false },
+    ]);
+    const [unknown] = problemsOf({ BBETL_STREAMS: '+pipeline_step' });
+    expect(unknown).toMatch(
+      /^BBETL_STREAMS="\+pipeline_step": unknown stream "pipeline_step"; the streams are: workspaces, .*pipeline_steps/,
+    );
+    expect(problemsOf({ BBETL_STREAMS: '-pipelines,+pipeline_steps' })).toEqual([
+      'BBETL_STREAMS: pipeline_steps is read under pipelines, which is off; turn them on together or off together',
+    ]);
+  });
+
   it('the README documents every variable exactly as the code does', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(envDocsTable());

@@ -24,10 +24,6 @@ const LAYERS: Record<string, Layer> = {
     job: 'helpers that know no part of the product: logging with secret redaction, ports, pid files, exclusive file creation, coalesced runs, a cookie-keeping form client, text tables, the secret-key text checks, the connection-store interfaces that `bitbucket/` uses and `warehouse/` implements',
     imports: [],
   },
-  'temporal.config.ts': {
-    job: 'the one typed, zod-validated configuration',
-    imports: ['lib/'],
-  },
   'sandbox/': {
     job: 'the Bitbucket Cloud emulator: seeded data (`data/`), OAuth (`oauth/`), API 2.0 (`api/`), control API, faults',
     imports: ['lib/'],
@@ -35,6 +31,11 @@ const LAYERS: Record<string, Layer> = {
   'bitbucket/': {
     job: 'Bitbucket access: API client, request budget, typed errors, stream catalog, crawl plan and iterators (`streams/`), OAuth and token vault (`auth/`)',
     imports: ['lib/'],
+  },
+  'temporal.config.ts': {
+    job: 'the one typed, zod-validated configuration',
+    // The streams BBETL_STREAMS may name, and how it changes which are read.
+    imports: ['lib/', 'bitbucket/streams/selection.ts'],
   },
   'warehouse/': {
     job: 'engine adapters (PGlite, Postgres, BigQuery) behind one interface; migrations; raw loads (`raw/`), ledger',

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
 import { startSyncWorkflow, syncId } from '../../client/launch';
 import { runTransformProject } from '../../transforms/service';
+import { clearStreamSettings, writeStreamSettings } from '../../warehouse/connectionStreams';
 import { listRuns } from '../../warehouse/ledger';
 import { migrate } from '../../warehouse/migrate';
 import { DEFAULT_CONNECTION } from '../../web/deps';
@@ -29,8 +30,8 @@ import { tempProjects } from '../transforms/support';
 const UI_URL = 'http://temporal-ui.test';
 const tempProject = tempProjects();
 /** A range no other test backfills (workflow ids are global on the shared dev server). */
-const BACKFILL_FORM = { workspace: 'acme', since: '2024-08-01', until: '2026-06-29' };
-const BACKFILL_ID = `backfill:${DEFAULT_CONNECTION}:acme:2024-08-01T00:00:00Z:2026-06-30T00:00:00Z`;
+const BACKFILL_FORM = { workspace: 'acme', since: '2023-01-02', until: '2024-12-30' };
+const BACKFILL_ID = `backfill:${DEFAULT_CONNECTION}:acme:2023-01-02T00:00:00Z:2024-12-31T00:00:00Z`;
 
 async function signIn(web: WebUnderTest, username: string): Promise<HttpSession> {
   const session = new HttpSession(web.url);
@@ -177,6 +178,32 @@ describe.skipIf(!temporalAvailable())('web app', () =>
         expect(html).toContain('Only an admin can start a sync or a backfill.');
       });
 
+      it('shows which streams the connection reads, and why the others are off', async () => {
+        /** The streams the page lists as read or off, each with its reason when it shows one. */
+        const shown = async (which: 'on' | 'off') => {
+          const html = await (await member.request('/status')).text();
+          const dd = new RegExp(`<dd data-streams="${which}">([\\s\\S]*?)</dd>`).exec(html)?.[1] ?? '';
+          const items = dd.matchAll(
+            /data-stream-choice="([^"]+)">[^<]*(?:<span class="hint">\(([^)]*)\)<\/span>)?/g,
+          );
+          return Object.fromEntries([...items].map((m) => [m[1], m[2] ?? '']));
+        };
+        expect(await shown('off')).toEqual({
+          branches: 'default: no mart reads it',
+          pipeline_steps: 'default: no mart reads it',
+        });
+        expect(Object.keys(await shown('on'))).toHaveLength(17);
+        expect((await shown('on')).pullrequests).toBe('');
+
+        await writeStreamSettings(fx.db, DEFAULT_CONNECTION, [{ stream: 'pipeline_steps', on: true }]);
+        try {
+          expect((await shown('on')).pipeline_steps).toBe('set for this connection');
+          expect(Object.keys(await shown('off'))).toEqual(['branches']);
+        } finally {
+          await clearStreamSettings(fx.db, DEFAULT_CONNECTION, ['pipeline_steps']);
+        }
+      });
+
       it('shows a transform run with warnings as succeeded, each warning with its offending rows and their count', async () => {
         const { dir } = tempProject({
           'staging/runs.sql':
@@ -307,15 +334,11 @@ describe.skipIf(!temporalAvailable())('web app', () =>
           workerRun = worker.run();
           const progress = await eventually('its progress', async () => {
             const cells = row(await (await member.request('/status')).text());
-            return cells?.includes('paused') && cells.includes('skipped') ? cells : undefined;
+            return cells?.includes('paused') ? cells : undefined;
           });
-          // 2024-08-01 .. 2026-06-30 in 90-day windows: 8 of them, none done while paused. The
-          // oldest repository was created on 2026-01-18: the 5 windows that end before are skipped.
-          expect(progress).toContain('<progress value="0" max="3">');
-          expect(progress).toContain('0/3');
-          expect(progress).toContain('(5 skipped)');
-          // No repository read yet: nothing to estimate from.
-          expect(progress).toContain('ETA: no estimate yet');
+          // 2023-01-02 .. 2024-12-31 in 90-day windows: 9 of them, none done while paused.
+          expect(progress).toContain('<progress value="0" max="9">');
+          expect(progress).toContain('0/9');
         }, 60_000);
 
         it.skipIf(!chromiumAvailable())(

@@ -7,6 +7,7 @@ import { identityMap } from './005_identity_map';
 import { accessAndTasks } from './006_access_and_tasks';
 import { webAccounts } from './007_web_accounts';
 import { transformSamples } from './008_transform_samples';
+import { connectionStreams } from './009_connection_streams';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: Migration[] = [
   accessAndTasks,
   webAccounts,
   transformSamples,
+  connectionStreams,
 ];

@@ -1,8 +1,9 @@
-// Everything the status page shows, gathered in one pass: the connection, per workspace × stream
-// what landed and how fresh it is, the running backfills (from Temporal), the newest runs, errors
-// and transform run (from the warehouse).
+// Everything the status page shows, gathered in one pass: the connection and which streams it
+// reads, per workspace × stream what landed and how fresh it is, the running backfills (from
+// Temporal), the newest runs, errors and transform run (from the warehouse).
 import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
-import { backfillEta, budgetPerHour, etaText, windowsToRead } from '../../client/backfillEta';
+import type { StreamName } from '../../bitbucket/streams/catalog';
+import { reasonText } from '../../bitbucket/streams/selection';
 import { type RunningBackfill, runningBackfills, workflowUrl } from '../../client/launch';
 import { listRuns, type RunRow } from '../../warehouse/ledger';
 import {
@@ -39,14 +40,21 @@ export interface WorkspaceStatus {
   streams: StreamStatus[];
 }
 
+/** A stream the connection's runs read or not, and why in words. */
+export interface StreamChoice {
+  stream: StreamName;
+  why: string;
+}
+
 export interface StatusReport {
   connection: ConnectionInfo;
+  streamsOn: StreamChoice[];
+  streamsOff: StreamChoice[];
   accessExpiresIn: string | undefined;
   /** Data older than this is stale. */
   staleAfterMinutes: number;
   workspaces: WorkspaceStatus[];
-  /** `eta`: an estimate, from the requests left at the request budget's pace. */
-  backfills: Array<RunningBackfill & { url?: string; percent: number; windowsToRead: number; eta: string }>;
+  backfills: Array<RunningBackfill & { url?: string; percent: number }>;
   /** Why the running backfills could not be listed (Temporal unreachable …). */
   backfillsUnavailable: string | undefined;
   runs: Array<RunRow & { url?: string; took?: string }>;
@@ -70,20 +78,12 @@ async function listBackfills(
   const target = ctx.deps.workflows;
   try {
     const running = await runningBackfills(target, ctx.connectionId);
-    const ratePerHour = running.length
-      ? await budgetPerHour(ctx.deps.services.db, ctx.deps.config.bitbucket)
-      : 0;
     return {
-      backfills: running.map((b) => {
-        const toRead = b.progress ? windowsToRead(b.progress) : 0;
-        return {
-          ...b,
-          url: workflowUrl(target, b.workflowId),
-          windowsToRead: toRead,
-          percent: b.progress && toRead ? b.progress.windowsDone / toRead : 0,
-          eta: etaText(backfillEta(b.progress, ratePerHour)),
-        };
-      }),
+      backfills: running.map((b) => ({
+        ...b,
+        url: workflowUrl(target, b.workflowId),
+        percent: b.progress?.windowsTotal ? b.progress.windowsDone / b.progress.windowsTotal : 0,
+      })),
       backfillsUnavailable: undefined,
     };
   } catch (err) {
@@ -103,16 +103,18 @@ export async function loadStatusReport(ctx: WebContext): Promise<StatusReport> {
   const { sync } = ctx.deps.config;
   const id = ctx.connectionId;
   const now = ctx.now();
-  const [connection, wsRuns, loads, errorCounts, runs, errors, transform, backfills] = await Promise.all([
-    vault.status(id),
-    workspaceRuns(db, id),
-    streamLoads(db, id),
-    streamErrorCounts(db, id),
-    listRuns(db, { connectionId: id, limit: RECENT_RUNS }),
-    recentErrors(db, id, RECENT_ERRORS),
-    lastTransform(ctx),
-    listBackfills(ctx),
-  ]);
+  const [connection, streams, wsRuns, loads, errorCounts, runs, errors, transform, backfills] =
+    await Promise.all([
+      vault.status(id),
+      ctx.deps.services.streamsOf(id),
+      workspaceRuns(db, id),
+      streamLoads(db, id),
+      streamErrorCounts(db, id),
+      listRuns(db, { connectionId: id, limit: RECENT_RUNS }),
+      recentErrors(db, id, RECENT_ERRORS),
+      lastTransform(ctx),
+      listBackfills(ctx),
+    ]);
   const ago = (at: Date | null | undefined) => (at ? relativeTime(at, now) : undefined);
   const workspaces = workspaceNames(connection, wsRuns, loads).map((workspace): WorkspaceStatus => {
     const ran = wsRuns.find((r) => r.workspace === workspace);
@@ -143,8 +145,12 @@ export async function loadStatusReport(ctx: WebContext): Promise<StatusReport> {
       })),
     };
   });
+  const choices = (on: boolean) =>
+    streams.filter((s) => s.on === on).map((s) => ({ stream: s.stream, why: reasonText(s) }));
   return {
     connection,
+    streamsOn: choices(true),
+    streamsOff: choices(false),
     accessExpiresIn: ago(connection.accessExpiresAt),
     staleAfterMinutes: STALE_AFTER_INTERVALS * sync.intervalMinutes,
     workspaces,

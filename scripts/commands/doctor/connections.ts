@@ -1,8 +1,11 @@
-// `bbetl doctor`'s connection checks: each connection's status in etl_meta.connections, and for
-// a connected one how fresh each workspace's data is (the status page's stale rule).
+// `bbetl doctor`'s connection checks: each connection's status in etl_meta.connections, which
+// streams its runs read, and for a connected one how fresh each workspace's data is (the status
+// page's stale rule).
 
+import { parentProblems, reasonText, resolveStreams } from '../../../bitbucket/streams/selection';
 import type { StoredConnection } from '../../../lib/connectionStores';
 import type { Config } from '../../../temporal.config';
+import { readStreamSettings, type StoredStreamSetting } from '../../../warehouse/connectionStreams';
 import { WarehouseConnectionStore } from '../../../warehouse/connections';
 import type { WarehouseEngine } from '../../../warehouse/engine';
 import { workspaceRuns } from '../../../warehouse/syncStatus';
@@ -57,6 +60,35 @@ function statusCheck(row: StoredConnection, publicUrl: string): CheckResult {
         `if its data should sync again, ${howToConnectAgain(row, publicUrl)}`,
       );
   }
+}
+
+/** The streams the connection's runs read; a warning for one set on under a parent that is off. */
+async function streamsCheck(db: WarehouseEngine, id: string, config: Config): Promise<CheckResult> {
+  let settings: StoredStreamSetting[];
+  try {
+    settings = await readStreamSettings(db, id);
+  } catch (err) {
+    // A warehouse from before per-connection settings has no table for them: none are set.
+    if (!isMissingTable(err))
+      return fail(
+        `streams ${id}`,
+        `cannot read etl_meta.connection_streams: ${errorText(err)}`,
+        READ_ETL_META_FIX,
+      );
+    settings = [];
+  }
+  const states = resolveStreams(config.streams, settings);
+  const on = states.filter((s) => s.on).map((s) => s.stream);
+  const off = states.filter((s) => !s.on).map((s) => `${s.stream} (${reasonText(s)})`);
+  const detail = `${on.length} of ${states.length} read: ${on.join(', ')}; off: ${off.join(', ') || 'none'}`;
+  const problems = parentProblems(states);
+  if (problems.length === 0) return ok(`streams ${id}`, detail);
+  const which = id === DEFAULT_CONNECTION ? '' : ` --connection ${id}`;
+  return warn(
+    `streams ${id}`,
+    `${problems.join('; ')}: not read. ${detail}`,
+    `turn the parent on (\`bbetl streams on <parent>${which}\`) or those streams off (\`bbetl streams off <stream...>${which}\`)`,
+  );
 }
 
 async function freshnessChecks(
@@ -116,6 +148,7 @@ export async function checkConnections(
     const row = await store.get(id);
     if (!row) continue;
     results.push(statusCheck(row, config.publicUrl));
+    results.push(await streamsCheck(db, id, config));
     if (row.status !== 'connected') continue;
     try {
       results.push(...(await freshnessChecks(db, row, config, now)));
