@@ -15,7 +15,7 @@ import { runTransformProject, TransformFailedError } from '../transforms/service
 import { WarehouseConnectionStore } from '../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
-import { PostgresTokenBucket } from '../warehouse/tokenBucket';
+import { consumerBucketKey, PostgresTokenBucket } from '../warehouse/tokenBucket';
 import { connectionStreams } from './streams';
 
 export interface Services extends ActivityDeps {
@@ -58,7 +58,7 @@ export async function createServices(
   const budget =
     options.budget ??
     (db.name === 'postgres'
-      ? new SharedBudget(new PostgresTokenBucket(db), clientId ?? 'default', {
+      ? new SharedBudget(new PostgresTokenBucket(db), consumerBucketKey(clientId), {
           limitPerWindow: rateLimitPerHour,
           log,
         })

@@ -1,7 +1,10 @@
-// A backfill of one workspace over [since, until), in bounded windows (oldest first), with a
-// progress query and pause / resume signals; cancel it with Temporal's cancel. Streams without a
-// window (re-lists, commits, pipelines, deployments) are read once, in the first window. The
-// workflow continues as new between windows when its history grows large.
+// A backfill of one workspace over [since, until), in bounded windows read newest first (the recent
+// past reaches the dashboard before old history), with a progress query (and an estimate of the
+// requests left) and pause / resume signals; cancel it with Temporal's cancel. Streams without a
+// window (re-lists, commits, pipelines, deployments) are read once, in the first window read, back
+// to the backfill's start. Once that window has listed the repositories, windows that end before
+// the oldest was created are skipped, and each window reads only repositories that existed before
+// it ended. The workflow continues as new between windows when its history grows large.
 import {
   continueAsNew,
   defineQuery,
@@ -12,6 +15,13 @@ import {
 } from '@temporalio/workflow';
 import { addCounters, type Counters, type SyncScope, ZERO } from '../activities/contracts';
 import { bookkeeping, transformation } from './activityProxies';
+import {
+  type BackfillCosts,
+  estimateRequestsLeft,
+  NO_COSTS,
+  type RequestEstimate,
+  spend,
+} from './backfillEstimate';
 import { withRun } from './runLedger';
 import { resolveRunStreams } from './runStreams';
 import { syncWorkspaceWindow } from './syncWorkspace';
@@ -31,11 +41,27 @@ export interface BackfillInput {
 
 export interface BackfillProgress {
   windowsTotal: number;
+  /** Windows read (the skipped ones are not). */
   windowsDone: number;
+  /** Windows not read: they end before the workspace's oldest repository was created. */
+  windowsSkipped?: number;
   repositoriesDone: number;
-  currentWindow?: { since: string; until: string };
+  currentWindow?: {
+    since: string;
+    until: string;
+    repositoriesDone?: number;
+    workspaceRead?: boolean;
+  };
   counters: Counters;
   paused: boolean;
+  /** Windows are read newest first (backfills started before that order read oldest first). */
+  newestFirst?: boolean;
+  /** Repositories each window reads, in reading order: known once the first window listed them. */
+  repositoriesPerWindow?: number[];
+  /** What reading has cost so far: the basis of the estimate. */
+  costs?: BackfillCosts;
+  /** Requests still to make, estimated; only in the progress query's answer. */
+  estimate?: RequestEstimate;
 }
 
 export const progressQuery = defineQuery<BackfillProgress>('progress');
@@ -60,17 +86,30 @@ export function backfillWindows(
   return out;
 }
 
+/** The windows at the end of the reading order that read no repository (never the first). */
+export function emptyTail(repositoriesPerWindow: readonly number[]): number {
+  let n = 0;
+  while (n < repositoriesPerWindow.length - 1 && repositoriesPerWindow.at(-1 - n) === 0) n += 1;
+  return n;
+}
+
 export async function backfill(input: BackfillInput): Promise<Counters> {
   const { workflowId } = workflowInfo();
+  // Patched: a backfill started oldest first keeps that order, across continue-as-new too.
+  const newestFirst = input.progress ? input.progress.newestFirst === true : patched('backfill-newest-first');
   const windows = backfillWindows(input.since, input.until, input.windowDays ?? 90);
+  if (newestFirst) windows.reverse();
   const progress: BackfillProgress = input.progress ?? {
     windowsTotal: windows.length,
     windowsDone: 0,
+    windowsSkipped: 0,
     repositoriesDone: 0,
     counters: ZERO,
     paused: false,
+    newestFirst,
   };
-  setHandler(progressQuery, () => progress);
+  const windowsToRead = () => progress.windowsTotal - (progress.windowsSkipped ?? 0);
+  setHandler(progressQuery, () => ({ ...progress, estimate: estimateRequestsLeft(progress) }));
   setHandler(pauseSignal, () => {
     progress.paused = true;
   });
@@ -80,27 +119,47 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
 
   const run = async () => {
     const streams = input.streams ?? (await resolveRunStreams(input.connectionId));
-    for (const window of windows.slice(progress.windowsDone)) {
-      progress.currentWindow = window;
+    /** How many repositories each window reads; the empty windows at the end are skipped. */
+    const planWindows = async (workspaceUuid: string) => {
+      const untils = windows.map((w) => w.until);
+      progress.repositoriesPerWindow = await bookkeeping.repositoriesPerWindow(
+        input.connectionId,
+        workspaceUuid,
+        untils,
+      );
+      progress.windowsSkipped = emptyTail(progress.repositoriesPerWindow);
+    };
+    while (progress.windowsDone < windowsToRead()) {
+      const window = windows[progress.windowsDone] as { since: string; until: string };
+      const firstWindow = progress.windowsDone === 0;
+      const current = { ...window, repositoriesDone: 0, workspaceRead: false };
+      progress.currentWindow = current;
       const scope = {
         connectionId: input.connectionId,
         workspace: input.workspace,
         runId: workflowId,
-        // The first window also reads what has no window, from the very start of the backfill.
-        includeUnwindowed: progress.windowsDone === 0,
+        // The first window read also reads what has no window, from the very start of the backfill.
+        includeUnwindowed: firstWindow,
+        historySince: input.since,
         streams,
         ...window,
       };
       await syncWorkspaceWindow(scope, {
         concurrency: input.concurrency ?? 4,
         mayStart: () => !progress.paused,
+        beforeRepositories: newestFirst && firstWindow ? planWindows : undefined,
         onProgress: (c, repository) => {
-          if (repository) progress.repositoriesDone += 1;
+          if (repository) {
+            progress.repositoriesDone += 1;
+            current.repositoriesDone += 1;
+          } else current.workspaceRead = true;
+          const part = repository ? 'repository' : 'workspace';
+          progress.costs = spend(progress.costs ?? NO_COSTS, part, firstWindow, c.requests);
           progress.counters = addCounters(progress.counters, c);
         },
       });
       progress.windowsDone += 1;
-      if (progress.windowsDone < windows.length && workflowInfo().continueAsNewSuggested) {
+      if (progress.windowsDone < windowsToRead() && workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof backfill>({ ...input, progress, streams });
       }
     }

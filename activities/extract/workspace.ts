@@ -12,7 +12,12 @@ import {
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import { readState, writeState } from '../../warehouse/raw/state';
 import { selectRaw, tombstoneSubtree } from '../../warehouse/rawQueries';
-import type { SyncScope, WorkspaceLevelResult } from '../contracts';
+import {
+  existedBefore,
+  type ListedRepository,
+  type SyncScope,
+  type WorkspaceLevelResult,
+} from '../contracts';
 import type { ActivityDeps } from '../deps';
 import { classified, recordSkippedStream } from '../failures';
 import { type Extraction, loadPages, relist, startExtraction } from './pages';
@@ -203,9 +208,34 @@ export async function repositoryPage(
     stream: 'repositories',
     connectionId,
     parentKey: workspaceUuid,
-    columns: { slug: ['slug'] },
+    columns: { slug: ['slug'], created_on: ['created_on'] },
     offset,
     limit,
   });
-  return rows.map((r) => ({ uuid: r.record_key as string, slug: r.slug as string }));
+  return rows.map(
+    (r): ListedRepository => ({
+      uuid: r.record_key as string,
+      slug: r.slug as string,
+      createdOn: r.created_on,
+    }),
+  );
+}
+
+/**
+ * How many of the workspace's live repositories each window ending at `untils[i]` reads: those
+ * that existed before the window ended (existedBefore, the rule the fan-out skips by).
+ */
+export async function repositoriesPerWindow(
+  deps: ActivityDeps,
+  connectionId: string,
+  workspaceUuid: string,
+  untils: readonly string[],
+): Promise<number[]> {
+  const rows = await selectRaw(deps.db, {
+    stream: 'repositories',
+    connectionId,
+    parentKey: workspaceUuid,
+    columns: { created_on: ['created_on'] },
+  });
+  return untils.map((until) => rows.filter((r) => existedBefore(r.created_on, until)).length);
 }

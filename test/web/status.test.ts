@@ -30,8 +30,8 @@ import { tempProjects } from '../transforms/support';
 const UI_URL = 'http://temporal-ui.test';
 const tempProject = tempProjects();
 /** A range no other test backfills (workflow ids are global on the shared dev server). */
-const BACKFILL_FORM = { workspace: 'acme', since: '2023-01-02', until: '2024-12-30' };
-const BACKFILL_ID = `backfill:${DEFAULT_CONNECTION}:acme:2023-01-02T00:00:00Z:2024-12-31T00:00:00Z`;
+const BACKFILL_FORM = { workspace: 'acme', since: '2024-08-01', until: '2026-06-29' };
+const BACKFILL_ID = `backfill:${DEFAULT_CONNECTION}:acme:2024-08-01T00:00:00Z:2026-06-30T00:00:00Z`;
 
 async function signIn(web: WebUnderTest, username: string): Promise<HttpSession> {
   const session = new HttpSession(web.url);
@@ -334,11 +334,15 @@ describe.skipIf(!temporalAvailable())('web app', () =>
           workerRun = worker.run();
           const progress = await eventually('its progress', async () => {
             const cells = row(await (await member.request('/status')).text());
-            return cells?.includes('paused') ? cells : undefined;
+            return cells?.includes('paused') && cells.includes('skipped') ? cells : undefined;
           });
-          // 2023-01-02 .. 2024-12-31 in 90-day windows: 9 of them, none done while paused.
-          expect(progress).toContain('<progress value="0" max="9">');
-          expect(progress).toContain('0/9');
+          // 2024-08-01 .. 2026-06-30 in 90-day windows: 8 of them, none done while paused. The
+          // oldest repository was created on 2026-01-18: the 5 windows that end before are skipped.
+          expect(progress).toContain('<progress value="0" max="3">');
+          expect(progress).toContain('0/3');
+          expect(progress).toContain('(5 skipped)');
+          // No repository read yet: nothing to estimate from.
+          expect(progress).toContain('ETA: no estimate yet');
         }, 60_000);
 
         it.skipIf(!chromiumAvailable())(

@@ -4,6 +4,7 @@
 import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
 import type { StreamName } from '../../bitbucket/streams/catalog';
 import { reasonText } from '../../bitbucket/streams/selection';
+import { backfillEta, budgetPerHour, etaText, windowsToRead } from '../../client/backfillEta';
 import { type RunningBackfill, runningBackfills, workflowUrl } from '../../client/launch';
 import { listRuns, type RunRow } from '../../warehouse/ledger';
 import {
@@ -54,7 +55,8 @@ export interface StatusReport {
   /** Data older than this is stale. */
   staleAfterMinutes: number;
   workspaces: WorkspaceStatus[];
-  backfills: Array<RunningBackfill & { url?: string; percent: number }>;
+  /** `eta`: an estimate, from the requests left at the request budget's pace. */
+  backfills: Array<RunningBackfill & { url?: string; percent: number; windowsToRead: number; eta: string }>;
   /** Why the running backfills could not be listed (Temporal unreachable …). */
   backfillsUnavailable: string | undefined;
   runs: Array<RunRow & { url?: string; took?: string }>;
@@ -78,12 +80,20 @@ async function listBackfills(
   const target = ctx.deps.workflows;
   try {
     const running = await runningBackfills(target, ctx.connectionId);
+    const ratePerHour = running.length
+      ? await budgetPerHour(ctx.deps.services.db, ctx.deps.config.bitbucket)
+      : 0;
     return {
-      backfills: running.map((b) => ({
-        ...b,
-        url: workflowUrl(target, b.workflowId),
-        percent: b.progress?.windowsTotal ? b.progress.windowsDone / b.progress.windowsTotal : 0,
-      })),
+      backfills: running.map((b) => {
+        const toRead = b.progress ? windowsToRead(b.progress) : 0;
+        return {
+          ...b,
+          url: workflowUrl(target, b.workflowId),
+          windowsToRead: toRead,
+          percent: b.progress && toRead ? b.progress.windowsDone / toRead : 0,
+          eta: etaText(backfillEta(b.progress, ratePerHour)),
+        };
+      }),
       backfillsUnavailable: undefined,
     };
   } catch (err) {
