@@ -33,6 +33,8 @@ export interface BackfillInput {
   until: string;
   windowDays?: number;
   concurrency?: number;
+  /** Read every list of every changed parent, skipping none (a full re-read; see SyncScope). */
+  readEveryList?: boolean;
   /** Carried over continue-as-new. */
   progress?: BackfillProgress;
   /** The streams it reads: resolved by its first run, carried over continue-as-new. */
@@ -142,6 +144,7 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
         includeUnwindowed: firstWindow,
         historySince: input.since,
         streams,
+        readEveryList: input.readEveryList,
         ...window,
       };
       await syncWorkspaceWindow(scope, {

@@ -17,6 +17,8 @@ export interface IncrementalSyncInput {
   workspaces?: string[];
   overlapMinutes?: number;
   concurrency?: number;
+  /** Read every list of every changed parent, skipping none (a full re-read; see SyncScope). */
+  readEveryList?: boolean;
 }
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -42,6 +44,7 @@ export async function incrementalSync(input: IncrementalSyncInput): Promise<Coun
       runId: `${workflowId}:${firstExecutionRunId}:${window.workspace}`,
       includeUnwindowed: true,
       streams,
+      readEveryList: input.readEveryList,
       ...window,
     };
     const counters = await withRun({ ...scope, workflowId, kind: 'incremental' }, () =>

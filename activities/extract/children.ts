@@ -3,7 +3,7 @@
 import { isBitbucketError } from '../../bitbucket/errors';
 import { type ParentRef, STREAMS, type StreamName } from '../../bitbucket/streams/catalog';
 import { iterateStream, type StreamRecord } from '../../bitbucket/streams/iterate';
-import { PARENT_STREAM, planStep } from '../../bitbucket/streams/plan';
+import { PARENT_STREAM, planStep, scopeStreams } from '../../bitbucket/streams/plan';
 import { compareIso } from '../../bitbucket/streams/time';
 import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
 import { readState, writeState } from '../../warehouse/raw/state';
@@ -258,7 +258,7 @@ async function listsWorthReading(x: Extraction, scope: RepoScope, changed: reado
 export async function extractPullRequestChildren(deps: ActivityDeps, scope: RepoScope): Promise<Counters> {
   return classified(deps, scope.connectionId, async () => {
     const x = await startExtraction(deps, scope.connectionId);
-    const streams = CHILD_STREAMS.filter((s) => scope.streams?.includes(s) ?? true);
+    const streams = CHILD_STREAMS.filter((s) => scopeStreams(scope).includes(s));
     const { changed, latest } = await changedPullRequests(x, scope, streams);
     const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
     const batch = newBatch(x, scope);
@@ -321,9 +321,10 @@ async function activityOneByOne(
   return uncovered;
 }
 
-/** Steps of every pipeline this run loaded or changed. */
+/** Steps of every pipeline this run loaded or changed (of every one, on a full re-read). */
 export async function extractPipelineSteps(deps: ActivityDeps, scope: RepoScope): Promise<Counters> {
-  const parents = { stream: PARENT_STREAM.pipeline, runId: scope.runId };
+  // A full re-read reads the steps of every pipeline stored (e.g. after turning them on).
+  const parents = { stream: PARENT_STREAM.pipeline, runId: scope.readEveryList ? undefined : scope.runId };
   const checkpoint = { stream: 'pipelines', scopeKey: `steps:${scope.repository.uuid}` };
   return extractChildren(deps, scope, parents, checkpoint, async (pipeline, read) => {
     const pipelineUuid = pipeline.record_key as string;

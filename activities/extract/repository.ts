@@ -2,10 +2,11 @@
 // from the checkpointed cursor (keyset window, newest first).
 import { isBitbucketError } from '../../bitbucket/errors';
 import type { ParentRef } from '../../bitbucket/streams/catalog';
-import { fetchPipelines, iterateStream } from '../../bitbucket/streams/iterate';
+import { type Cursor, fetchPipelines, iterateStream, type Page } from '../../bitbucket/streams/iterate';
 import { planStep, type RepositoryStream } from '../../bitbucket/streams/plan';
-import { existingKeys } from '../../warehouse/raw/reconcile';
-import { selectRaw } from '../../warehouse/rawQueries';
+import { compareIso } from '../../bitbucket/streams/time';
+import { existingKeys, unchangedKeys } from '../../warehouse/raw/reconcile';
+import { depthsInParent } from '../../warehouse/rawQueries';
 import type { Counters, RepoScope } from '../contracts';
 import type { ActivityDeps } from '../deps';
 import { classified } from '../failures';
@@ -44,22 +45,104 @@ export async function repositoryExists(deps: ActivityDeps, scope: RepoScope): Pr
   );
 }
 
-/** Runs that were not finished last time: read again by uuid, whatever their age. */
-async function repollUnfinishedPipelines(x: Extraction, scope: RepoScope): Promise<void> {
-  const unfinished = await selectRaw(x.deps.db, {
-    stream: 'pipelines',
-    connectionId: scope.connectionId,
-    parentKey: scope.repository.uuid,
-    notEqual: { path: ['state', 'name'], value: 'COMPLETED' },
+/** Pipelines served per page (the list's largest). */
+const PIPELINE_PAGE = 100;
+
+/**
+ * Of the runs unfinished last time (shallowest first, with their depth in the newest-first
+ * list), the oldest one worth reaching by paging: paging to the k-th costs its depth in pages
+ * and reading the others by uuid one request each; the cheapest k wins (none: only the window).
+ */
+function pageTarget(unfinished: ReadonlyArray<{ depth: number; at: string | null }>): string | undefined {
+  let best = { cost: 1 + unfinished.length, at: undefined as string | undefined };
+  unfinished.forEach((run, i) => {
+    const cost = Math.max(1, Math.ceil((run.depth + 1) / PIPELINE_PAGE)) + (unfinished.length - i - 1);
+    if (cost < best.cost && run.at) best = { cost, at: run.at };
   });
+  return best.at;
+}
+
+/**
+ * Pipelines, newest first by created_on down to the window, and the runs unfinished last time:
+ * those the list reaches come again with it. It pages on past the window as deep as costs least
+ * (the stored list says how deep each run is); the runs it does not reach are read by uuid.
+ */
+async function readPipelines(
+  x: Extraction,
+  scope: RepoScope,
+  since: string | undefined,
+  resume: Cursor | null | undefined,
+): Promise<void> {
+  const unfinished = await depthsInParent(
+    x.deps.db,
+    {
+      stream: 'pipelines',
+      connectionId: scope.connectionId,
+      parentKey: scope.repository.uuid,
+      notEqual: { path: ['state', 'name'], value: 'COMPLETED' },
+    },
+    ['created_on'],
+  );
+  const target = pageTarget(unfinished);
+  let reached: string | undefined;
+  let listEnded = false;
+  const notReached = () =>
+    listEnded ? [] : unfinished.filter((r) => !reached || !r.at || compareIso(r.at, reached) < 0);
+  async function* pages(): AsyncGenerator<Page> {
+    for await (const page of iterateStream(x.client, 'pipelines', repoParent(scope), { cursor: resume })) {
+      const created = page.records.map((r) => (r.payload as { created_on?: unknown }).created_on);
+      for (const c of created)
+        if (typeof c === 'string' && (!reached || compareIso(c, reached) < 0)) reached = c;
+      const beforeWindow =
+        since !== undefined &&
+        created.length > 0 &&
+        created.every((c) => typeof c === 'string' && compareIso(c, since) < 0);
+      listEnded = page.cursor === null;
+      const pastTarget = !target || (reached !== undefined && compareIso(reached, target) < 0);
+      const done = beforeWindow && pastTarget;
+      yield done ? { ...page, cursor: null } : page;
+      if (done) return;
+    }
+  }
+  await loadPages(x, scope, pages(), { scopeKey: scope.repository.uuid, checkpoint: true });
   const page = await fetchPipelines(
     x.client,
     repoParent(scope),
-    unfinished.map((r) => r.record_key as string),
+    notReached().map((r) => r.record_key),
   );
   const batch = newBatch(x, scope);
   batch.add(page);
   await batch.flush();
+}
+
+/**
+ * Deployments, newest first, down to a page that changes nothing: every record on it stored
+ * exactly as sent and finished (COMPLETED). Older ones are finished too and were read before.
+ * The walk only stops while what it read is in newest-first order (by release.created_on); a
+ * list in any other order is read whole, as is a first read (nothing stored to compare).
+ */
+async function* newestUntilUnchanged(x: Extraction, scope: RepoScope, resume: Cursor | null | undefined) {
+  const stream = 'deployments';
+  let previous: string | undefined;
+  let ordered = true;
+  for await (const page of iterateStream(x.client, stream, repoParent(scope), { cursor: resume })) {
+    for (const r of page.records) {
+      const created = (r.payload as { release?: { created_on?: unknown } }).release?.created_on;
+      if (typeof created !== 'string') ordered = false;
+      else if (previous !== undefined && compareIso(created, previous) > 0) ordered = false;
+      else previous = created;
+    }
+    const finished = page.records.every(
+      (r) => (r.payload as { state?: { name?: unknown } }).state?.name === 'COMPLETED',
+    );
+    const unchanged =
+      ordered &&
+      finished &&
+      page.records.length > 0 &&
+      (await unchangedKeys(x.deps.db, stream, scope.connectionId, page.records)).size === page.records.length;
+    yield unchanged ? { ...page, cursor: null } : page;
+    if (unchanged) return;
+  }
 }
 
 /** One repository-level stream, resumable from its checkpointed cursor. */
@@ -78,17 +161,20 @@ export async function extractRepositoryStream(
       return x.tally.counters;
     }
     const resume = await readCheckpoint(x, scope, stream, repoKey);
-    const window =
-      read === 'keysetWindow'
-        ? { since: scope.since, until: scope.until }
-        : read === 'newestSinceWindow'
-          ? { since: scope.historySince ?? scope.since }
-          : {};
+    if (read === 'newestSinceWindow') {
+      await readPipelines(x, scope, scope.historySince ?? scope.since, resume?.cursor);
+      return x.tally.counters;
+    }
+    if (read === 'newestUntilUnchanged') {
+      const pages = newestUntilUnchanged(x, scope, resume?.cursor);
+      await loadPages(x, scope, pages, { scopeKey: repoKey, checkpoint: true });
+      return x.tally.counters;
+    }
+    const window = read === 'keysetWindow' ? { since: scope.since, until: scope.until } : {};
     const known =
       read === 'newestUntilSeen'
         ? (keys: string[]) => existingKeys(deps.db, stream, scope.connectionId, keys)
         : undefined;
-    if (read === 'newestSinceWindow' && !resume) await repollUnfinishedPipelines(x, scope);
     const pages = iterateStream(x.client, stream, parent, { ...window, cursor: resume?.cursor, known });
     await loadPages(x, scope, pages, { scopeKey: repoKey, checkpoint: true });
     return x.tally.counters;

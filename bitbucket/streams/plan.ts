@@ -27,6 +27,11 @@ export type ReadMode =
   | 'relistEntities'
   /** Newest first, down to a page of already-stored keys (commits have no updated_on). */
   | 'newestUntilSeen'
+  /**
+   * Newest first, down to a page of finished records stored exactly as sent (deployments: no
+   * documented filter or sort, served newest first); read whole when the order says otherwise.
+   */
+  | 'newestUntilUnchanged'
   /** Newest first by created_on down to the window, plus the runs unfinished last time. */
   | 'newestSinceWindow'
   /** Keyset pages over the window [since, until) of updated_on. */
@@ -76,7 +81,13 @@ export const CRAWL_PLAN = [
   },
   { name: 'branches', level: 'repository', streams: ['branches'], every: 'run', read: 'relist' },
   { name: 'environments', level: 'repository', streams: ['environments'], every: 'run', read: 'relist' },
-  { name: 'deployments', level: 'repository', streams: ['deployments'], every: 'run', read: 'list' },
+  {
+    name: 'deployments',
+    level: 'repository',
+    streams: ['deployments'],
+    every: 'run',
+    read: 'newestUntilUnchanged',
+  },
   { name: 'commits', level: 'repository', streams: ['commits'], every: 'run', read: 'newestUntilSeen' },
   { name: 'pipelines', level: 'repository', streams: ['pipelines'], every: 'run', read: 'newestSinceWindow' },
   {

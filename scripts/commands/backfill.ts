@@ -6,6 +6,7 @@ export interface StartFlags {
   since: string;
   until?: string;
   windowDays?: number;
+  readEveryList?: boolean;
   connection: string;
   wait?: boolean;
 }
@@ -38,6 +39,10 @@ export function registerBackfillCommand(program: Command): void {
     .requiredOption('--since <date>', 'start of the period (2025-01-01 or 2025-01-01T12:00:00Z)', instant)
     .option('--until <date>', 'end of the period (default: now, to the minute)', instant)
     .option('--window-days <n>', 'days per window (default 90)', integer(1, 366))
+    .option(
+      '--read-every-list',
+      'read every list of every pull request, skipping none (catches up lists a wrong count skipped)',
+    )
     .option('--connection <id>', 'the connection to load through', connectionId, 'default')
     .option('--wait', 'show progress until it ends (running a worker here if none polls)')
     .action(async (flags: StartFlags) => (await import('./backfillRun')).startBackfill(flags));

@@ -31,6 +31,7 @@ export async function startBackfill(flags: StartFlags): Promise<void> {
     since: flags.since,
     until,
     windowDays: flags.windowDays,
+    readEveryList: flags.readEveryList,
   };
   await withTemporal(ctx, async (stack) => {
     const started = Date.now();

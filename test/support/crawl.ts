@@ -101,6 +101,8 @@ async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise
   for (const stream of step.streams.filter((s) => pass.streams.includes(s))) {
     switch (step.read) {
       case 'list':
+      // (The crawl reads every list whole: it is what economies are checked against.)
+      case 'newestUntilUnchanged':
         // The user's own list of workspaces hangs under no workspace.
         await readList(pass, stream, STREAMS[stream].parent === 'root' ? {} : pass.ref);
         break;
