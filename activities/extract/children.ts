@@ -1,8 +1,8 @@
 // The child lists of a repository's pull requests and pipelines, one activity per step of the
 // crawl plan: every parent in key order, resumable after the last parent checkpointed.
-import { isBitbucketError } from '../../bitbucket/errors';
+import { type BitbucketError, isBitbucketError } from '../../bitbucket/errors';
 import { type ParentRef, STREAMS, type StreamName } from '../../bitbucket/streams/catalog';
-import { iterateStream, type StreamRecord } from '../../bitbucket/streams/iterate';
+import { iterateStream, type Page, type StreamRecord } from '../../bitbucket/streams/iterate';
 import { PARENT_STREAM, planStep, scopeStreams } from '../../bitbucket/streams/plan';
 import { compareIso } from '../../bitbucket/streams/time';
 import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
@@ -182,7 +182,8 @@ async function repositoryActivity(
   let oldestSeen: string | undefined;
   let reachedStored = false;
   let pages = 0;
-  for await (const page of iterateStream(x.client, stream, repoParent(scope), { repositoryWide: true })) {
+  const read = iterateStream(x.client, stream, repoParent(scope), { repositoryWide: true });
+  for await (const page of listNotThere(read, (err) => recordRepositoryWideSkip(x, scope, err))) {
     pages += 1;
     for (const r of page.records) {
       const id = pullRequestIdOf(r.parentKey);
@@ -217,6 +218,41 @@ async function repositoryActivity(
     await markDeleted(db, { ...selection, parentKey, keep, runId: scope.runId });
   }
   return uncovered;
+}
+
+/**
+ * The pages of a list that may answer 404 or 410 as a whole (the repository-wide activity, which
+ * Bitbucket could withdraw): that ends the pages, reported to `skipped`; every other error goes up.
+ */
+async function* listNotThere(
+  pages: AsyncGenerator<Page>,
+  skipped: (err: BitbucketError) => Promise<void>,
+): AsyncGenerator<Page> {
+  try {
+    yield* pages;
+  } catch (err) {
+    if (!isBitbucketError(err, 'NOT_FOUND') && !isBitbucketError(err, 'GONE')) throw err;
+    await skipped(err);
+  }
+}
+
+/**
+ * The repository-wide activity list answered 404/410: recorded like a skipped list, and the pull
+ * requests it did not cover are read from their own lists (whose 404 says whether the repository
+ * itself is gone).
+ */
+async function recordRepositoryWideSkip(x: Extraction, scope: RepoScope, err: BitbucketError) {
+  const { connectionId, runId } = scope;
+  const skip = {
+    connectionId,
+    runId,
+    stream: 'pr_activity',
+    kind: err.kind,
+    message: `${err.message} (the repository's activity list; each pull request's own list is read instead)`,
+    parentKey: scope.repository.uuid,
+  };
+  await recordSkippedStream(x.deps, skip, { repository: scope.repository.slug });
+  x.tally.add(0, 0, 1);
 }
 
 function pullRequestIdOf(parentKey: string | undefined): number {

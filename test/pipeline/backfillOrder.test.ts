@@ -117,6 +117,18 @@ describe.skipIf(!temporalAvailable())('backfill order, skipped history and ETA',
         const newest = [...windows].reverse();
         expect([...new Set(children)]).toEqual(newest.slice(0, 3).map((w) => w.since));
         expect(children).toHaveLength(3 + 3 + 1);
+        // The marts are built after the newest window, before the older ones are read.
+        const events = history.events ?? [];
+        const built = events.findIndex(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTransforms',
+        );
+        const older = events.findIndex((e) =>
+          e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId?.endsWith(
+            newest[1]?.since ?? '?',
+          ),
+        );
+        expect(built).toBeGreaterThan(-1);
+        expect(built).toBeLessThan(older);
         expect(inFirst.repositoriesPerWindow).toEqual([3, 3, 1, 0, 0, 0]);
         expect(inFirst.windowsSkipped).toBe(3);
         expect(progressLine(inFirst, 1000)).toContain('3 older windows skipped');

@@ -183,4 +183,26 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
     },
     ['pglite'],
   );
+
+  describeEachWarehouse(
+    'the repository-wide activity list answering 404',
+    (engine) => {
+      const ctx = usePipeline(engine, { scale: 'tiny', seed: 29, rateLimitPerHour: 1_000_000 });
+
+      it('reads each pull request’s own activity instead, and records the 404', async () => {
+        await control(ctx.sb, 'PUT', '/faults', { notFoundPaths: ['/pullrequests/activity/?$'] });
+        const side: Side = { db: ctx.db, services: ctx.services, taskQueue: uniqueTaskQueue('no-wide') };
+        const served = await requestsOf(ctx, () => backfillOf(ctx, side, false));
+        const truth = await truthKeys(ctx.sb, 'acme');
+        expect((await rawKeys(ctx.db, truth.uuid)).pr_activity).toEqual(truth.keys.pr_activity);
+        expect(listRequests(served, 'activity')).toBeGreaterThan(0);
+        const errors = await ctx.db.query<{ stream: string; kind: string }>(
+          `select stream, kind from ${ctx.db.table('etl_meta', 'errors')} where stream = 'pr_activity'`,
+        );
+        expect(errors.length).toBeGreaterThan(0);
+        expect(errors.every((e) => e.kind === 'NOT_FOUND')).toBe(true);
+      }, 300_000);
+    },
+    ['pglite'],
+  );
 });

@@ -25,6 +25,8 @@ const REVIEWED: Record<string, Record<string, string>> = {
   'warehouse/rawQueries.ts': {
     "['record_key', ...extra].join(', ')":
       'jsonText() of checked paths, aliases checked against [A-Za-z0-9_]+',
+    where:
+      'filterOf(): fixed column names, jsonText()/jsonPresent() of checked paths, every value a $n parameter',
   },
   'transforms/dataTests.ts': {
     c: 'a column of the SQL project, quoted by quoteColumn()',

@@ -113,6 +113,13 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     records,
   });
 
+  it('creates one raw table per stream', async () => {
+    for (const stream of RAW_STREAMS) {
+      const [row] = await fx.db.query(`select count(*) as n from ${fx.db.table('raw_bitbucket', stream)}`);
+      expect(Number(row?.n)).toBe(0);
+    }
+  });
+
   it('answers the economy questions: changed since, parents holding rows, unchanged payloads, depths', async () => {
     const c = newConnection();
     await loadRecords(fx.db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
@@ -138,13 +145,6 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       ['r2', 0],
       ['r1', 1],
     ]);
-  });
-
-  it('creates one raw table per stream', async () => {
-    for (const stream of RAW_STREAMS) {
-      const [row] = await fx.db.query(`select count(*) as n from ${fx.db.table('raw_bitbucket', stream)}`);
-      expect(Number(row?.n)).toBe(0);
-    }
   });
 
   it('inserts a page, and the same page again changes nothing (not even _extracted_at or _run_id)', async () => {
