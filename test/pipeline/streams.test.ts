@@ -48,7 +48,7 @@ describe.skipIf(!temporalAvailable())('streams on and off', () => {
           /** Backfills acme through a connection; answers the requests the sandbox served, by route. */
           const backfillRequests = async (connectionId: string): Promise<Record<string, number>> => {
             await control(ctx.sb, 'POST', '/stats/reset', {});
-            const options = await acmeBackfill(ctx.sb, taskQueue, { connectionId, windowDays: 120 });
+            const options = await acmeBackfill(ctx.sb, taskQueue, { connectionId, windowDays: 3650 });
             runs += 1;
             await client.workflow.execute(backfill, {
               ...options,
