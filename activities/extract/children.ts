@@ -176,6 +176,7 @@ async function repositoryActivity(
   // A pull request's items wait here until it is covered: one left to its own list is read
   // there whole, and its items must not be loaded (and counted) twice.
   const pending = new Map<number, StreamRecord[]>();
+  /** The keys listed of each pull request gone past its creation: its whole list. */
   const listed = new Map<number, string[]>();
   const complete = new Set<number>();
   const uncovered = new Set(wanted.keys());
@@ -188,8 +189,9 @@ async function repositoryActivity(
     for (const r of page.records) {
       const id = pullRequestIdOf(r.parentKey);
       if (!wanted.has(id)) continue;
-      pending.set(id, [...(pending.get(id) ?? []), r]);
-      listed.set(id, [...(listed.get(id) ?? []), r.key]);
+      const items = pending.get(id);
+      if (items) items.push(r);
+      else pending.set(id, [r]);
     }
     for (const r of page.records) {
       if (r.updatedOn && (!oldestSeen || compareIso(r.updatedOn, oldestSeen) < 0)) oldestSeen = r.updatedOn;
@@ -207,7 +209,10 @@ async function repositoryActivity(
     }
     const covered = [...pending].filter(([id]) => !uncovered.has(id));
     batch.add({ ...page, records: covered.flatMap(([, records]) => records) });
-    for (const [id] of covered) pending.delete(id);
+    for (const [id, records] of covered) {
+      pending.delete(id);
+      if (complete.has(id)) listed.set(id, [...(listed.get(id) ?? []), ...records.map((r) => r.key)]);
+    }
     heartbeat(x);
     if (uncovered.size === 0 || pages >= uncovered.size) break;
   }
@@ -334,8 +339,8 @@ export async function extractPullRequestChildren(deps: ActivityDeps, scope: Repo
 
 /**
  * The pull requests whose activity is read one by one: all of them when there is one (the
- * repository's list cannot be cheaper) or on a full re-read, else those the repository's list left uncovered. Kept in
- * the checkpoint, so a retry does not page the repository's list again.
+ * repository's list cannot be cheaper) or on a full re-read, else those the repository's list
+ * left uncovered. Kept in the checkpoint, so a retry does not page the repository's list again.
  */
 async function activityOneByOne(
   x: Extraction,
