@@ -36,6 +36,8 @@ export interface RawSelection {
   has?: readonly string[];
   /** Extra columns: name → JSON path in the payload. */
   columns?: Record<string, readonly string[]>;
+  /** Whether the rows carry their parent_key too. */
+  withParentKey?: boolean;
   offset?: number;
   limit?: number;
 }
@@ -90,7 +92,7 @@ export async function selectRaw(
   });
   const paging = `${sel.limit !== undefined ? ` limit ${Math.max(0, Math.floor(sel.limit))}` : ''}${sel.offset ? ` offset ${Math.max(0, Math.floor(sel.offset))}` : ''}`;
   return db.query(
-    `select ${['record_key', ...extra].join(', ')} from ${rawTable(db, sel.stream)} where ${where} order by record_key${paging}`,
+    `select ${['record_key', ...(sel.withParentKey ? ['parent_key'] : []), ...extra].join(', ')} from ${rawTable(db, sel.stream)} where ${where} order by record_key${paging}`,
     params,
   );
 }

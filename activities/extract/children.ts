@@ -93,6 +93,8 @@ interface ChangedPullRequest {
   createdOn?: string;
   /** The counts the pull request gives of its child lists (undefined: absent or not a number). */
   counts: Partial<Record<StreamName, number>>;
+  /** The head of its source branch as the pull request names it (Bitbucket sends 12 digits). */
+  sourceHash?: string;
 }
 
 const CHILD_STREAMS = planStep('pr_children').streams;
@@ -136,6 +138,7 @@ async function changedPullRequests(
     columns: {
       id: ['id'],
       created_on: ['created_on'],
+      source_hash: ['source', 'commit', 'hash'],
       ...Object.fromEntries(counted.map(([, field]) => [field, [field]])),
     },
   });
@@ -148,7 +151,10 @@ async function changedPullRequests(
         return Number.isInteger(n) && n >= 0 ? [[s, n]] : [];
       }),
     );
-    return [{ key: row.record_key as string, id, createdOn: row.created_on ?? undefined, counts }];
+    const sourceHash = row.source_hash ?? undefined;
+    return [
+      { key: row.record_key as string, id, createdOn: row.created_on ?? undefined, counts, sourceHash },
+    ];
   });
   return { changed, latest: await latestExtraction(x.deps.db, window) };
 }
@@ -290,11 +296,52 @@ async function listsWorthReading(x: Extraction, scope: RepoScope, changed: reado
   };
 }
 
+/** The shortest abbreviation of a commit hash that names it here (git's own default). */
+const MIN_HASH_DIGITS = 7;
+
+/**
+ * The pull requests whose commit list cannot have changed since it was read: the newest commit
+ * stored for it is the head its source branch names now. A pull request's commits are those on
+ * its source branch and not on its destination, so a list moves only when the source head does
+ * (a push, a force-push, a merge from the destination). A head moved back to an older stored
+ * commit is not the newest one, so that list is read again.
+ */
+async function commitsAtSourceHead(
+  x: Extraction,
+  scope: RepoScope,
+  changed: readonly ChangedPullRequest[],
+): Promise<Set<string>> {
+  if (scope.readEveryList || changed.length === 0) return new Set();
+  const rows = await selectRaw(x.deps.db, {
+    stream: 'pr_commits',
+    connectionId: scope.connectionId,
+    parentKeys: changed.map((pr) => pr.key),
+    withParentKey: true,
+    columns: { hash: ['hash'], date: ['date'] },
+  });
+  // Per pull request, its newest commit time and the commits made then (a push of several
+  // commits can share one timestamp).
+  const newest = new Map<string, { date: string; hashes: string[] }>();
+  for (const { parent_key: parent, hash, date } of rows) {
+    if (!parent || !hash || !date) continue;
+    const held = newest.get(parent);
+    const order = held ? compareIso(date, held.date) : 1;
+    if (order > 0) newest.set(parent, { date, hashes: [hash.toLowerCase()] });
+    else if (order === 0) held?.hashes.push(hash.toLowerCase());
+  }
+  const atHead = (pr: ChangedPullRequest) => {
+    const head = pr.sourceHash?.toLowerCase();
+    if (!head || head.length < MIN_HASH_DIGITS) return false;
+    return newest.get(pr.key)?.hashes.some((hash) => hash.startsWith(head)) ?? false;
+  };
+  return new Set(changed.filter(atHead).map((pr) => pr.key));
+}
+
 /**
  * Activity, comments, commits and tasks of every pull request that changed in this window, read
  * as economically as the API allows (README, "What is read"): only pull requests written since
  * their lists were last read; activity from the repository-wide list where that is cheaper;
- * comments and tasks only where there can be some.
+ * comments and tasks only where there can be some; commits only when the source head moved.
  */
 export async function extractPullRequestChildren(deps: ActivityDeps, scope: RepoScope): Promise<Counters> {
   return classified(deps, scope.connectionId, async () => {
@@ -305,6 +352,7 @@ export async function extractPullRequestChildren(deps: ActivityDeps, scope: Repo
     const batch = newBatch(x, scope);
     const oneByOne = await activityOneByOne(x, scope, changed, streams, checkpoint, batch);
     const worthReading = await listsWorthReading(x, scope, changed);
+    const commitsUnmoved = await commitsAtSourceHead(x, scope, changed);
     const guard = childListGuard(x, scope);
     const read = async (stream: StreamName, pr: ChangedPullRequest) => {
       const parent = { ...repoParent(scope), pullRequestId: pr.id };
@@ -325,6 +373,8 @@ export async function extractPullRequestChildren(deps: ActivityDeps, scope: Repo
       for (const stream of streams) {
         if (stream === 'pr_activity') {
           if (oneByOne.has(pr.id)) activityKeys = await read(stream, pr);
+        } else if (stream === 'pr_commits') {
+          if (!commitsUnmoved.has(pr.key)) await read(stream, pr);
         } else if (worthReading(stream, pr, activityKeys)) await read(stream, pr);
       }
     };

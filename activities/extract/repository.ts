@@ -6,7 +6,8 @@ import { type Cursor, fetchPipelines, iterateStream, type Page } from '../../bit
 import { planStep, type RepositoryStream } from '../../bitbucket/streams/plan';
 import { compareIso } from '../../bitbucket/streams/time';
 import { existingKeys, unchangedKeys } from '../../warehouse/raw/reconcile';
-import { depthsInParent } from '../../warehouse/rawQueries';
+import { readState, writeState } from '../../warehouse/raw/state';
+import { depthsInParent, selectRaw } from '../../warehouse/rawQueries';
 import type { Counters, RepoScope } from '../contracts';
 import type { ActivityDeps } from '../deps';
 import { classified } from '../failures';
@@ -63,9 +64,10 @@ function pageTarget(unfinished: ReadonlyArray<{ depth: number; at: string | null
 }
 
 /**
- * Pipelines, newest first by created_on down to the window, and the runs unfinished last time:
- * those the list reaches come again with it. It pages on past the window as deep as costs least
- * (the stored list says how deep each run is); the runs it does not reach are read by uuid.
+ * Pipelines, newest first by created_on down to the window (a page reaching a run older than it
+ * ends the walk), and the runs unfinished last time: those the list reaches come again with it.
+ * It pages on past the window as deep as costs least (the stored list says how deep each run
+ * is); the runs it does not reach are read by uuid.
  */
 async function readPipelines(
   x: Extraction,
@@ -88,15 +90,20 @@ async function readPipelines(
   let listEnded = false;
   const notReached = () =>
     listEnded ? [] : unfinished.filter((r) => !reached || !r.at || compareIso(r.at, reached) < 0);
+  // Whether everything read so far came newest first: only then does one run older than the
+  // window say the rest is older too (a list in another order is read whole).
+  let ordered = true;
+  let previous: string | undefined;
   async function* pages(): AsyncGenerator<Page> {
     for await (const page of iterateStream(x.client, 'pipelines', repoParent(scope), { cursor: resume })) {
       const created = page.records.map((r) => (r.payload as { created_on?: unknown }).created_on);
-      for (const c of created)
+      for (const c of created) {
+        if (typeof c !== 'string' || (previous !== undefined && compareIso(c, previous) > 0)) ordered = false;
+        else previous = c;
         if (typeof c === 'string' && (!reached || compareIso(c, reached) < 0)) reached = c;
+      }
       const beforeWindow =
-        since !== undefined &&
-        created.length > 0 &&
-        created.every((c) => typeof c === 'string' && compareIso(c, since) < 0);
+        since !== undefined && ordered && previous !== undefined && compareIso(previous, since) < 0;
       listEnded = page.cursor === null;
       const pastTarget = !target || (reached !== undefined && compareIso(reached, target) < 0);
       const done = beforeWindow && pastTarget;
@@ -105,14 +112,76 @@ async function readPipelines(
     }
   }
   await loadPages(x, scope, pages(), { scopeKey: scope.repository.uuid, checkpoint: true });
+  const listed = await readHalted(
+    x,
+    scope,
+    notReached().map((r) => r.record_key),
+  );
   const page = await fetchPipelines(
     x.client,
     repoParent(scope),
-    notReached().map((r) => r.record_key),
+    notReached()
+      .map((r) => r.record_key)
+      .filter((key) => !listed.has(key)),
   );
   const batch = newBatch(x, scope);
   batch.add(page);
   await batch.flush();
+}
+
+/** A run's state as `name/stage` (or `name/result`): `IN_PROGRESS/HALTED` waits at a manual step. */
+const runState = (payload: unknown) => {
+  const state = (payload as { state?: { name?: unknown; stage?: { name?: unknown } } }).state;
+  return `${state?.name}/${state?.stage?.name}`;
+};
+const HALTED = 'IN_PROGRESS/HALTED';
+
+/**
+ * Runs halted at a manual step can wait there for months, each costing a request per sync when
+ * read by uuid. When two or more of those `left` were halted last time, the list filtered by
+ * `status=HALTED` is read instead: one page holds up to 100, and a run it lists comes with it,
+ * whatever it is now. It is read only while it answers as expected (every run on it halted) and
+ * while a page costs less than the runs it may still save; a 400 means the filter is not there.
+ * Returns the runs it listed; the rest are read by uuid.
+ */
+async function readHalted(x: Extraction, scope: RepoScope, left: readonly string[]): Promise<Set<string>> {
+  const listed = new Set<string>();
+  if (left.length < 2) return listed;
+  const stored = await selectRaw(x.deps.db, {
+    stream: 'pipelines',
+    connectionId: scope.connectionId,
+    parentKey: scope.repository.uuid,
+    notEqual: { path: ['state', 'name'], value: 'COMPLETED' },
+    columns: { name: ['state', 'name'], stage: ['state', 'stage', 'name'] },
+  });
+  const wasHalted = new Set(stored.filter((r) => `${r.name}/${r.stage}` === HALTED).map((r) => r.record_key));
+  const halted = left.filter((key) => wasHalted.has(key));
+  if (halted.length < 2) return listed;
+  let pages = 0;
+  async function* filtered(): AsyncGenerator<Page> {
+    const read = iterateStream(x.client, 'pipelines', repoParent(scope), { filter: { status: 'HALTED' } });
+    for await (const page of read) {
+      pages += 1;
+      for (const r of page.records) listed.add(r.key);
+      const asExpected = page.records.every((r) => runState(r.payload) === HALTED);
+      const worthMore = halted.filter((key) => !listed.has(key)).length > 1;
+      const done = !asExpected || !worthMore || pages >= halted.length - 1;
+      yield done ? { ...page, cursor: null } : page;
+      if (done) return;
+    }
+  }
+  try {
+    await loadPages(x, scope, filtered(), { scopeKey: scope.repository.uuid, checkpoint: false });
+  } catch (err) {
+    if (!isBitbucketError(err, 'BAD_REQUEST')) throw err;
+    // (What it listed was not written: every run left is read by uuid.)
+    listed.clear();
+    x.deps.log.warn(
+      { connectionId: scope.connectionId, repository: scope.repository.slug, stream: 'pipelines' },
+      `${err.message} (the pipelines list filtered by status; halted runs are read one by one)`,
+    );
+  }
+  return listed;
 }
 
 /**
@@ -145,6 +214,43 @@ async function* newestUntilUnchanged(x: Extraction, scope: RepoScope, resume: Cu
   }
 }
 
+/** Where a repository's environments list is marked read (it may be read and hold none). */
+const environmentsRead = (scope: RepoScope) => ({
+  stream: 'environments',
+  scopeKey: `read:${scope.repository.uuid}`,
+});
+
+/**
+ * Whether the environments list is worth a request: never read for this repository, or a
+ * deployment this run wrote names an environment not stored (by uuid; by name when it gives no
+ * uuid) or stored under another name. A new environment is seen with its first deployment, a
+ * rename with the next; one never deployed to waits for a full re-read (README, "What is read").
+ */
+async function environmentsNamedAnew(deps: ActivityDeps, scope: RepoScope): Promise<boolean> {
+  if (scope.readEveryList) return true;
+  const mark = environmentsRead(scope);
+  if ((await readState(deps.db, scope.connectionId, mark.stream, mark.scopeKey)).cursor === undefined)
+    return true;
+  const selection = { connectionId: scope.connectionId, parentKey: scope.repository.uuid };
+  const named = await selectRaw(deps.db, {
+    ...selection,
+    stream: 'deployments',
+    runId: scope.runId,
+    columns: { uuid: ['environment', 'uuid'], name: ['environment', 'name'] },
+  });
+  if (named.length === 0) return false;
+  const stored = await selectRaw(deps.db, {
+    ...selection,
+    stream: 'environments',
+    columns: { name: ['name'] },
+  });
+  const nameOf = new Map(stored.map((e) => [e.record_key, e.name]));
+  const names = new Set(stored.map((e) => e.name));
+  return named.some(({ uuid, name }) =>
+    uuid ? !nameOf.has(uuid) || (!!name && nameOf.get(uuid) !== name) : !!name && !names.has(name),
+  );
+}
+
 /** One repository-level stream, resumable from its checkpointed cursor. */
 export async function extractRepositoryStream(
   deps: ActivityDeps,
@@ -158,6 +264,16 @@ export async function extractRepositoryStream(
     const { read } = planStep(stream);
     if (read === 'relist') {
       await relist(x, scope, stream, parent, repoKey);
+      return x.tally.counters;
+    }
+    if (read === 'relistWhenNamed') {
+      if (!(await environmentsNamedAnew(deps, scope))) return x.tally.counters;
+      await relist(x, scope, stream, parent, repoKey);
+      await writeState(deps.db, {
+        connectionId: scope.connectionId,
+        ...environmentsRead(scope),
+        cursor: { runId: scope.runId },
+      });
       return x.tally.counters;
     }
     const resume = await readCheckpoint(x, scope, stream, repoKey);

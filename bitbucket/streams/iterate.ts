@@ -45,6 +45,8 @@ export interface IterateOptions {
   known?: (keys: string[]) => Promise<Set<string>>;
   /** A pull request child: read the repository's whole list (`repositoryWidePath`), newest first. */
   repositoryWide?: boolean;
+  /** Filters the list's own query parameters take (pipelines: `status`), on the first page. */
+  filter?: Record<string, string>;
 }
 
 interface Envelope {
@@ -197,7 +199,10 @@ export async function* iterateStream(
     return;
   }
   const path = options.repositoryWide ? repositoryWidePath(def, parent) : def.path(parent);
-  const start = cursor?.kind === 'next' ? cursor.url : client.url(path, firstQuery(def)).toString();
+  const start =
+    cursor?.kind === 'next'
+      ? cursor.url
+      : client.url(path, { ...firstQuery(def), ...options.filter }).toString();
   const before = (records: StreamRecord[]) =>
     options.since !== undefined &&
     records.length > 0 &&

@@ -21,6 +21,11 @@ export type ReadMode =
   | 'list'
   /** Every page; what a parent's list no longer holds is tombstoned. */
   | 'relist'
+  /**
+   * A relist made only when the records that name these (deployments naming their environment)
+   * name one not stored or stored under another name, or when never read for the parent.
+   */
+  | 'relistWhenNamed'
   /** A relist of one workspace-wide list whose records name their parent (group members by group). */
   | 'relistByRecordParent'
   /** A relist of entities: one no longer listed takes everything under it along. */
@@ -80,13 +85,20 @@ export const CRAWL_PLAN = [
     read: 'relistEntities',
   },
   { name: 'branches', level: 'repository', streams: ['branches'], every: 'run', read: 'relist' },
-  { name: 'environments', level: 'repository', streams: ['environments'], every: 'run', read: 'relist' },
   {
     name: 'deployments',
     level: 'repository',
     streams: ['deployments'],
     every: 'run',
     read: 'newestUntilUnchanged',
+  },
+  // After the deployments: they say whether the environments list has anything new.
+  {
+    name: 'environments',
+    level: 'repository',
+    streams: ['environments'],
+    every: 'run',
+    read: 'relistWhenNamed',
   },
   { name: 'commits', level: 'repository', streams: ['commits'], every: 'run', read: 'newestUntilSeen' },
   { name: 'pipelines', level: 'repository', streams: ['pipelines'], every: 'run', read: 'newestSinceWindow' },

@@ -104,6 +104,24 @@ function newestActivityFirst(a: RepositoryActivity, b: RepositoryActivity): numb
   );
 }
 
+/** A rendered pipeline's state as `state.name/stage or result`, e.g. `IN_PROGRESS/HALTED`. */
+const runState = (p: Json) =>
+  `${valueAt(p, 'state.name')}/${valueAt(p, 'state.stage.name') ?? valueAt(p, 'state.result.name') ?? ''}`;
+
+/** The pipelines list's `status` values (the spec's enum) and the runs each selects. */
+const PIPELINE_STATUS: Record<string, (p: Json) => boolean> = {
+  PARSING: () => false,
+  PENDING: (p) => valueAt(p, 'state.name') === 'PENDING',
+  BUILDING: (p) => runState(p) === 'IN_PROGRESS/RUNNING',
+  PAUSED: (p) => runState(p) === 'IN_PROGRESS/PAUSED',
+  HALTED: (p) => runState(p) === 'IN_PROGRESS/HALTED',
+  PASSED: (p) => runState(p) === 'COMPLETED/SUCCESSFUL',
+  FAILED: (p) => runState(p) === 'COMPLETED/FAILED',
+  ERROR: (p) => runState(p) === 'COMPLETED/ERROR',
+  STOPPED: (p) => runState(p) === 'COMPLETED/STOPPED',
+  UNKNOWN: () => false,
+};
+
 function valueAt(record: unknown, path: string): unknown {
   let node = record;
   for (const key of path.split('.')) {
@@ -587,13 +605,18 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       ['target.selector.type', (p) => valueAt(p, 'target.selector.type')],
       ['target.selector.pattern', (p) => valueAt(p, 'target.selector.pattern')],
       ['trigger_type', (p) => valueAt(p, 'trigger.name')],
-      ['status', (p) => valueAt(p, 'state.result.name') ?? valueAt(p, 'state.name')],
     ];
+    // `status` takes the spec's own enum, not the state names (the spec does not say what each
+    // means; this is the reading its names suggest). A value outside it is a 400, as for sort.
+    const status = one(q.status);
+    if (status !== undefined && !(status in PIPELINE_STATUS))
+      throw new ApiError(400, `Invalid status: ${status}`);
     const sort = one(q.sort);
-    if (sort === undefined && filters.every(([name]) => q[name] === undefined)) {
+    if (sort === undefined && status === undefined && filters.every(([name]) => q[name] === undefined)) {
       return sendList(req, pipelines, renderOne, { maxPagelen: 100 });
     }
     let items = pipelines.map(renderOne);
+    if (status !== undefined) items = items.filter(PIPELINE_STATUS[status] as (p: Json) => boolean);
     for (const [name, get] of filters) {
       const wanted = one(q[name]);
       if (wanted !== undefined) items = items.filter((p) => String(get(p)) === wanted);

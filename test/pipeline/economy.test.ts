@@ -19,6 +19,19 @@ import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue } from '../support/temporal';
 import { describeEachWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 
+const ENVIRONMENTS = '/2.0/repositories/:workspace/:repo_slug/environments';
+
+/** Each stored pull request's source head (of those written after `after`, when given). */
+async function sourceHeads(db: Side['db'], after?: string): Promise<Map<string, string | null>> {
+  const rows = await selectRaw(db, {
+    stream: 'pullrequests',
+    connectionId: CONNECTION,
+    extractedAfter: after,
+    columns: { head: ['source', 'commit', 'hash'] },
+  });
+  return new Map(rows.map((r) => [r.record_key as string, r.head ?? null]));
+}
+
 describe.skipIf(!temporalAvailable())('request economy', () => {
   describeEachWarehouse(
     'savings that lose nothing',
@@ -55,12 +68,31 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
           expect(listRequests(backfills.economical, 'commits')).toBe(prs.length);
           expect(listRequests(backfills.thorough, 'comments')).toBe(prs.length);
 
-          // A few days pass: new pull requests, comments on old ones, merges.
+          // A few days pass: new pull requests, comments on old ones, merges; then a day more,
+          // in which the new pull requests are reviewed.
           await control(ctx.sb, 'POST', '/clock/advance', { days: 4 });
           const syncs = {
             economical: await requestsOf(ctx, () => syncOf(economical, false, 1)),
             thorough: await requestsOf(ctx, () => syncOf(thorough, true, 1)),
           };
+          const heads = await sourceHeads(economical.db);
+          const beforeSync = new Date().toISOString();
+          await control(ctx.sb, 'POST', '/clock/advance', { days: 1 });
+          const nextDay = {
+            economical: await requestsOf(ctx, () => syncOf(economical, false, 2)),
+            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 2)),
+          };
+          // A changed pull request costs a commits request only when its source head moved (or
+          // it is new); the environments list, only when a deployment names one not stored.
+          const written = await sourceHeads(economical.db, beforeSync);
+          const moved = [...written].filter(([key, head]) => heads.get(key) !== head);
+          expect(moved.length).toBeLessThan(written.size);
+          expect(listRequests(nextDay.economical, 'commits')).toBe(moved.length);
+          expect(listRequests(nextDay.thorough, 'commits')).toBe(written.size);
+          for (const sync of [syncs, nextDay]) {
+            expect(sync.economical.byRoute[ENVIRONMENTS] ?? 0).toBe(0);
+            expect(sync.thorough.byRoute[ENVIRONMENTS]).toBeGreaterThan(0);
+          }
 
           const marts = await martRows(economical.db);
           expect(Object.keys(marts).length).toBeGreaterThan(10);
@@ -80,7 +112,7 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
             updatedFrom: since.toISOString(),
           });
           expect(inWindow.length).toBeGreaterThan(0);
-          const again = await requestsOf(ctx, () => syncOf(economical, false, 2, overlapDays * 24 * 60));
+          const again = await requestsOf(ctx, () => syncOf(economical, false, 3, overlapDays * 24 * 60));
           expect(childRequests(again)).toBe(0);
           expect(await martRows(economical.db)).toEqual(marts);
         } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Counters } from '../../activities/contracts';
 import { incrementalSync } from '../../workflows/incrementalSync';
-import { CONNECTION, rawKeys, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
+import { CONNECTION, rawKeys, rawStates, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { control } from '../support/sandbox';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
@@ -33,6 +33,11 @@ describe.skipIf(!temporalAvailable())('incremental sync', () => {
         const second = await runSync(taskQueue, 2);
         truth = await truthKeys(ctx.sb, 'acme');
         expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
+        // Runs and deployments that moved on (halted ones triggered, running ones finished) are
+        // stored as they are now, whichever way they were read.
+        const { states } = (await control(ctx.sb, 'GET', '/truth?workspace=acme')).json;
+        expect(states.pipelines['IN_PROGRESS/HALTED']).toBeGreaterThan(0);
+        expect(await rawStates(ctx.db, truth.uuid)).toEqual(states);
         const tombstoned = await ctx.db.query<{ n: number }>(
           `select count(*) as n from ${ctx.db.table('raw_bitbucket', 'members')} where connection_id = $1 and _deleted_at is not null`,
           [CONNECTION],

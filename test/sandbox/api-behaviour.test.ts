@@ -104,6 +104,23 @@ describe('sandbox API 2.0 behaviour', () => {
     expect((await apiGet(sb, token, `${repo}/pullrequests?sort=bogus`)).status).toBe(400);
   });
 
+  it('filters pipelines by the spec’s status enum (HALTED: waiting at a manual step), rejecting others', async () => {
+    const all = await fetchAll(sb, token, `${repo}/pipelines?pagelen=100`);
+    const halted = await fetchAll(sb, token, `${repo}/pipelines?status=HALTED&sort=-created_on&pagelen=100`);
+    const isHalted = (p: any) => p.state.name === 'IN_PROGRESS' && p.state.stage?.name === 'HALTED';
+    expect(halted.length).toBeGreaterThan(0);
+    expect(halted.map((p) => p.uuid).sort()).toEqual(
+      all
+        .filter(isHalted)
+        .map((p) => p.uuid)
+        .sort(),
+    );
+    const passed = await fetchAll(sb, token, `${repo}/pipelines?status=PASSED&pagelen=100`);
+    expect(passed.length).toBeGreaterThan(0);
+    expect(passed.every((p) => p.state.result?.name === 'SUCCESSFUL')).toBe(true);
+    expect((await apiGet(sb, token, `${repo}/pipelines?status=SUCCESSFUL`)).status).toBe(400);
+  });
+
   it('pages commits with an opaque ctx cursor and no size, newest first', async () => {
     const first = (await apiGet(sb, token, `${repo}/commits?pagelen=20`)).json;
     expect(first).not.toHaveProperty('size');

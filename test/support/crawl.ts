@@ -107,6 +107,7 @@ async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise
         await readList(pass, stream, STREAMS[stream].parent === 'root' ? {} : pass.ref);
         break;
       case 'relist':
+      case 'relistWhenNamed':
         if (step.level !== 'project') {
           reconcile(store, stream, parentKey, await readList(pass, stream, pass.ref));
           break;

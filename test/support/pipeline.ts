@@ -14,6 +14,7 @@ import { createServices, type Services } from '../../services/services';
 import { loadConfig } from '../../temporal.config';
 import { writeStreamSettings } from '../../warehouse/connectionStreams';
 import type { WarehouseEngine } from '../../warehouse/engine';
+import { jsonText } from '../../warehouse/rawQueries';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import type { BackfillInput } from '../../workflows/backfill';
 import { control } from './sandbox';
@@ -98,6 +99,38 @@ export async function rawKeys(
     out[stream] = rows.map((r) => r.record_key).sort();
   }
   return out;
+}
+
+/**
+ * The stored (live) pipelines and deployments of a workspace by state, named as the sandbox's
+ * truth names them: `state.name`, then the stage, result or status name.
+ */
+export async function rawStates(
+  db: WarehouseEngine,
+  workspaceUuid: string,
+): Promise<{ pipelines: Record<string, number>; deployments: Record<string, number> }> {
+  const count = async (stream: 'pipelines' | 'deployments', detail: string[][]) => {
+    const columns = [['state', 'name'], ...detail].map((path, i) => `${jsonText(db, path)} as c${i}`);
+    const rows = await db.query<Record<string, string | null>>(
+      `select ${columns.join(', ')} from ${db.table('raw_bitbucket', stream)}
+       where connection_id = $1 and _deleted_at is null and workspace_uuid = $2`,
+      [CONNECTION, workspaceUuid],
+    );
+    const out: Record<string, number> = {};
+    for (const row of rows) {
+      const d = detail.map((_, i) => row[`c${i + 1}`]).find((v) => v);
+      const key = d ? `${row.c0}/${d}` : `${row.c0}`;
+      out[key] = (out[key] ?? 0) + 1;
+    }
+    return out;
+  };
+  return {
+    pipelines: await count('pipelines', [
+      ['state', 'stage', 'name'],
+      ['state', 'result', 'name'],
+    ]),
+    deployments: await count('deployments', [['state', 'status', 'name']]),
+  };
 }
 
 export async function truthKeys(
