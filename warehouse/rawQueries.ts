@@ -90,9 +90,10 @@ export async function selectRaw(
     if (!PATH_PART.test(name)) throw new Error(`invalid column name: ${JSON.stringify(name)}`);
     return `${jsonText(db, path)} as ${name}`;
   });
+  const selectList = ['record_key', ...(sel.withParentKey ? ['parent_key'] : []), ...extra].join(', ');
   const paging = `${sel.limit !== undefined ? ` limit ${Math.max(0, Math.floor(sel.limit))}` : ''}${sel.offset ? ` offset ${Math.max(0, Math.floor(sel.offset))}` : ''}`;
   return db.query(
-    `select ${['record_key', ...(sel.withParentKey ? ['parent_key'] : []), ...extra].join(', ')} from ${rawTable(db, sel.stream)} where ${where} order by record_key${paging}`,
+    `select ${selectList} from ${rawTable(db, sel.stream)} where ${where} order by record_key${paging}`,
     params,
   );
 }

@@ -23,8 +23,8 @@ const REVIEWED: Record<string, Record<string, string>> = {
     where: 'built from literal SQL and $n placeholders; keepClause is one of three literal clauses',
   },
   'warehouse/rawQueries.ts': {
-    "['record_key', ...extra].join(', ')":
-      'jsonText() of checked paths, aliases checked against [A-Za-z0-9_]+',
+    selectList:
+      'record_key, parent_key and jsonText() of checked paths, aliases checked against [A-Za-z0-9_]+',
     where:
       'filterOf(): fixed column names, jsonText()/jsonPresent() of checked paths, every value a $n parameter',
   },
