@@ -259,6 +259,28 @@ export function compileModel(
   return { name, relation, sql, refs: renderer.refs, sources: renderer.sources, config, postHooks };
 }
 
+/**
+ * A model as the run plan and the docs see it: the full-refresh SQL, and what it reads in either
+ * branch of is_incremental(), so a ref made only in the incremental branch still orders its
+ * parent first (the run compiles that branch once the relation exists).
+ */
+export function compileModelForPlan(
+  db: RelationNamer,
+  project: Project,
+  name: string,
+  options: Pick<CompileOptions, 'vars'> = {},
+): CompiledModel {
+  const full = compileModel(db, project, name, { fullRefresh: true, vars: options.vars });
+  if (full.config.materialized !== 'incremental') return full;
+  const incremental = compileModel(db, project, name, { relationExists: true, vars: options.vars });
+  const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+  return {
+    ...full,
+    refs: union(full.refs, incremental.refs),
+    sources: union(full.sources, incremental.sources),
+  };
+}
+
 /** Renders one custom test (tests/<name>.sql). */
 export function compileTest(
   db: RelationNamer,

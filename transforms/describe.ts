@@ -25,7 +25,7 @@ const pgLiteral = (text: string | null) =>
 /** The comment statements of `relation` (quoted, qualified), a table or a view. */
 export function commentStatements(
   relation: string,
-  kind: 'table' | 'view',
+  kind: 'table' | 'view' | 'materialized view',
   { description, columns }: RelationDescriptions,
 ): string[] {
   return [

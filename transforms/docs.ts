@@ -5,7 +5,7 @@
 // The output depends on the project alone (no dialect, no clock), so the repository can keep it
 // and a test can tell when it is stale.
 import { postgresNames } from '../warehouse/postgresNames';
-import { type CompiledModel, compileModel, compileTest, type RelationNamer } from './compile';
+import { type CompiledModel, compileModelForPlan, compileTest, type RelationNamer } from './compile';
 import type { DataTestSpec } from './modelDoc';
 import { MODEL_LAYERS, type ModelFile, type Project, ymlPath } from './project';
 
@@ -137,7 +137,7 @@ function glossaryPage(project: Project): string {
 /** Both pages, from the project alone. */
 export function renderDocs(project: Project): ProjectDocs {
   const compiled = new Map(
-    [...project.models.keys()].map((name) => [name, compileModel(DOCS_NAMER, project, name)]),
+    [...project.models.keys()].map((name) => [name, compileModelForPlan(DOCS_NAMER, project, name)]),
   );
   return { 'models.md': modelsPage(project, compiled), 'glossary.md': glossaryPage(project) };
 }

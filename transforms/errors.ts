@@ -1,7 +1,8 @@
 // The transform project's own failures, apart from the warehouse's: a project on disk that cannot
 // be loaded, compiled or ordered is a ProjectError (what to fix is in the message, no stack
 // needed); a model name that is not in the project is an UnknownModelError, with the names the
-// caller may have meant.
+// caller may have meant; a model whose new relation would break a view on the old one is a
+// DependentViewError.
 
 /** The project on disk is wrong: a bad yml, a misplaced file, a template that does not render, a cycle. */
 export class ProjectError extends Error {
@@ -18,6 +19,33 @@ export class UnknownModelError extends ProjectError {
     readonly suggestions: readonly string[],
   ) {
     super(`${context}${suggestions.length ? `; did you mean ${suggestions.join(', ')}?` : ''}`);
+  }
+}
+
+/**
+ * Replacing a model's relation would break a view that depends on it (one a user made, or a model
+ * not in the run): the old relation stays, and the message says what to do.
+ */
+export class DependentViewError extends Error {
+  override name = 'DependentViewError';
+  constructor(
+    /** The view, quoted and qualified. */
+    readonly view: string,
+    readonly model: string,
+    /** Why the view cannot be re-created, as the warehouse says it. */
+    reason: string,
+    /** The project model the view is, if it is one. */
+    viewModel?: string,
+  ) {
+    // Postgres names the column as the view's SQL does: "label", or base.label.
+    const column = /^column (?:\S+\.)?"?([^"]+?)"? does not exist$/.exec(reason)?.[1];
+    const problem = column
+      ? `depends on column "${column}", which the new version of model "${model}" no longer has`
+      : `cannot be re-created on the new version of model "${model}" (${reason})`;
+    const fix = viewModel
+      ? `change model "${viewModel}", or run it together with "${model}" (e.g. --select ${model}+)`
+      : `drop or change view ${view}, then run "${model}" again`;
+    super(`view ${view} ${problem}, so "${model}" was not replaced: ${fix}`);
   }
 }
 

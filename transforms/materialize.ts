@@ -1,18 +1,34 @@
 // Puts one compiled model into the warehouse:
 //   view         Postgres: `create or replace view`; when that fails (columns changed, or a table
-//                of that name) the old relation is dropped (cascade) and the view created, in one
+//                of that name) the old relation is replaced: dropped and the view created, in one
 //                transaction. BigQuery: `create or replace view` (a table of that name is dropped first).
-//   table        Postgres: build `<name>__bbetl_new`, then in one transaction drop the old relation
-//                (cascade) and rename the new one into place. BigQuery: `create or replace table`.
+//   table        Postgres: build `<name>__bbetl_new`, then in one transaction replace the old
+//                relation: drop it and rename the new one into place. BigQuery: `create or replace table`.
 //   incremental  first run or full refresh: as a table. Otherwise the new rows into a temp table
 //                (BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
 //                `delete` the rows whose unique_key comes again and `insert` the new rows.
+// A Postgres replacement keeps the views on the old relation (BI views, models outside the run):
+// the drop takes them with it (cascade), so they are re-created on the new one in the same
+// transaction; one that no longer fits fails the model and leaves the old relation (unless it is
+// a model this run builds later). BigQuery's views are late-bound and survive as they are.
 import { isBigQueryNotFound } from '../warehouse/bigquery';
-import type { Queryable, WarehouseEngine } from '../warehouse/engine';
+import type { Queryable, Row, WarehouseEngine } from '../warehouse/engine';
 import { quotePgIdent } from '../warehouse/engine';
 import type { CompiledModel } from './compile';
+import { commentStatements } from './describe';
+import { DependentViewError, errorMessage } from './errors';
 import type { ModelFile } from './project';
 import { quoteColumn } from './quote';
+
+/** What materialize needs to know of the run besides the model. */
+export interface MaterializeContext {
+  /** The model was compiled for its existing relation (is_incremental() true): add the new rows. */
+  incremental: boolean;
+  /** The project's models, to tell a view that is a model from one a user made. */
+  models: ReadonlyMap<string, ModelFile>;
+  /** The models this run builds after this one: a view of theirs that no longer fits is left to that build. */
+  later: ReadonlySet<string>;
+}
 
 export type RelationKind = 'table' | 'view' | undefined;
 
@@ -54,7 +70,109 @@ async function createOrReplaceOnBigQuery(
   }
 }
 
-async function materializeView(db: WarehouseEngine, model: CompiledModel, existing: RelationKind) {
+/** A view (or materialized view) on a relation about to be replaced, as needed to re-create it. */
+interface DependentView {
+  schema: string;
+  name: string;
+  materialized: boolean;
+  definition: string;
+  /** reloptions, e.g. security_barrier=true. */
+  options: string[] | null;
+  description: string | null;
+  columns: Array<{ name: string; description: string | null }>;
+}
+
+/**
+ * The views that depend on `relation`, directly or through other views, parents first (by their
+ * longest path from it). A view depends on what its rewrite rule reads (pg_depend → pg_rewrite);
+ * a view's rule also depends on the view itself, which is not a dependent.
+ */
+const DEPENDENT_VIEWS = `
+with recursive dependent(oid, depth) as (
+    select r.ev_class, 1
+    from pg_depend d join pg_rewrite r on r.oid = d.objid
+    where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+      and d.refobjid = to_regclass($1) and r.ev_class <> d.refobjid
+  union
+    select r.ev_class, p.depth + 1
+    from dependent p
+    join pg_depend d on d.refobjid = p.oid
+    join pg_rewrite r on r.oid = d.objid
+    where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+      and r.ev_class <> d.refobjid
+)
+select n.nspname as schema, c.relname as name, c.relkind = 'm' as materialized,
+  pg_get_viewdef(c.oid) as definition, c.reloptions as options,
+  obj_description(c.oid, 'pg_class') as description,
+  coalesce((
+    select json_agg(
+      json_build_object('name', a.attname, 'description', col_description(c.oid, a.attnum))
+      order by a.attnum
+    )
+    from pg_attribute a
+    where a.attrelid = c.oid and a.attnum > 0 and col_description(c.oid, a.attnum) is not null
+  ), '[]') as columns
+from (select oid, max(depth) as depth from dependent group by oid) v
+join pg_class c on c.oid = v.oid
+join pg_namespace n on n.oid = c.relnamespace
+order by v.depth, n.nspname, c.relname`;
+
+/**
+ * Re-creates `views` (parents first) after their relation was replaced, in its transaction `tx`.
+ * One that fails is left out (its savepoint rolled back) when the run rebuilds it later; any other
+ * throws a DependentViewError, which rolls the replacement back.
+ */
+async function recreateViews(
+  db: WarehouseEngine,
+  tx: Queryable,
+  model: CompiledModel,
+  views: readonly DependentView[],
+  context: MaterializeContext,
+): Promise<void> {
+  for (const view of views) {
+    const relation = `${quotePgIdent(view.schema)}.${quotePgIdent(view.name)}`;
+    const kind = view.materialized ? 'materialized view' : 'view';
+    const options = view.options?.length ? ` with (${view.options.join(', ')})` : '';
+    const create = `create ${kind} ${relation}${options} as\n${view.definition.replace(/;\s*$/, '')}`;
+    const comments = view.description !== null || view.columns.length > 0;
+    const viewModel = [...context.models.values()].find(
+      (f) => f.name === view.name && db.schemaName(f.layer) === view.schema,
+    )?.name;
+    await tx.query('savepoint bbetl_dependent_view');
+    try {
+      await tx.query(create);
+      if (comments) for (const c of commentStatements(relation, kind, view)) await tx.query(c);
+      await tx.query('release savepoint bbetl_dependent_view');
+    } catch (error) {
+      await tx.query('rollback to savepoint bbetl_dependent_view');
+      if (viewModel && context.later.has(viewModel)) continue;
+      throw new DependentViewError(relation, model.name, errorMessage(error), viewModel);
+    }
+  }
+}
+
+/** Postgres: in one transaction, drops the model's relation, runs `create`, and re-creates the views that were on it. */
+async function replaceRelation(
+  db: WarehouseEngine,
+  model: CompiledModel,
+  existing: RelationKind,
+  create: (tx: Queryable) => Promise<unknown>,
+  context: MaterializeContext,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const views = existing ? await tx.query<DependentView & Row>(DEPENDENT_VIEWS, [model.relation]) : [];
+    if (existing) await tx.query(`drop ${existing} if exists ${model.relation} cascade`);
+    await create(tx);
+    await recreateViews(db, tx, model, views, context);
+  });
+}
+
+async function materializeView(
+  db: WarehouseEngine,
+  model: CompiledModel,
+  existing: RelationKind,
+  context: MaterializeContext,
+) {
   const create = `create or replace view ${model.relation} as\n${model.sql}`;
   if (db.dialect === 'bigquery') return createOrReplaceOnBigQuery(db, create, 'table', model, existing);
   if (existing === 'view') {
@@ -65,10 +183,7 @@ async function materializeView(db: WarehouseEngine, model: CompiledModel, existi
       // columns changed: fall through to drop and create
     }
   }
-  await db.transaction(async (tx) => {
-    if (existing) await tx.query(`drop ${existing} if exists ${model.relation} cascade`);
-    await tx.query(create);
-  });
+  await replaceRelation(db, model, existing, (tx) => tx.query(create), context);
 }
 
 async function materializeTable(
@@ -76,6 +191,7 @@ async function materializeTable(
   file: ModelFile,
   model: CompiledModel,
   existing: RelationKind,
+  context: MaterializeContext,
 ) {
   if (db.dialect === 'bigquery') {
     const partition = model.config.partitionBy ? `partition by ${model.config.partitionBy}\n` : '';
@@ -86,10 +202,13 @@ async function materializeTable(
   const staged = db.table(file.layer, newName);
   await db.query(`drop table if exists ${staged}`);
   await db.query(`create table ${staged} as\n${model.sql}`);
-  await db.transaction(async (tx) => {
-    if (existing) await tx.query(`drop ${existing} if exists ${model.relation} cascade`);
-    await tx.query(`alter table ${staged} rename to ${quotePgIdent(model.name)}`);
-  });
+  const rename = (tx: Queryable) => tx.query(`alter table ${staged} rename to ${quotePgIdent(model.name)}`);
+  try {
+    await replaceRelation(db, model, existing, rename, context);
+  } catch (error) {
+    await db.query(`drop table if exists ${staged}`); // not left beside the old relation
+    throw error;
+  }
 }
 
 async function materializeIncremental(db: WarehouseEngine, file: ModelFile, model: CompiledModel) {
@@ -135,17 +254,17 @@ async function materializeIncrementalOnBigQuery(
 }
 
 /**
- * Materializes `model` as its config says; `incremental` when it was compiled for an existing
- * relation (is_incremental() true), else an incremental model is built as a table.
+ * Materializes `model` as its config says; an incremental model adds its rows when
+ * `context.incremental`, else it is built as a table.
  */
 export async function materialize(
   db: WarehouseEngine,
   file: ModelFile,
   model: CompiledModel,
   existing: RelationKind,
-  incremental: boolean,
+  context: MaterializeContext,
 ): Promise<void> {
-  if (model.config.materialized === 'view') await materializeView(db, model, existing);
-  else if (incremental) await materializeIncremental(db, file, model);
-  else await materializeTable(db, file, model, existing);
+  if (model.config.materialized === 'view') await materializeView(db, model, existing, context);
+  else if (context.incremental) await materializeIncremental(db, file, model);
+  else await materializeTable(db, file, model, existing, context);
 }

@@ -9,7 +9,7 @@
 // refs a selected model (with no selection: every test). Models outside the selection that a test
 // reads are read as they are in the warehouse.
 import type { WarehouseEngine } from '../warehouse/engine';
-import { type CompiledModel, compileModel, type Materialization } from './compile';
+import { type CompiledModel, compileModel, compileModelForPlan, type Materialization } from './compile';
 import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
 import { type DataTest, planDataTests } from './dataTests';
 import { writeDescriptions } from './describe';
@@ -70,7 +70,7 @@ function buildOrder(dag: Dag, refs: ReadonlyMap<string, readonly string[]>, test
   }
 }
 
-/** Compiles every model once (no incremental branch) and plans the run: models in order, and their tests. */
+/** Compiles every model for planning (compileModelForPlan) and plans the run: models in order, and their tests. */
 export function planRun(
   db: Pick<WarehouseEngine, 'dialect' | 'table'>,
   project: Project,
@@ -78,7 +78,7 @@ export function planRun(
 ) {
   const compiled = new Map<string, CompiledModel>();
   for (const name of project.models.keys())
-    compiled.set(name, compileModel(db, project, name, { fullRefresh: true, vars: options.vars }));
+    compiled.set(name, compileModelForPlan(db, project, name, { vars: options.vars }));
   const refs = new Map([...compiled].map(([n, c]) => [n, c.refs]));
   const dag = buildDag(refs);
   const allTests = planDataTests(db, project, { vars: options.vars });
@@ -122,6 +122,7 @@ async function buildModel(
   file: ModelFile,
   materialized: Materialization,
   options: RunOptions,
+  later: ReadonlySet<string>,
 ): Promise<ModelRunResult> {
   const startedAt = new Date();
   const started = performance.now();
@@ -134,7 +135,7 @@ async function buildModel(
       vars: options.vars,
     });
     const incremental = materialized === 'incremental' && existing === 'table' && !options.fullRefresh;
-    await materialize(db, file, model, existing, incremental);
+    await materialize(db, file, model, existing, { incremental, models: project.models, later });
     for (const [i, hook] of model.postHooks.entries()) {
       try {
         await db.query(hook);
@@ -213,7 +214,7 @@ export async function runProject(
   };
 
   await runDueCustomTests();
-  for (const name of plan.order) {
+  for (const [i, name] of plan.order.entries()) {
     const materialized = (plan.compiled.get(name) as CompiledModel).config.materialized;
     const ownTests = plan.tests.filter((t) => t.model === name);
     const upstreamFailed = [...(plan.dag.parents.get(name) ?? [])].find(
@@ -229,7 +230,14 @@ export async function runProject(
           rows: null,
           error: `upstream "${upstreamFailed}" failed`,
         }
-      : await buildModel(db, project, project.models.get(name) as ModelFile, materialized, options);
+      : await buildModel(
+          db,
+          project,
+          project.models.get(name) as ModelFile,
+          materialized,
+          options,
+          new Set(plan.order.slice(i + 1)),
+        );
     if (isBuilt(result.status)) {
       const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);
       const testResults = [...skipped, ...(await runDataTests(db, runnable))];

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../transforms/compile';
 import { buildDag, selectModels, topologicalOrder } from '../../transforms/dag';
-import { loadProject } from '../../transforms/project';
+import { renderDocs } from '../../transforms/docs';
+import { loadProject, type Project } from '../../transforms/project';
 import { planRun, runModels } from '../../transforms/run';
 import { failedNodes, runTransformProject, TransformFailedError } from '../../transforms/service';
 import { loadRecords } from '../../warehouse/raw/load';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachWarehouse, useMigratedWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 import { bq, FIXTURES, pg, tempProjects } from './support';
 
 const PROJECT = join(FIXTURES, 'project');
@@ -169,6 +170,17 @@ describe('the model graph', () => {
     );
   });
 
+  it('orders an incremental model after a model it refs only in its incremental branch', () => {
+    const project = loadProject(join(FIXTURES, 'incremental_ref'));
+    const plan = planRun(pg, project);
+    expect([...(plan.dag.parents.get('a_events') ?? [])]).toEqual(['z_seen']);
+    expect(plan.order).toEqual(['z_seen', 'a_events']);
+    const events = plan.compiled.get('a_events');
+    expect(events?.sources).toEqual(['bitbucket.members', 'bitbucket.commits']);
+    expect(events?.sql).not.toContain('z_seen'); // the full-refresh SQL
+    expect(renderDocs(project)['models.md']).toContain('z_seen --> a_events');
+  });
+
   it('plans the fixture project in dependency order, honouring selection', () => {
     const project = loadProject(PROJECT);
     expect(planRun(pg, project).order).toEqual(['stg_things', 'dim_things', 'fct_thing_roles']);
@@ -292,3 +304,101 @@ describeEachWarehouse('running the fixture project', (engine) => {
     );
   }, 120_000);
 });
+
+/** A throwaway project of a table model and a model view on it, and helpers to run and read it. */
+function useReplacedProject(engine: () => WarehouseUnderTest) {
+  const fx = useMigratedWarehouse(engine);
+  const rel = (name: string) => fx.db.table('marts', name);
+  return {
+    fx,
+    rel,
+    read: (name: string) => fx.db.query(`select * from ${rel(name)} order by id`),
+    run: async (load: () => Project, select?: string[]) =>
+      (await runModels(fx.db, load(), { select })).map((r) => [r.name, r.status, r.error]),
+    project: () =>
+      tempProject({
+        'marts/base.sql': "{{ config(materialized='table') }} select 1 as id, 'a' as label",
+        'marts/on_base.sql': "select id, label from {{ ref('base') }}",
+      }),
+  };
+}
+
+describeEachWarehouse("replacing a model's relation", (engine) => {
+  const { fx, rel, read, run, project: newProject } = useReplacedProject(engine);
+
+  it('keeps the views on a replaced table, user views and models outside the selection, with the new rows', async () => {
+    const { dir, project } = newProject();
+    expect(await run(project)).toEqual([
+      ['base', 'success', undefined],
+      ['on_base', 'success', undefined],
+    ]);
+    // a BI tool's views, outside the project: on the table, and on the model view
+    await fx.db.query(`create view ${rel('bi_base')} as select id, label from ${rel('base')}`);
+    await fx.db.query(`create view ${rel('bi_on_base')} as select label, id from ${rel('on_base')}`);
+    const postgres = fx.db.dialect === 'postgres';
+    if (postgres) await fx.db.query(`comment on view ${rel('bi_base')} is 'For the dashboard.'`);
+
+    writeFileSync(
+      join(dir, 'marts/base.sql'),
+      "{{ config(materialized='table') }} select 2 as id, 'b' as label, true as added",
+    );
+    expect(await run(project, ['base'])).toEqual([['base', 'success', undefined]]);
+    expect(await read('base')).toEqual([{ id: 2, label: 'b', added: true }]);
+    for (const view of ['bi_base', 'on_base', 'bi_on_base'])
+      expect(await read(view)).toEqual([{ id: 2, label: 'b' }]);
+    if (postgres) {
+      const [row] = await fx.db.query(`select obj_description(to_regclass($1), 'pg_class') as c`, [
+        rel('bi_base'),
+      ]);
+      expect(row?.c).toBe('For the dashboard.');
+    }
+
+    // a model view replaced (Postgres: its columns moved, so dropped and created) keeps its views too
+    writeFileSync(join(dir, 'marts/on_base.sql'), "select 0 as first, id, label from {{ ref('base') }}");
+    expect(await run(project, ['on_base'])).toEqual([['on_base', 'success', undefined]]);
+    expect(await read('on_base')).toEqual([{ first: 0, id: 2, label: 'b' }]);
+    expect(await read('bi_on_base')).toEqual([{ label: 'b', id: 2 }]);
+  }, 120_000);
+});
+
+// BigQuery's views are late-bound: there, a view on a lost column breaks when it is read.
+describeEachWarehouse(
+  "replacing a model's relation under a view on a column it drops",
+  (engine) => {
+    const { fx, rel, read, run, project: newProject } = useReplacedProject(engine);
+
+    it('fails the model and keeps the old table and the view; run together, a model view is rebuilt', async () => {
+      const { dir, project } = newProject();
+      await run(project);
+      await fx.db.query(`create view ${rel('bi_base')} as select id, label from ${rel('base')}`);
+      writeFileSync(join(dir, 'marts/base.sql'), "{{ config(materialized='table') }} select 2 as id");
+
+      const [result] = await run(project, ['base']);
+      expect(result?.slice(0, 2)).toEqual(['base', 'error']);
+      expect(result?.[2]).toMatch(
+        /^view "[^"]*marts"\."bi_base" depends on column "label", which the new version of model "base" no longer has, so "base" was not replaced: drop or change view "[^"]*marts"\."bi_base", then run "base" again$/,
+      );
+      expect(await read('base')).toEqual([{ id: 1, label: 'a' }]);
+      expect(await read('bi_base')).toEqual([{ id: 1, label: 'a' }]);
+      const staged = await fx.db.query(
+        'select 1 from information_schema.tables where table_schema = $1 and table_name = $2',
+        [fx.db.schemaName('marts'), 'base__bbetl_new'],
+      );
+      expect(staged).toEqual([]);
+
+      // without the user's view, the model view outside the selection stops it, saying so
+      await fx.db.query(`drop view ${rel('bi_base')}`);
+      expect((await run(project, ['base']))[0]?.[2]).toMatch(
+        /^view "[^"]*marts"\."on_base" depends on column "label", .*: change model "on_base", or run it together with "base" \(e\.g\. --select base\+\)$/,
+      );
+      // run together, the model view is left to its own build
+      writeFileSync(join(dir, 'marts/on_base.sql'), "select id from {{ ref('base') }}");
+      expect(await run(project, ['base+'])).toEqual([
+        ['base', 'success', undefined],
+        ['on_base', 'success', undefined],
+      ]);
+      expect(await read('on_base')).toEqual([{ id: 2 }]);
+    }, 120_000);
+  },
+  ['pglite', 'postgres'],
+);
