@@ -22,6 +22,7 @@ import {
   type RequestEstimate,
   spend,
 } from './backfillEstimate';
+import type { WindowResume } from './fanOut';
 import { withRun } from './runLedger';
 import { resolveRunStreams } from './runStreams';
 import { syncWorkspaceWindow } from './syncWorkspace';
@@ -35,6 +36,8 @@ export interface BackfillInput {
   concurrency?: number;
   /** Read every list of every changed parent, skipping none (a full re-read; see SyncScope). */
   readEveryList?: boolean;
+  /** Repositories one run starts before it continues as new (default REPOSITORIES_PER_RUN). */
+  repositoriesPerRun?: number;
   /** Carried over continue-as-new. */
   progress?: BackfillProgress;
   /** The streams it reads: resolved by its first run, carried over continue-as-new. */
@@ -53,6 +56,8 @@ export interface BackfillProgress {
     until: string;
     repositoriesDone?: number;
     workspaceRead?: boolean;
+    /** Where a run stopped inside this window, to continue as new from there. */
+    resume?: WindowResume;
   };
   counters: Counters;
   paused: boolean;
@@ -134,7 +139,13 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
     while (progress.windowsDone < windowsToRead()) {
       const window = windows[progress.windowsDone] as { since: string; until: string };
       const firstWindow = progress.windowsDone === 0;
-      const current = { ...window, repositoriesDone: 0, workspaceRead: false };
+      // A run that stopped inside this window (continue-as-new) left where to go on from.
+      const resume = progress.currentWindow?.resume;
+      const current: NonNullable<BackfillProgress['currentWindow']> = {
+        ...window,
+        repositoriesDone: resume ? (progress.currentWindow?.repositoriesDone ?? 0) : 0,
+        workspaceRead: resume !== undefined,
+      };
       progress.currentWindow = current;
       const scope = {
         connectionId: input.connectionId,
@@ -147,20 +158,29 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
         readEveryList: input.readEveryList,
         ...window,
       };
-      await syncWorkspaceWindow(scope, {
-        concurrency: input.concurrency ?? 4,
-        mayStart: () => !progress.paused,
-        beforeRepositories: newestFirst && firstWindow ? planWindows : undefined,
-        onProgress: (c, repository) => {
-          if (repository) {
-            progress.repositoriesDone += 1;
-            current.repositoriesDone += 1;
-          } else current.workspaceRead = true;
-          const part = repository ? 'repository' : 'workspace';
-          progress.costs = spend(progress.costs ?? NO_COSTS, part, firstWindow, c.requests);
-          progress.counters = addCounters(progress.counters, c);
+      const read = await syncWorkspaceWindow(
+        scope,
+        {
+          concurrency: input.concurrency ?? 4,
+          repositoriesPerRun: input.repositoriesPerRun,
+          mayStart: () => !progress.paused,
+          beforeRepositories: newestFirst && firstWindow ? planWindows : undefined,
+          onProgress: (c, repository) => {
+            if (repository) {
+              progress.repositoriesDone += 1;
+              current.repositoriesDone = (current.repositoriesDone ?? 0) + 1;
+            } else current.workspaceRead = true;
+            const part = repository ? 'repository' : 'workspace';
+            progress.costs = spend(progress.costs ?? NO_COSTS, part, firstWindow, c.requests);
+            progress.counters = addCounters(progress.counters, c);
+          },
         },
-      });
+        resume,
+      );
+      if (read.resumeAt) {
+        current.resume = read.resumeAt;
+        await continueAsNew<typeof backfill>({ ...input, progress, streams });
+      }
       progress.windowsDone += 1;
       const more = progress.windowsDone < windowsToRead();
       // The recent past on the dashboard before old history: the marts are built after the

@@ -1,37 +1,66 @@
 // One window of one workspace: workspace-level streams, then every repository, then transforms.
-import { workflowInfo } from '@temporalio/workflow';
-import { addCounters, type Counters, type SyncScope } from '../activities/contracts';
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { addCounters, type Counters, type SyncScope, ZERO } from '../activities/contracts';
 import { repositorySteps, scopeStreams } from '../bitbucket/streams/plan';
 import { extraction, transformation } from './activityProxies';
-import { type FanOutOptions, syncRepositories } from './fanOut';
+import { type FanOutOptions, type FanOutResult, syncRepositories, type WindowResume } from './fanOut';
 import { withRun } from './runLedger';
 import { resolveRunStreams } from './runStreams';
 
 export interface SyncWorkspaceInput extends Omit<SyncScope, 'runId'> {
   concurrency?: number;
   runTransforms?: boolean;
+  /** Repositories one run starts before it continues as new (default REPOSITORIES_PER_RUN). */
+  repositoriesPerRun?: number;
+  /** Carried over continue-as-new: where the window stopped and what was read before. */
+  carried?: { resume: WindowResume; counters: Counters };
 }
 
-/** The shared body of every kind of sync; `fanOut` carries progress and pause hooks. */
-export async function syncWorkspaceWindow(scope: SyncScope, fanOut: FanOutOptions): Promise<Counters> {
-  const level = await extraction.syncWorkspaceLevel(scope);
-  fanOut.onProgress?.(level.counters);
+/**
+ * The shared body of every kind of sync; `fanOut` carries progress and pause hooks. Given
+ * `resume` (a window a previous run stopped in), the workspace level is not read again. The
+ * counters are this run's part; `resumeAt` says the caller must continue as new from there.
+ */
+export async function syncWorkspaceWindow(
+  scope: SyncScope,
+  fanOut: FanOutOptions,
+  resume?: WindowResume,
+): Promise<FanOutResult> {
+  let counters: Counters | undefined;
+  let from = resume;
+  if (!from) {
+    const level = await extraction.syncWorkspaceLevel(scope);
+    fanOut.onProgress?.(level.counters);
+    counters = level.counters;
+    from = { workspaceUuid: level.workspaceUuid, repositoryCount: level.repositoryCount, offset: 0 };
+  }
   // With every repository-level stream off, there is nothing to read per repository.
-  if (repositorySteps(scope.includeUnwindowed, scopeStreams(scope)).length === 0) return level.counters;
-  const repos = await syncRepositories(scope, level.workspaceUuid, level.repositoryCount, fanOut);
-  return addCounters(level.counters, repos);
+  if (repositorySteps(scope.includeUnwindowed, scopeStreams(scope)).length === 0)
+    return { counters: counters ?? ZERO };
+  const repos = await syncRepositories(scope, from, fanOut);
+  return { ...repos, counters: counters ? addCounters(counters, repos.counters) : repos.counters };
 }
 
 export async function syncWorkspace(input: SyncWorkspaceInput): Promise<Counters> {
   const { workflowId } = workflowInfo();
-  const scope: SyncScope = { ...input, runId: workflowId };
+  const { carried, concurrency, runTransforms, repositoriesPerRun, ...rest } = input;
+  const scope: SyncScope = { ...rest, runId: workflowId };
   return withRun({ ...scope, workflowId, kind: 'sync' }, async () => {
     const streams = input.streams ?? (await resolveRunStreams(input.connectionId));
-    const counters = await syncWorkspaceWindow(
+    const window = await syncWorkspaceWindow(
       { ...scope, streams },
-      { concurrency: input.concurrency ?? 4 },
+      { concurrency: concurrency ?? 4, repositoriesPerRun },
+      carried?.resume,
     );
-    if (input.runTransforms !== false) await transformation.runTransforms(input.connectionId);
+    const counters = carried ? addCounters(carried.counters, window.counters) : window.counters;
+    if (window.resumeAt) {
+      return continueAsNew<typeof syncWorkspace>({
+        ...input,
+        streams,
+        carried: { resume: window.resumeAt, counters },
+      });
+    }
+    if (runTransforms !== false) await transformation.runTransforms(input.connectionId);
     return counters;
   });
 }

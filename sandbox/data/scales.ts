@@ -1,7 +1,8 @@
 // How big each sandbox scale is. Record counts (all streams together) land near:
-// tiny ≈ 1k, small ≈ 20k, medium ≈ 200k, large ≥ 1M (the tests pin the first two).
-export type Scale = 'tiny' | 'small' | 'medium' | 'large';
-export const SCALES: readonly Scale[] = ['tiny', 'small', 'medium', 'large'];
+// tiny ≈ 1k, small ≈ 20k, medium ≈ 200k, large ≥ 1M (the tests pin the first two). wide: many
+// repositories with little in each (how a workflow's history grows with a workspace's width).
+export type Scale = 'tiny' | 'small' | 'medium' | 'large' | 'wide';
+export const SCALES: readonly Scale[] = ['tiny', 'small', 'medium', 'large', 'wide'];
 
 export interface WorkspaceSpec {
   slug: string;
@@ -66,5 +67,12 @@ export const SCALE_SPECS: Record<Scale, ScaleSpec> = {
     ],
     historyDays: 365,
     prsPerRepoDay: 2.2,
+  },
+  wide: {
+    workspaces: [
+      { slug: 'acme', name: 'Acme', members: 4, sharedWithFirst: 0, projects: 1, repositories: 12 },
+    ],
+    historyDays: 7,
+    prsPerRepoDay: 0.1,
   },
 };

@@ -29,7 +29,7 @@ async function runSync(ctx: PipelineFixture, taskQueue: string, n: number): Prom
     client.workflow.execute(incrementalSync, {
       taskQueue,
       workflowId: `sync:${CONNECTION}:${taskQueue}:${n}`,
-      args: [{ connectionId: CONNECTION }],
+      args: [{ connectionId: CONNECTION, runTransforms: false }],
     }),
   );
 }

@@ -79,8 +79,8 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
           const beforeSync = new Date().toISOString();
           await control(ctx.sb, 'POST', '/clock/advance', { days: 1 });
           const nextDay = {
-            economical: await requestsOf(ctx, () => syncOf(economical, false, 2)),
-            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 2)),
+            economical: await requestsOf(ctx, () => syncOf(economical, false, 2, { buildMarts: true })),
+            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 2, { buildMarts: true })),
           };
           // A changed pull request costs a commits request only when its source head moved (or
           // it is new); the environments list, only when a deployment names one not stored.
@@ -112,7 +112,9 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
             updatedFrom: since.toISOString(),
           });
           expect(inWindow.length).toBeGreaterThan(0);
-          const again = await requestsOf(ctx, () => syncOf(economical, false, 3, overlapDays * 24 * 60));
+          const again = await requestsOf(ctx, () =>
+            syncOf(economical, false, 3, { overlapMinutes: overlapDays * 24 * 60, buildMarts: true }),
+          );
           expect(childRequests(again)).toBe(0);
           expect(await martRows(economical.db)).toEqual(marts);
         } finally {

@@ -17,7 +17,7 @@ describe.skipIf(!temporalAvailable())('incremental sync', () => {
           client.workflow.execute(incrementalSync, {
             taskQueue,
             workflowId: `sync:${CONNECTION}:${taskQueue}:${n}`,
-            args: [{ connectionId: CONNECTION }],
+            args: [{ connectionId: CONNECTION, runTransforms: false }],
           }),
         );
       }

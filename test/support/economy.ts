@@ -64,12 +64,25 @@ export async function backfillOf(ctx: PipelineFixture, side: Side, readEveryList
   );
 }
 
-export async function syncOf(side: Side, readEveryList: boolean, n: number, overlapMinutes?: number) {
+/** An incremental sync of one side; the marts are built only when `buildMarts` (they cost most of a sync). */
+export async function syncOf(
+  side: Side,
+  readEveryList: boolean,
+  n: number,
+  options: { overlapMinutes?: number; buildMarts?: boolean } = {},
+) {
   await withWorker(workerOptions(side.services, side.taskQueue), (client) =>
     client.workflow.execute(incrementalSync, {
       taskQueue: side.taskQueue,
       workflowId: `sync:${CONNECTION}:${side.taskQueue}:${n}`,
-      args: [{ connectionId: CONNECTION, readEveryList, overlapMinutes }],
+      args: [
+        {
+          connectionId: CONNECTION,
+          readEveryList,
+          overlapMinutes: options.overlapMinutes,
+          runTransforms: options.buildMarts ?? false,
+        },
+      ],
     }),
   );
 }
