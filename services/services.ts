@@ -11,9 +11,10 @@ import { PacedBudget, type RequestBudget, SharedBudget } from '../bitbucket/requ
 import { coalescedRuns } from '../lib/coalescedRuns';
 import type { Logger } from '../lib/log';
 import type { Config } from '../temporal.config';
-import { runTransformProject, TransformFailedError } from '../transforms/service';
+import { runHolder, runTransformProject, TRANSFORMS_JOB, TransformFailedError } from '../transforms/service';
 import { WarehouseConnectionStore } from '../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
+import { runExclusive } from '../warehouse/exclusiveRuns';
 import { migrate } from '../warehouse/migrate';
 import { consumerBucketKey, PostgresTokenBucket } from '../warehouse/tokenBucket';
 import { connectionStreams } from './streams';
@@ -75,14 +76,27 @@ export async function createServices(
       },
     });
 
-  // Serialized per process: two model builds must not replace the same table at once.
+  // One model build at a time, in this process and across every worker on the warehouse (two
+  // builds must not replace the same table at once); requests meanwhile share the next build.
+  const holder = runHolder('worker');
   const transforms = coalescedRuns(async () => {
-    const outcome = await runTransformProject(db, {
-      trigger: 'sync',
-      vars: { incremental_lookback_minutes: config.transforms.lookbackMinutes },
-    });
-    if (!outcome.ok) throw new TransformFailedError(outcome);
-    log.info({ transformRunId: outcome.runId, models: outcome.results.models.length }, 'transforms done');
+    const exclusive = await runExclusive(
+      db,
+      TRANSFORMS_JOB,
+      async () => {
+        const outcome = await runTransformProject(db, {
+          trigger: 'sync',
+          vars: { incremental_lookback_minutes: config.transforms.lookbackMinutes },
+        });
+        if (!outcome.ok) throw new TransformFailedError(outcome);
+        return outcome;
+      },
+      { holder, coalesce: true },
+    );
+    if (exclusive.ran) {
+      const { runId, results } = exclusive.value;
+      log.info({ transformRunId: runId, models: results.models.length }, 'transforms done');
+    } else log.info('transforms done by a run another worker started after this request');
   });
 
   return {

@@ -3,6 +3,7 @@
 // the warehouse must be migrated). A failed model or test makes the outcome not ok; callers that
 // want an exception throw TransformFailedError.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WarehouseEngine } from '../warehouse/engine';
@@ -10,6 +11,12 @@ import { recordTransformRun, type TransformNodeRecord } from '../warehouse/trans
 import { loadProject } from './project';
 import { type ModelRunResult, type RunOptions, type RunResults, runProject } from './run';
 import { sampleCells, type TestResult, testFailed } from './testRun';
+
+/** The name transform runs lock under (warehouse/exclusiveRuns.ts): one at a time per warehouse. */
+export const TRANSFORMS_JOB = 'transforms';
+
+/** Who holds the lock, for the lease row and the logs: `<role>@<host>:<pid>`. */
+export const runHolder = (role: string) => `${role}@${hostname()}:${process.pid}`;
 
 /** The project this repository ships: its sql/ folder. */
 export const DEFAULT_PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sql');

@@ -68,6 +68,12 @@ export interface WarehouseEngine extends Queryable {
    * and rejects `ALTER VIEW`). Throws naming a given column the relation does not have.
    */
   describeRelation?(schema: Schema, name: string, descriptions: RelationDescriptions): Promise<void>;
+  /**
+   * Postgres only: takes session advisory lock `key` on a connection of its own, if free, and
+   * returns its release; undefined when another session holds it. The server releases it when
+   * the session ends, so a worker that dies holds nothing.
+   */
+  tryAdvisoryLock?(key: string): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
 }
 

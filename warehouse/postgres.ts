@@ -5,6 +5,30 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Queryable, Row, WarehouseEngine } from './engine';
 import { postgresNames } from './postgresNames';
 
+/**
+ * A client of the pool's for the caller alone. A checked-out client whose server goes away
+ * (restart, network) emits 'error', and an unheard 'error' would crash the process: the statement
+ * in flight fails anyway; `done` then drops the broken client rather than return it to the pool.
+ */
+async function checkout(pool: pg.Pool) {
+  const conn = await pool.connect();
+  let lost: Error | undefined;
+  const onLost = (err: Error) => {
+    lost = err;
+  };
+  conn.on('error', onLost);
+  return {
+    conn,
+    lose(err: unknown) {
+      lost ??= err instanceof Error ? err : new Error(String(err));
+    },
+    done() {
+      conn.off('error', onLost);
+      conn.release(lost);
+    },
+  };
+}
+
 export async function openPostgres(url: string, schemaPrefix?: string): Promise<WarehouseEngine> {
   const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'bbetl' });
   // An idle client that loses its server (restart, network) must not crash the process.
@@ -23,15 +47,7 @@ export async function openPostgres(url: string, schemaPrefix?: string): Promise<
     ...postgresNames(schemaPrefix),
     ...run(pool),
     async transaction(fn) {
-      const conn = await pool.connect();
-      // A checked-out client whose server goes away (restart, network) emits 'error', and an
-      // unheard 'error' would crash the process. The statement in flight fails anyway (and with
-      // it the transaction); the broken client is then dropped, not returned to the pool.
-      let lost: Error | undefined;
-      const onLost = (err: Error) => {
-        lost = err;
-      };
-      conn.on('error', onLost);
+      const { conn, done } = await checkout(pool);
       try {
         await conn.query('begin');
         const tx: Queryable = {
@@ -49,9 +65,31 @@ export async function openPostgres(url: string, schemaPrefix?: string): Promise<
         await conn.query('rollback').catch(() => {});
         throw err;
       } finally {
-        conn.off('error', onLost);
-        conn.release(lost);
+        done();
       }
+    },
+    async tryAdvisoryLock(key) {
+      const { conn, lose, done } = await checkout(pool);
+      try {
+        const [row] = (await conn.query('select pg_try_advisory_lock(hashtext($1)) as ok', [key])).rows;
+        if (row?.ok !== true) {
+          done();
+          return undefined;
+        }
+      } catch (err) {
+        lose(err);
+        done();
+        throw err;
+      }
+      return async () => {
+        try {
+          await conn.query('select pg_advisory_unlock(hashtext($1))', [key]);
+        } catch (err) {
+          lose(err); // the session is gone, and the lock with it
+        } finally {
+          done();
+        }
+      };
     },
     close: () => pool.end(),
   };

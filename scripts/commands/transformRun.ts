@@ -10,9 +10,16 @@ import { renderDocs } from '../../transforms/docs';
 import { ProjectError, UnknownModelError } from '../../transforms/errors';
 import { loadProject } from '../../transforms/project';
 import type { ModelRunResult } from '../../transforms/run';
-import { DEFAULT_PROJECT_DIR, runTransformProject, type TransformOutcome } from '../../transforms/service';
+import {
+  DEFAULT_PROJECT_DIR,
+  runHolder,
+  runTransformProject,
+  TRANSFORMS_JOB,
+  type TransformOutcome,
+} from '../../transforms/service';
 import type { TestResult, TestStatus } from '../../transforms/testRun';
 import { openWarehouse, quoteBqIdent } from '../../warehouse/engine';
+import { runExclusive } from '../../warehouse/exclusiveRuns';
 import { migrate } from '../../warehouse/migrate';
 import { postgresNames } from '../../warehouse/postgresNames';
 import { commandContext } from './context';
@@ -74,13 +81,28 @@ export async function runTransform(flags: TransformFlags): Promise<void> {
     try {
       // A warehouse nothing has written to yet has no ledger: create it rather than fail.
       await migrate(db);
-      const outcome = await runTransformProject(db, {
-        select: flags.select,
-        fullRefresh: flags.fullRefresh,
-        vars: flags.var,
-        trigger: 'cli',
-        projectDir: flags.project,
-      });
+      // In turn with the workers' runs (never coalesced: this run's own results are printed).
+      const exclusive = await runExclusive(
+        db,
+        TRANSFORMS_JOB,
+        () =>
+          runTransformProject(db, {
+            select: flags.select,
+            fullRefresh: flags.fullRefresh,
+            vars: flags.var,
+            trigger: 'cli',
+            projectDir: flags.project,
+          }),
+        {
+          holder: runHolder('cli'),
+          coalesce: false,
+          // A whole build of the shipped project serves the workers' waiting requests too.
+          covers: !flags.select?.length && !flags.project,
+          onWait: () => console.error('another transform run is in progress: waiting for it to end'),
+        },
+      );
+      if (!exclusive.ran) throw new Error('the transform run did not run'); // never coalesced
+      const outcome = exclusive.value;
       const { models, tests } = outcome.results;
       console.log(models.length ? modelsTable(models, tests) : 'no models selected');
       for (const problem of problems(outcome.results)) console.log(`\n${problem}`);

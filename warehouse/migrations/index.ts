@@ -8,6 +8,7 @@ import { accessAndTasks } from './006_access_and_tasks';
 import { webAccounts } from './007_web_accounts';
 import { transformSamples } from './008_transform_samples';
 import { connectionStreams } from './009_connection_streams';
+import { exclusiveRuns } from './010_exclusive_runs';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: Migration[] = [
   webAccounts,
   transformSamples,
   connectionStreams,
+  exclusiveRuns,
 ];
