@@ -16,11 +16,11 @@ import { BitbucketClient } from '../bitbucket/client';
 import { STREAMS, type StreamName } from '../bitbucket/streams/catalog';
 import { startSandbox } from '../sandbox/index';
 import { sandboxTokens } from '../test/support/crawl';
+import { crawledStreams } from '../test/support/crawlLoad';
 import { openWarehouse, SCHEMAS } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
 import { loadRecords } from '../warehouse/raw/load';
 import type { RawRecord } from '../warehouse/raw/records';
-import { crawledStreams } from './crawl';
 import type { Scale } from './pipeline';
 
 export interface LoadBenchResult {

@@ -10,11 +10,11 @@ import { BitbucketClient } from '../bitbucket/client';
 import { startSandbox } from '../sandbox/index';
 import type { WarehouseConfig } from '../temporal.config';
 import { sandboxTokens } from '../test/support/crawl';
-import { runTransformProject, type TransformOutcome } from '../transforms/service';
-import { openWarehouse, SCHEMAS, type WarehouseEngine } from '../warehouse/engine';
+import { crawlAndLoad } from '../test/support/crawlLoad';
+import { loadProject } from '../transforms/project';
+import { DEFAULT_PROJECT_DIR, runTransformProject, type TransformOutcome } from '../transforms/service';
+import { openWarehouse, SCHEMAS } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
-import { loadRecords } from '../warehouse/raw/load';
-import { crawledStreams } from './crawl';
 
 export interface TransformBenchResult {
   engine: string;
@@ -28,33 +28,21 @@ export interface TransformBenchResult {
   incrementalSeconds: number;
   /** The slowest models of the full refresh, with their seconds. */
   slowestModels: string;
+  /** Where each run's time went: building each layer's models, and the data tests. */
+  fullRefreshByPart: Record<string, number>;
+  incrementalByPart: Record<string, number>;
 }
 
-const CHUNK = 2000;
-
-/** Crawls every workspace and loads it; returns how many raw rows the load wrote or rewrote. */
-async function crawlAndLoad(
-  db: WarehouseEngine,
-  client: BitbucketClient,
-  workspaces: string[],
-  runId: string,
-) {
-  const extractedAt = new Date().toISOString();
-  let written = 0;
-  for await (const { stream, workspaceUuid, records } of crawledStreams(client, workspaces)) {
-    for (let i = 0; i < records.length; i += CHUNK) {
-      const loaded = await loadRecords(db, {
-        stream,
-        connectionId: 'bench',
-        workspaceUuid,
-        runId,
-        records: records.slice(i, i + CHUNK),
-        extractedAt,
-      });
-      written += loaded.inserted + loaded.updated;
-    }
-  }
-  return written;
+/** Seconds spent building each layer's models and running the data tests. */
+function byPart({ results }: TransformOutcome): Record<string, number> {
+  const layers = loadProject(DEFAULT_PROJECT_DIR).models;
+  const parts: Record<string, number> = {};
+  const add = (part: string, ms: number) => {
+    parts[part] = (parts[part] ?? 0) + ms;
+  };
+  for (const m of results.models) add(layers.get(m.name)?.layer ?? 'other', m.ms);
+  for (const t of results.tests) add('tests', t.ms);
+  return Object.fromEntries(Object.entries(parts).map(([k, ms]) => [k, Number((ms / 1000).toFixed(1))]));
 }
 
 async function timed(run: () => Promise<TransformOutcome>): Promise<[number, TransformOutcome]> {
@@ -80,13 +68,19 @@ export async function benchTransforms(
   try {
     await migrate(db);
     const client = new BitbucketClient({ apiUrl: sb.urls.apiUrl, tokens: sandboxTokens(sb) });
-    const rawRecords = await crawlAndLoad(db, client, sb.urls.workspaces, 'bench-1');
+    const rawRecords = await crawlAndLoad(db, client, sb.urls.workspaces, {
+      runId: 'bench-1',
+      connectionId: 'bench',
+    });
     const [fullRefreshSeconds, full] = await timed(() =>
       runTransformProject(db, { trigger: 'bench', fullRefresh: true }),
     );
     sb.store.advance(7 * 24 * 3_600_000);
-    const changedRecords = await crawlAndLoad(db, client, sb.urls.workspaces, 'bench-2');
-    const [incrementalSeconds] = await timed(() =>
+    const changedRecords = await crawlAndLoad(db, client, sb.urls.workspaces, {
+      runId: 'bench-2',
+      connectionId: 'bench',
+    });
+    const [incrementalSeconds, incremental] = await timed(() =>
       runTransformProject(db, { trigger: 'bench', vars: { incremental_lookback_minutes: 0 } }),
     );
     const slowest = [...full.results.models].sort((a, b) => b.ms - a.ms).slice(0, 4);
@@ -100,6 +94,8 @@ export async function benchTransforms(
       changedRecords,
       incrementalSeconds,
       slowestModels: slowest.map((m) => `${m.name} ${(m.ms / 1000).toFixed(1)}`).join(', '),
+      fullRefreshByPart: byPart(full),
+      incrementalByPart: byPart(incremental),
     };
   } finally {
     await sb.close();

@@ -9,6 +9,7 @@
 // refs a selected model (with no selection: every test). Models outside the selection that a test
 // reads are read as they are in the warehouse.
 import type { WarehouseEngine } from '../warehouse/engine';
+import { builtFrom, recordBuild, sqlHash } from '../warehouse/modelBuilds';
 import { type CompiledModel, compileModel, compileModelForPlan, type Materialization } from './compile';
 import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
 import { type DataTest, planDataTests } from './dataTests';
@@ -123,19 +124,30 @@ async function buildModel(
   materialized: Materialization,
   options: RunOptions,
   later: ReadonlySet<string>,
+  /** The model's full-refresh SQL, from the plan. */
+  fullSql: string,
 ): Promise<ModelRunResult> {
   const startedAt = new Date();
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   try {
     const existing = await relationKind(db, file);
+    // An incremental model whose SQL changed since its relation was built is built in full.
+    const hash = materialized === 'incremental' ? sqlHash(fullSql) : undefined;
+    const changed =
+      hash !== undefined &&
+      existing === 'table' &&
+      !options.fullRefresh &&
+      (await builtFrom(db, file.name)) !== hash;
+    const fullRefresh = options.fullRefresh || changed;
     const model = compileModel(db, project, file.name, {
       relationExists: existing === 'table',
-      fullRefresh: options.fullRefresh,
+      fullRefresh,
       vars: options.vars,
     });
-    const incremental = materialized === 'incremental' && existing === 'table' && !options.fullRefresh;
+    const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
     await materialize(db, file, model, existing, { incremental, models: project.models, later });
+    if (hash) await recordBuild(db, file.name, hash);
     for (const [i, hook] of model.postHooks.entries()) {
       try {
         await db.query(hook);
@@ -237,6 +249,7 @@ export async function runProject(
           materialized,
           options,
           new Set(plan.order.slice(i + 1)),
+          (plan.compiled.get(name) as CompiledModel).sql,
         );
     if (isBuilt(result.status)) {
       const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);

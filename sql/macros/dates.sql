@@ -63,6 +63,15 @@ date '{{ iso }}'
 {%- endif -%}
 {%- endmacro %}
 
+{#- A timestamp literal (UTC). -#}
+{% macro timestamp_literal(iso) -%}
+{%- if adapter == 'bigquery' -%}
+TIMESTAMP '{{ iso }}'
+{%- else -%}
+timestamptz '{{ iso }}'
+{%- endif -%}
+{%- endmacro %}
+
 {#- One row per day from `start` to `end` inclusive (date expressions), as column `date_day`. -#}
 {% macro date_spine(start, end) -%}
 {%- if adapter == 'bigquery' -%}

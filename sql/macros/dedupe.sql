@@ -1,7 +1,13 @@
+{% from "macros/dates.sql" import minus_minutes, timestamp_literal %}
 {#- One row per record_key across connections: the latest updated_on wins, then the latest
     _extracted_at, then the smallest connection_id (so the pick is deterministic). Tombstoned rows
     take part like any other (the staging models expose them as is_deleted). Every raw column
-    comes through, plus _row_number (always 1). -#}
+    comes through, plus _row_number (always 1).
+    In an incremental run (the staging models are incremental, unique_key record_key), only the
+    keys with a raw row extracted or tombstoned since the newest change the model holds, less the
+    lookback (var incremental_lookback_minutes), are read: every connection's row of such a key,
+    so the pick is the one a full refresh makes. Raw rows are rewritten only when their payload
+    changes, so an unchanged key is never read again. -#}
 {% macro latest_per_key(relation) -%}
 select *
 from (
@@ -12,6 +18,23 @@ from (
       order by r.updated_on desc nulls last, r._extracted_at desc, r.connection_id
     ) as _row_number
   from {{ relation }} r
+  {%- if is_incremental() %}
+  where r.record_key in (
+    select record_key from {{ relation }}
+    where {{ changed_at() }} > (
+      select coalesce(
+        {{ minus_minutes('max(' ~ changed_at() ~ ')', var('incremental_lookback_minutes', 10)) }},
+        {{ timestamp_literal('1900-01-01T00:00:00Z') }}
+      )
+      from {{ this }}
+    )
+  )
+  {%- endif %}
 ) ranked
 where _row_number = 1
+{%- endmacro %}
+
+{#- When a raw row (or a staging row, which keeps both columns) last changed: extracted or tombstoned. -#}
+{% macro changed_at() -%}
+greatest(_extracted_at, coalesce(_deleted_at, _extracted_at))
 {%- endmacro %}

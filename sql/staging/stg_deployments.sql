@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Deployments (GET …/deployments). An in-progress deployment has no status and no completion_date.
 with deployments as (
   {{ latest_per_key(source('bitbucket', 'deployments')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Deployment environments (GET …/environments).
 with environments as (
   {{ latest_per_key(source('bitbucket', 'environments')) }}

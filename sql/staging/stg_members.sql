@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Workspace members (GET /workspaces/{ws}/members): one row per (workspace, user).
 with members as (
   {{ latest_per_key(source('bitbucket', 'members')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Pipeline steps (GET …/pipelines/{uuid}/steps); parent_key is `{repo}:{pipeline uuid}`.
 with steps as (
   {{ latest_per_key(source('bitbucket', 'pipeline_steps')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Pull request activity (GET …/pullrequests/{id}/activity): each item is exactly one of comment,
 -- approval, changes_requested or update. parent_key is `{repo}:{pr id}`.
 with activity as (

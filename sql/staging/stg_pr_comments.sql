@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Pull request comments (GET …/pullrequests/{id}/comments); a deleted comment stays listed with
 -- deleted = true and empty content. parent_key is `{repo}:{pr id}`.
 with comments as (

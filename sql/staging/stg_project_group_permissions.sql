@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Group permissions on projects (GET /workspaces/{ws}/projects/{key}/permissions-config/groups):
 -- the access a workspace group (a team) has to a project. record_key is `{project uuid}:{group slug}`.
 with permissions as (

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Direct user permissions on projects (GET /workspaces/{ws}/projects/{key}/permissions-config/users):
 -- access granted to one account, not through a group. record_key is `{project uuid}:{user uuid}`.
 with permissions as (

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Projects (GET /workspaces/{ws}/projects).
 with projects as (
   {{ latest_per_key(source('bitbucket', 'projects')) }}

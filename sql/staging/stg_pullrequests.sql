@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='record_key') }}
 -- Pull requests in every state (GET …/pullrequests?state=…); keyed `{repo}:{id}`.
 with pullrequests as (
   {{ latest_per_key(source('bitbucket', 'pullrequests')) }}

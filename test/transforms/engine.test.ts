@@ -402,3 +402,30 @@ describeEachWarehouse(
   },
   ['pglite', 'postgres'],
 );
+
+describeEachWarehouse(
+  'an incremental model whose SQL changed',
+  (engine) => {
+    const fx = useMigratedWarehouse(engine);
+    // The incremental branch adds nothing: only a full build shows what the SQL says now.
+    const model = (columns: string) =>
+      `{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, ${columns}\n{% if is_incremental() %}where false{% endif %}`;
+
+    it('is built in full on its next run (a new value, a new column), then incrementally again', async () => {
+      const relation = fx.db.table('marts', 'versioned');
+      const run = async (columns: string) => {
+        const { project } = tempProject({ 'marts/versioned.sql': model(columns) });
+        const [result] = await runModels(fx.db, project());
+        expect(result?.status).toBe('success');
+        return fx.db.query<Record<string, unknown>>(`select * from ${relation}`);
+      };
+      expect(await run("'a' as v")).toEqual([{ id: 1, v: 'a' }]);
+      // The same SQL: an incremental run, which adds nothing and keeps what is there.
+      await fx.db.query(`update ${relation} set v = 'kept'`);
+      expect(await run("'a' as v")).toEqual([{ id: 1, v: 'kept' }]);
+      expect(await run("'b' as v")).toEqual([{ id: 1, v: 'b' }]);
+      expect(await run("'b' as v, 2 as w")).toEqual([{ id: 1, v: 'b', w: 2 }]);
+    });
+  },
+  ['pglite', 'postgres'],
+);

@@ -9,6 +9,7 @@ import { webAccounts } from './007_web_accounts';
 import { transformSamples } from './008_transform_samples';
 import { connectionStreams } from './009_connection_streams';
 import { exclusiveRuns } from './010_exclusive_runs';
+import { modelBuilds } from './011_model_builds';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: Migration[] = [
   transformSamples,
   connectionStreams,
   exclusiveRuns,
+  modelBuilds,
 ];
