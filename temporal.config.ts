@@ -1,7 +1,8 @@
 // The one typed configuration of bbetl, read from the environment and validated at start.
 // A wrong value stops the program with a message that names the variable and what it accepts.
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import {
   parentProblems,
@@ -13,6 +14,13 @@ import { isSecretKeyText, secretKeyProblem } from './lib/secretKeyText';
 
 const WAREHOUSES = ['pglite', 'postgres', 'bigquery'] as const;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/**
+ * Activities one worker runs at once. Extraction activities mostly wait (on the request budget,
+ * on Bitbucket, on short warehouse writes), so 8 keep a small worker busy; more would only queue
+ * on the request budget and on the process's 4 Postgres connections (README: Running at scale).
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 8;
 
 /** Every environment variable bbetl reads, with its default and meaning (`bbetl config env` prints the README table; a test keeps them equal). */
 export const ENV_DOCS = {
@@ -44,6 +52,22 @@ export const ENV_DOCS = {
   TEMPORAL_WORKFLOW_BUNDLE: [
     '(bundled at start)',
     'workflow code bundled ahead by `bbetl worker --write-bundle <file>`; saves each worker start seconds of CPU',
+  ],
+  TEMPORAL_API_KEY: ['(none)', 'Temporal Cloud API key (needs TEMPORAL_ADDRESS; implies TLS)'],
+  TEMPORAL_TLS: [
+    '(off)',
+    'true or false: TLS to TEMPORAL_ADDRESS; unset: on when an API key, client certificate, CA or server name is set',
+  ],
+  TEMPORAL_TLS_CERT: ['(none)', 'mTLS client certificate, PEM file (with TEMPORAL_TLS_KEY)'],
+  TEMPORAL_TLS_KEY: ['(none)', 'private key of TEMPORAL_TLS_CERT, PEM file'],
+  TEMPORAL_TLS_CA: ['(system roots)', "CA of the Temporal server's certificate, PEM file"],
+  TEMPORAL_TLS_SERVER_NAME: [
+    '(host of TEMPORAL_ADDRESS)',
+    "name the server's certificate is checked against (SNI), e.g. behind a proxy",
+  ],
+  WORKER_CONCURRENCY: [
+    String(DEFAULT_WORKER_CONCURRENCY),
+    'activities one worker runs at once, 1-200 (`bbetl worker --concurrency` wins)',
   ],
   BITBUCKET_CLIENT_ID: ['(none)', 'OAuth consumer key'],
   BITBUCKET_CLIENT_SECRET: ['(none)', 'OAuth consumer secret'],
@@ -98,6 +122,20 @@ const envSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_WORKFLOW_BUNDLE: z.string().optional(),
+  // One line: a key pasted with a newline or a space would make a broken Authorization header.
+  TEMPORAL_API_KEY: z.string().regex(/^\S+$/).optional(),
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/)
+    .optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(DEFAULT_WORKER_CONCURRENCY),
   BITBUCKET_CLIENT_ID: z.string().optional(),
   BITBUCKET_CLIENT_SECRET: z.string().optional(),
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
@@ -128,6 +166,15 @@ export type WarehouseConfig =
   | { engine: 'postgres'; url: string; schemaPrefix?: string }
   | { engine: 'bigquery'; project: string; datasetPrefix: string; location: string; apiEndpoint?: string };
 
+/** TLS to TEMPORAL_ADDRESS; the PEM files are read when connecting. */
+export interface TemporalTls {
+  /** mTLS: the client certificate and its private key. */
+  clientCert?: { certPath: string; keyPath: string };
+  /** CA of the server's certificate; unset: the system's trusted roots. */
+  caPath?: string;
+  serverName?: string;
+}
+
 export interface Config {
   dataDir: string;
   warehouse: WarehouseConfig;
@@ -139,7 +186,12 @@ export interface Config {
     uiPort: number;
     /** Prebuilt workflow code (`bbetl worker --write-bundle`); unset: bundled when a worker starts. */
     workflowBundle?: string;
+    /** Only with an address (the embedded dev server is plain TCP); unset: no TLS. */
+    tls?: TemporalTls;
+    /** Temporal Cloud API key, sent as a bearer token (always over TLS). */
+    apiKey?: string;
   };
+  worker: { concurrency: number };
   bitbucket: {
     clientId?: string;
     clientSecret?: string;
@@ -176,15 +228,19 @@ const HINTS: Partial<Record<EnvName, string>> = {
   PUBLIC_URL: 'an http(s) URL',
   PORT: 'a port number 0-65535',
   TEMPORAL_UI_PORT: 'a port number 0-65535',
+  TEMPORAL_API_KEY: 'the key on one line, without spaces (Temporal Cloud: Settings → API keys)',
+  TEMPORAL_TLS_SERVER_NAME: 'a host name, e.g. temporal.example.com (no scheme, no port)',
+  WORKER_CONCURRENCY: 'a whole number of activities, 1 to 200',
   BITBUCKET_RATE_LIMIT_PER_HOUR: 'a whole number of requests, at least 1',
   TRANSFORM_LOOKBACK_MINUTES: 'a whole number of minutes, 0 to 10080 (a week)',
   INITIAL_BACKFILL_DAYS: 'a whole number of days, 1 to 3650',
   SYNC_INTERVAL_MINUTES: 'a whole number of minutes, 1 to 10080 (a week)',
 };
 
-/** The value as a message may show it: never the secret key, never a database password. */
+/** The value as a message may show it: never the secret key, an API key or a database password. */
 function shown(name: EnvName, value: string | undefined): string {
   if (name === 'DATABASE_URL') return JSON.stringify(value?.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1redacted@'));
+  if (name === 'TEMPORAL_API_KEY') return '(hidden)';
   return JSON.stringify(value);
 }
 
@@ -199,8 +255,66 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
   return `${name}=${got} is invalid; expected ${HINTS[name] ?? issue.message}`;
 }
 
-function crossChecks(env: Env): string[] {
+/** Settings that only make sense over TLS: setting one turns TLS on unless TEMPORAL_TLS says. */
+const TLS_SETTINGS = [
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CERT',
+  'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME',
+] as const;
+
+const PEM_FILES = {
+  TEMPORAL_TLS_CERT: "the client certificate's PEM file",
+  TEMPORAL_TLS_KEY: "the PEM file of the client certificate's private key",
+  TEMPORAL_TLS_CA: "the PEM file of the CA that signed the server's certificate",
+} as const;
+
+/** Why `path` cannot be read, or undefined when it can. */
+function unreadable(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return 'not a file';
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : (err as Error).message;
+  }
+}
+
+function temporalSecurityChecks(env: Env): string[] {
   const problems: string[] = [];
+  const set = (['TEMPORAL_TLS', ...TLS_SETTINGS] as const).filter((name) => env[name] !== undefined);
+  if (!env.TEMPORAL_ADDRESS && set.length > 0) {
+    problems.push(
+      `${set.join(', ')} set without TEMPORAL_ADDRESS: TLS and API keys are for a Temporal cluster, the embedded dev server takes none; set TEMPORAL_ADDRESS or unset ${set.length > 1 ? 'them' : 'it'}`,
+    );
+  }
+  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
+    problems.push(
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS needs the certificate and its key)',
+    );
+  }
+  const needTls = TLS_SETTINGS.filter((name) => env[name] !== undefined);
+  if (env.TEMPORAL_TLS === false && needTls.length > 0) {
+    problems.push(
+      `TEMPORAL_TLS=false, but ${needTls.join(', ')} need${needTls.length > 1 ? '' : 's'} TLS; unset TEMPORAL_TLS or set it to true`,
+    );
+  }
+  for (const [name, what] of Object.entries(PEM_FILES)) {
+    const path = env[name as keyof typeof PEM_FILES];
+    const why = path && unreadable(path);
+    if (why) problems.push(`${name}: cannot read ${path} (${why}); point it at ${what}`);
+  }
+  return problems;
+}
+
+function crossChecks(env: Env): string[] {
+  const problems = temporalSecurityChecks(env);
   if (env.WAREHOUSE === 'postgres' && !env.DATABASE_URL) {
     problems.push('DATABASE_URL is required when WAREHOUSE=postgres (postgres://user:password@host:5432/db)');
   }
@@ -218,6 +332,19 @@ function crossChecks(env: Env): string[] {
   for (const problem of parentProblems(resolveStreams(env.BBETL_STREAMS, [])))
     problems.push(`BBETL_STREAMS: ${problem}; turn them on together or off together`);
   return problems;
+}
+
+function temporalTls(env: Env): TemporalTls | undefined {
+  const implied = TLS_SETTINGS.some((name) => env[name] !== undefined);
+  if (!(env.TEMPORAL_TLS ?? implied)) return undefined;
+  return {
+    clientCert:
+      env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY
+        ? { certPath: resolve(env.TEMPORAL_TLS_CERT), keyPath: resolve(env.TEMPORAL_TLS_KEY) }
+        : undefined,
+    caPath: env.TEMPORAL_TLS_CA ? resolve(env.TEMPORAL_TLS_CA) : undefined,
+    serverName: env.TEMPORAL_TLS_SERVER_NAME,
+  };
 }
 
 function toConfig(env: Env): Config {
@@ -244,7 +371,10 @@ function toConfig(env: Env): Config {
       cliPath: env.TEMPORAL_CLI_PATH,
       uiPort: env.TEMPORAL_UI_PORT,
       workflowBundle: env.TEMPORAL_WORKFLOW_BUNDLE ? resolve(env.TEMPORAL_WORKFLOW_BUNDLE) : undefined,
+      tls: temporalTls(env),
+      apiKey: env.TEMPORAL_API_KEY,
     },
+    worker: { concurrency: env.WORKER_CONCURRENCY },
     bitbucket: {
       clientId: env.BITBUCKET_CLIENT_ID,
       clientSecret: env.BITBUCKET_CLIENT_SECRET,
@@ -273,4 +403,27 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems = crossChecks(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
+}
+
+/**
+ * What the SDK needs besides the address to reach Temporal, the same for a client's Connection and
+ * a worker's NativeConnection: TLS (PEM files read now) and the API key. Empty for the embedded
+ * dev server, since the configuration allows neither without TEMPORAL_ADDRESS.
+ */
+export function temporalConnectionOptions(temporal: Config['temporal']): {
+  tls?: TLSConfig;
+  apiKey?: string;
+} {
+  const { tls, apiKey } = temporal;
+  return {
+    tls: tls && {
+      clientCertPair: tls.clientCert && {
+        crt: readFileSync(tls.clientCert.certPath),
+        key: readFileSync(tls.clientCert.keyPath),
+      },
+      serverRootCACertificate: tls.caPath ? readFileSync(tls.caPath) : undefined,
+      serverNameOverride: tls.serverName,
+    },
+    apiKey,
+  };
 }

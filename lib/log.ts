@@ -11,6 +11,7 @@ export const SECRET_KEYS = [
   'client_secret',
   'clientSecret',
   'secretKey',
+  'apiKey',
   'authorization',
   'Authorization',
   'password',

@@ -5,7 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { workersPolling } from '../client/pollers';
 import type { Logger } from '../lib/log';
 import { createServices } from '../services/services';
-import type { Config } from '../temporal.config';
+import { type Config, temporalConnectionOptions } from '../temporal.config';
 import { startDevServer } from './devServer';
 import { createWorker } from './worker';
 
@@ -37,14 +37,18 @@ export async function connectTemporal(config: Config, log: Logger): Promise<Temp
         log,
       });
   const address = config.temporal.address ?? (dev?.address as string);
+  // TLS and API key of TEMPORAL_ADDRESS, alike for the client and the worker.
+  const secure = temporalConnectionOptions(config.temporal);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '10 seconds' });
+    connection = await Connection.connect({ address, ...secure, connectTimeout: '10 seconds' });
   } catch (err) {
     await dev?.stop();
     throw new TemporalUnreachableError(
       `cannot reach Temporal at ${address}${dev ? '' : ' (TEMPORAL_ADDRESS)'}: ${(err as Error).message}` +
-        (dev ? '' : '; check the address, or unset TEMPORAL_ADDRESS to use the embedded dev server'),
+        (dev
+          ? ''
+          : `; check the address${secure.tls ? ' and the TLS settings (TEMPORAL_TLS*)' : ''}, or unset TEMPORAL_ADDRESS to use the embedded dev server`),
     );
   }
   let native: Promise<NativeConnection> | undefined;
@@ -55,7 +59,7 @@ export async function connectTemporal(config: Config, log: Logger): Promise<Temp
     taskQueue,
     uiUrl: dev?.uiUrl,
     nativeConnection() {
-      native ??= NativeConnection.connect({ address });
+      native ??= NativeConnection.connect({ address, ...secure });
       return native;
     },
     async close() {
@@ -83,6 +87,7 @@ export async function withLocalWorkerIfNeeded<T>(
       taskQueue: stack.taskQueue,
       deps: services,
       workflowBundlePath: config.temporal.workflowBundle,
+      maxConcurrentActivities: config.worker.concurrency,
     });
     return await worker.runUntil(body);
   } finally {

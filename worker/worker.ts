@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
+import { DEFAULT_WORKER_CONCURRENCY } from '../temporal.config';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -14,6 +15,7 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** Workflow code bundled ahead (writeWorkflowBundle); unset: bundled now, seconds of CPU. */
   workflowBundlePath?: string;
+  /** WORKER_CONCURRENCY or `bbetl worker --concurrency`; default DEFAULT_WORKER_CONCURRENCY. */
   maxConcurrentActivities?: number;
 }
 
@@ -38,7 +40,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_WORKER_CONCURRENCY,
     // On SIGTERM: running activities get this long to finish or heartbeat before the worker exits.
     shutdownGraceTime: '20 seconds',
   });

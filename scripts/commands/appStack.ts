@@ -37,6 +37,7 @@ export async function startAppStack(
           taskQueue: stack.taskQueue,
           deps: services,
           workflowBundlePath: config.temporal.workflowBundle,
+          maxConcurrentActivities: config.worker.concurrency,
         })
       : undefined;
     const workerDone = worker ? worker.run() : Promise.resolve();

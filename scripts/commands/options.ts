@@ -1,11 +1,16 @@
 // Parsers of the CLI's option values: each rejects a bad value with a message saying what to give
 // instead (commander prints it next to the option's name and exits non-zero).
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 
 /** A mistake in how the command was called, found after parsing (e.g. --since after --until). */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** For `.exitOverride()`: a bad flag or value exits 2, as a UsageError does; help stays 0. */
+export function usageExit(err: CommanderError): never {
+  throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -1,4 +1,5 @@
-import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { usageExit } from './options';
 
 export type Vars = Record<string, string>;
 
@@ -25,11 +26,6 @@ export function collectVar(raw: string, previous: Vars = {}): Vars {
   const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(raw);
   if (!match) throw new InvalidArgumentError('expected key=value, e.g. --var since=2025-01-01');
   return { ...previous, [match[1] as string]: match[2] as string };
-}
-
-/** A mistake in calling `transform` is a usage error (exit 2), as UsageError's are; help stays 0. */
-function usageExit(err: CommanderError): never {
-  throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
 }
 
 const varOption = () =>

@@ -4,9 +4,11 @@ import { createServices } from '../../services/services';
 import { createWorker, writeWorkflowBundle } from '../../worker/worker';
 import { commandContext } from './context';
 import { withTemporal } from './temporal';
+import type { WorkerFlags } from './worker';
 
-export async function runWorker(): Promise<void> {
+export async function runWorker(flags: WorkerFlags): Promise<void> {
   const ctx = commandContext({ verboseSdk: true });
+  const concurrency = flags.concurrency ?? ctx.config.worker.concurrency;
   await withTemporal(ctx, async (stack) => {
     const services = await createServices(ctx.config, ctx.log);
     try {
@@ -16,6 +18,7 @@ export async function runWorker(): Promise<void> {
         taskQueue: stack.taskQueue,
         deps: services,
         workflowBundlePath: ctx.config.temporal.workflowBundle,
+        maxConcurrentActivities: concurrency,
       });
       // Graceful: no new tasks; running activities get the grace time to finish or heartbeat.
       // A second signal finds no handler and ends the process at once.
@@ -26,7 +29,7 @@ export async function runWorker(): Promise<void> {
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
       console.log(
-        `worker polling task queue ${stack.taskQueue} on ${stack.address} (namespace ${stack.namespace})`,
+        `worker polling task queue ${stack.taskQueue} on ${stack.address} (namespace ${stack.namespace}, ${concurrency} activities at once)`,
       );
       await worker.run();
       console.log('worker stopped');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { workersPolling } from '../../../client/pollers';
 import { isLive, readPidFile } from '../../../lib/pidFile';
-import type { Config } from '../../../temporal.config';
+import { type Config, temporalConnectionOptions } from '../../../temporal.config';
 import { DEV_SERVER_STATE_FILE } from '../../../worker/devServer';
 import { findTemporalCli } from '../../../worker/temporalCli';
 import { ANSWER_TIMEOUT_MS, type CheckResult, errorText, fail, ok, warn } from './check';
@@ -27,7 +27,11 @@ async function probe(config: Config, target: Target): Promise<CheckResult[]> {
   const { address } = target;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: ANSWER_TIMEOUT_MS });
+    connection = await Connection.connect({
+      address,
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: ANSWER_TIMEOUT_MS,
+    });
   } catch (err) {
     return [fail('temporal', `cannot reach ${target.describe}: ${errorText(err)}`, target.unreachableFix)];
   }
