@@ -3,7 +3,7 @@
 // of a second connection for keys the first holds (one older, one newer), a late-arriving record
 // dated long ago and a changed identity map; an incremental build; then a full refresh: the rows
 // are the same both ways. The incremental build read only what changed: a staging row edited by
-// hand, whose raw record did not change, keeps the edit.
+// hand (and its event), whose raw record did not change, keeps the edit.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BitbucketClient } from '../../bitbucket/client';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
@@ -146,27 +146,38 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     });
     await mapIdentity(fx.db, 'late@example.com', '{u-late}');
 
-    // A staging row edited by hand whose raw record did not change since the last build.
+    // A staging row and an event edited by hand whose raw record did not change since the last
+    // build: an incremental build does not read them again.
     const stgPrs = fx.db.table('staging', 'stg_pullrequests');
-    const [untouched] = await fx.db.query<{ record_key: string; title: string }>(
-      `select s.record_key, s.title from ${stgPrs} s join ${raw('pullrequests')} r on r.record_key = s.record_key
+    const events = fx.db.table('intermediate', 'int_source_events');
+    const [untouched] = await fx.db.query<{ record_key: string; title: string; actor_uuid: string }>(
+      `select s.record_key, s.title, e.actor_uuid from ${stgPrs} s
+       join ${raw('pullrequests')} r on r.record_key = s.record_key
+       join ${events} e on e.event_key = 'pr_opened:' || s.record_key
        where r._run_id = 'r1' and s.record_key not in ($1, $2) order by s.record_key limit 1`,
       [older, newer],
     );
     expect(untouched).toBeDefined();
-    await fx.db.query(`update ${stgPrs} set title = 'edited by hand' where record_key = $1`, [
-      untouched?.record_key,
-    ]);
+    const edit = async (title: string, actor: string) => {
+      await fx.db.query(`update ${stgPrs} set title = $1 where record_key = $2`, [
+        title,
+        untouched?.record_key,
+      ]);
+      await fx.db.query(`update ${events} set actor_uuid = $1 where event_key = $2`, [
+        actor,
+        `pr_opened:${untouched?.record_key}`,
+      ]);
+    };
+    await edit('edited by hand', '{edited-by-hand}');
 
     await build();
-    const [kept] = await fx.db.query<{ title: string }>(`select title from ${stgPrs} where record_key = $1`, [
-      untouched?.record_key,
-    ]);
-    expect(kept?.title).toBe('edited by hand');
-    await fx.db.query(`update ${stgPrs} set title = $1 where record_key = $2`, [
-      untouched?.title,
-      untouched?.record_key,
-    ]);
+    const [kept] = await fx.db.query<{ title: string; actor_uuid: string }>(
+      `select s.title, e.actor_uuid from ${stgPrs} s join ${events} e on e.event_key = 'pr_opened:' || s.record_key
+       where s.record_key = $1`,
+      [untouched?.record_key],
+    );
+    expect(kept).toEqual({ title: 'edited by hand', actor_uuid: '{edited-by-hand}' });
+    await edit(untouched?.title as string, untouched?.actor_uuid as string);
     const titles = await fx.db.query<{ record_key: string; title: string }>(
       `select record_key, title from ${stgPrs} where record_key in ($1, $2) order by record_key`,
       [older, newer],
