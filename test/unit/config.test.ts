@@ -4,19 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { envDocsTable } from '../../scripts/commands/config';
-import { ConfigError, ENV_DOCS, loadConfig } from '../../temporal.config';
+import { ENV_DOCS, loadConfig } from '../../temporal.config';
+import { problemsOf } from '../support/configProblems';
 
 const run = promisify(execFile);
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('configuration', () => {
   it('defaults to the embedded stack: PGlite under ./.bbetl, embedded Temporal', () => {

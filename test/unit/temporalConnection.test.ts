@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redactedConfig } from '../../scripts/commands/config';
-import { ConfigError, ENV_DOCS, loadConfig, temporalConnectionOptions } from '../../temporal.config';
+import { ENV_DOCS, loadConfig, temporalConnectionOptions } from '../../temporal.config';
+import { problemsOf } from '../support/configProblems';
 
 const dir = mkdtempSync(join(tmpdir(), 'bbetl-tls-'));
 const pem = (name: string) => {
@@ -18,16 +19,6 @@ const KEY = pem('client.key');
 const CA = pem('ca.pem');
 const ADDRESS = { TEMPORAL_ADDRESS: 'temporal.example.com:7233' };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const optionsFor = (env: Record<string, string>) => temporalConnectionOptions(loadConfig(env).temporal);
 
