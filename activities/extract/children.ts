@@ -219,10 +219,13 @@ async function repositoryActivity(
       pending.delete(id);
       if (complete.has(id)) listed.set(id, [...(listed.get(id) ?? []), ...records.map((r) => r.key)]);
     }
+    // Written as batches fill, not held to the end: a repository's whole activity (a backfill of
+    // a large repository) would otherwise sit in memory. The tombstones below keep every key listed.
+    if (batch.full) await batch.flush();
     heartbeat(x);
     if (uncovered.size === 0 || pages >= uncovered.size) break;
   }
-  // Before the batch is written: it tombstones only what was stored and is gone now.
+  // Before the rest of the batch is written: it tombstones only what was stored and is not listed.
   for (const id of complete) {
     const parentKey = (wanted.get(id) as ChangedPullRequest).key;
     const keep = listed.get(id) ?? [];
