@@ -39,10 +39,17 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     expect(incremental).toEqual(
       expect.arrayContaining(['stg_pullrequests', 'stg_commits', 'int_source_events']),
     );
+    // On the BigQuery emulator (seconds per model) the event model and the staging models it reads:
+    // the other staging models are the same macro over other sources.
+    const tested = fx.db.dialect === 'bigquery' ? ['int_source_events'] : incremental;
+    const selection = tested.map((m) => `+${m}`);
+    const snapshotted = planRun(fx.db, project, { select: selection }).order.filter((m) =>
+      incremental.includes(m),
+    );
     const layerOf = (name: string) => project.models.get(name)?.layer ?? 'staging';
     const build = async (options: RunOptions = {}) => {
       const results = await runModels(fx.db, project, {
-        select: incremental.map((m) => `+${m}`),
+        select: selection,
         vars: VARS,
         ...options,
       });
@@ -50,7 +57,7 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     };
     const snapshot = async () => {
       const out: Record<string, string[]> = {};
-      for (const name of incremental) out[name] = await modelRows(fx.db, layerOf(name), name);
+      for (const name of snapshotted) out[name] = await modelRows(fx.db, layerOf(name), name);
       return out;
     };
     const client = new BitbucketClient({ apiUrl: sb.urls.apiUrl, tokens: sandboxTokens(sb) });

@@ -2,32 +2,31 @@
 // end on one long file while the others sit idle. Vitest orders by the durations it cached on an
 // earlier run; a clean clone (CI) has none, and the default then starts the largest files first,
 // which are not the slowest. The list is the slowest files of a clean `bash .ci/run`
-// (2026-12-05); a file missing from it only starts later, so a stale list costs minutes of
+// (a full `npm test` on a quiet machine, 2026-12-06); a file missing from it only starts later, so a stale list costs minutes of
 // tail at worst, never a result.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const SLOWEST_FIRST = [
+  'test/pipeline/bigqueryEndToEnd.test.ts',
   'test/cli/cli.test.ts',
   'test/pipeline/economy.test.ts',
-  // Not timed in that run (newer): ~50 s alone, on the BigQuery emulator.
-  'test/pipeline/bigqueryEndToEnd.test.ts',
-  'test/pipeline/crash.test.ts',
+  'test/sql/incrementalModels.test.ts',
   'test/sql/teams.test.ts',
-  'test/pipeline/incremental.test.ts',
-  'test/chaos/workerKills.test.ts',
-  'test/cli/doctor.test.ts',
-  'test/bitbucket/tokenVault.concurrency.test.ts',
-  'test/pipeline/listNotFound.test.ts',
-  'test/cli/streams.test.ts',
-  'test/pipeline/transforms.test.ts',
+  'test/pipeline/crash.test.ts',
   'test/chaos/sandboxFaults.test.ts',
-  'test/sql/utilization.test.ts',
-  'test/chaos/oddPayloads.test.ts',
-  'test/sql/incremental.test.ts',
-  'test/pipeline/backfillOrder.test.ts',
+  'test/chaos/workerKills.test.ts',
+  'test/pipeline/scaleOut.test.ts',
+  'test/bitbucket/tokenVault.concurrency.test.ts',
+  'test/pipeline/transforms.test.ts',
+  'test/cli/doctor.test.ts',
   'test/cli/demo.test.ts',
-  'test/chaos/temporalRestart.test.ts',
+  'test/pipeline/backfillOrder.test.ts',
   'test/web/status.test.ts',
+  'test/cli/streams.test.ts',
+  'test/chaos/temporalRestart.test.ts',
+  'test/pipeline/listNotFound.test.ts',
+  'test/bitbucket/streams.test.ts',
+  'test/chaos/oddPayloads.test.ts',
 ];
 
 export class SlowFirstSequencer extends BaseSequencer {
