@@ -15,7 +15,8 @@ import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehous
 import { connectAs, sandboxOAuth, userStatus } from './oauthFlow';
 
 const CALLS_PER_WORKER = 10;
-const ROUNDS = 4;
+// Two rounds with the grace period, then one without (round 3).
+const ROUNDS = 3;
 
 describeEachWarehouse(
   'token vault: two workers refreshing one connection',
