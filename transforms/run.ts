@@ -9,7 +9,7 @@
 // refs a selected model (with no selection: every test). Models outside the selection that a test
 // reads are read as they are in the warehouse.
 import type { WarehouseEngine } from '../warehouse/engine';
-import { builtFrom, recordBuild, sqlHash } from '../warehouse/modelBuilds';
+import { modelBuildHashes, recordBuild, sqlHash } from '../warehouse/modelBuilds';
 import { type CompiledModel, compileModel, compileModelForPlan, type Materialization } from './compile';
 import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
 import { type DataTest, planDataTests } from './dataTests';
@@ -116,16 +116,22 @@ async function descriptionsProblem(
   }
 }
 
+/** What the run knows of one model before building it. */
+interface BuildStep {
+  file: ModelFile;
+  materialized: Materialization;
+  /** The models this run builds after it. */
+  later: ReadonlySet<string>;
+  /** Incremental models: the hash of the plan's full-refresh SQL, and the one its relation was built from. */
+  sql?: { hash: string; builtFrom: string | undefined };
+}
+
 /** Compiles (incremental branch when the relation exists), materializes, runs the post hooks, writes the descriptions. */
 async function buildModel(
   db: WarehouseEngine,
   project: Project,
-  file: ModelFile,
-  materialized: Materialization,
+  { file, materialized, later, sql }: BuildStep,
   options: RunOptions,
-  later: ReadonlySet<string>,
-  /** The model's full-refresh SQL, from the plan. */
-  fullSql: string,
 ): Promise<ModelRunResult> {
   const startedAt = new Date();
   const started = performance.now();
@@ -133,12 +139,7 @@ async function buildModel(
   try {
     const existing = await relationKind(db, file);
     // An incremental model whose SQL changed since its relation was built is built in full.
-    const hash = materialized === 'incremental' ? sqlHash(fullSql) : undefined;
-    const changed =
-      hash !== undefined &&
-      existing === 'table' &&
-      !options.fullRefresh &&
-      (await builtFrom(db, file.name)) !== hash;
+    const changed = sql !== undefined && existing === 'table' && sql.builtFrom !== sql.hash;
     const fullRefresh = options.fullRefresh || changed;
     const model = compileModel(db, project, file.name, {
       relationExists: existing === 'table',
@@ -147,7 +148,7 @@ async function buildModel(
     });
     const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
     await materialize(db, file, model, existing, { incremental, models: project.models, later });
-    if (hash) await recordBuild(db, file.name, hash);
+    if (sql && sql.builtFrom !== sql.hash) await recordBuild(db, file.name, sql.hash);
     for (const [i, hook] of model.postHooks.entries()) {
       try {
         await db.query(hook);
@@ -204,6 +205,9 @@ export async function runProject(
   options: RunOptions = {},
 ): Promise<RunResults> {
   const plan = planRun(db, project, options);
+  // Read once per run (a query per model would cost seconds on BigQuery); written only on change.
+  const incremental = plan.order.some((n) => plan.compiled.get(n)?.config.materialized === 'incremental');
+  const builtFrom = incremental ? await modelBuildHashes(db) : new Map<string, string>();
   const results: RunResults = { models: [], tests: [] };
   const status = new Map<string, ModelStatus>();
   const inRun = new Set(plan.order);
@@ -227,7 +231,8 @@ export async function runProject(
 
   await runDueCustomTests();
   for (const [i, name] of plan.order.entries()) {
-    const materialized = (plan.compiled.get(name) as CompiledModel).config.materialized;
+    const compiled = plan.compiled.get(name) as CompiledModel;
+    const materialized = compiled.config.materialized;
     const ownTests = plan.tests.filter((t) => t.model === name);
     const upstreamFailed = [...(plan.dag.parents.get(name) ?? [])].find(
       (p) => status.get(p) === 'error' || status.get(p) === 'skipped',
@@ -245,11 +250,16 @@ export async function runProject(
       : await buildModel(
           db,
           project,
-          project.models.get(name) as ModelFile,
-          materialized,
+          {
+            file: project.models.get(name) as ModelFile,
+            materialized,
+            later: new Set(plan.order.slice(i + 1)),
+            sql:
+              materialized === 'incremental'
+                ? { hash: sqlHash(compiled.sql), builtFrom: builtFrom.get(name) }
+                : undefined,
+          },
           options,
-          new Set(plan.order.slice(i + 1)),
-          (plan.compiled.get(name) as CompiledModel).sql,
         );
     if (isBuilt(result.status)) {
       const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);

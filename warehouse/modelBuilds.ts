@@ -1,5 +1,5 @@
 // What each incremental model's relation was built from (etl_meta.model_builds): the hash of its
-// full-refresh SQL, written after each successful build, read before the next one.
+// full-refresh SQL, written when it changes, read once per transform run.
 import { createHash } from 'node:crypto';
 import type { WarehouseEngine } from './engine';
 
@@ -7,12 +7,12 @@ export const sqlHash = (sql: string) => createHash('sha256').update(sql).digest(
 
 const table = (db: WarehouseEngine) => db.table('etl_meta', 'model_builds');
 
-/** The hash the model's relation was last built from; undefined when never recorded. */
-export async function builtFrom(db: WarehouseEngine, model: string): Promise<string | undefined> {
-  const [row] = await db.query<{ sql_hash: string }>(`select sql_hash from ${table(db)} where model = $1`, [
-    model,
-  ]);
-  return row?.sql_hash;
+/** The hash each model's relation was last built from, by model. */
+export async function modelBuildHashes(db: WarehouseEngine): Promise<Map<string, string>> {
+  const rows = await db.query<{ model: string; sql_hash: string }>(
+    `select model, sql_hash from ${table(db)}`,
+  );
+  return new Map(rows.map((r) => [r.model, r.sql_hash]));
 }
 
 export async function recordBuild(db: WarehouseEngine, model: string, hash: string): Promise<void> {
