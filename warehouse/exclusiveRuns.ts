@@ -130,7 +130,8 @@ export async function runExclusive<T>(
   const askedUs = await warehouseNowUs(db);
   const covered = async () => options.coalesce && (await coveredFrom(db, name)) >= askedUs;
   for (let waited = false; ; waited = true) {
-    if (await covered()) return { ran: false };
+    // (Before the first try nothing can have covered a request made just now.)
+    if (waited && (await covered())) return { ran: false };
     const release = await tryLock(db, name, holder, leaseMs);
     if (release) {
       try {

@@ -26,7 +26,7 @@ export async function syncWorkspaceWindow(
   fanOut: FanOutOptions,
   resume?: WindowResume,
 ): Promise<FanOutResult> {
-  let counters: Counters | undefined;
+  let counters = ZERO;
   let from = resume;
   if (!from) {
     const level = await extraction.syncWorkspaceLevel(scope);
@@ -35,10 +35,9 @@ export async function syncWorkspaceWindow(
     from = { workspaceUuid: level.workspaceUuid, repositoryCount: level.repositoryCount, offset: 0 };
   }
   // With every repository-level stream off, there is nothing to read per repository.
-  if (repositorySteps(scope.includeUnwindowed, scopeStreams(scope)).length === 0)
-    return { counters: counters ?? ZERO };
+  if (repositorySteps(scope.includeUnwindowed, scopeStreams(scope)).length === 0) return { counters };
   const repos = await syncRepositories(scope, from, fanOut);
-  return { ...repos, counters: counters ? addCounters(counters, repos.counters) : repos.counters };
+  return { ...repos, counters: addCounters(counters, repos.counters) };
 }
 
 export async function syncWorkspace(input: SyncWorkspaceInput): Promise<Counters> {
