@@ -28,6 +28,11 @@ export interface TransformBenchResult {
   incrementalSeconds: number;
   /** The slowest models of the full refresh, with their seconds. */
   slowestModels: string;
+  /** The slowest models of the incremental run, with their seconds. */
+  incrementalSlowestModels: string;
+  /** The incremental run: models left as they were (current), and incremental models built in full, with why. */
+  incrementalCurrent: string;
+  incrementalBuiltInFull: string;
   /** Where each run's time went: building each layer's models, and the data tests. */
   fullRefreshByPart: Record<string, number>;
   incrementalByPart: Record<string, number>;
@@ -83,7 +88,12 @@ export async function benchTransforms(
     const [incrementalSeconds, incremental] = await timed(() =>
       runTransformProject(db, { trigger: 'bench', vars: { incremental_lookback_minutes: 0 } }),
     );
-    const slowest = [...full.results.models].sort((a, b) => b.ms - a.ms).slice(0, 4);
+    const slowest = (outcome: TransformOutcome, n: number) =>
+      [...outcome.results.models]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, n)
+        .map((m) => `${m.name} ${(m.ms / 1000).toFixed(1)}`)
+        .join(', ');
     return {
       engine,
       scale,
@@ -93,7 +103,16 @@ export async function benchTransforms(
       fullRefreshSeconds,
       changedRecords,
       incrementalSeconds,
-      slowestModels: slowest.map((m) => `${m.name} ${(m.ms / 1000).toFixed(1)}`).join(', '),
+      slowestModels: slowest(full, 4),
+      incrementalSlowestModels: slowest(incremental, 10),
+      incrementalCurrent: incremental.results.models
+        .filter((m) => m.status === 'current')
+        .map((m) => m.name)
+        .join(', '),
+      incrementalBuiltInFull: incremental.results.models
+        .filter((m) => m.build && !m.build.incremental)
+        .map((m) => `${m.name} (${m.build?.fullBecause})`)
+        .join(', '),
       fullRefreshByPart: byPart(full),
       incrementalByPart: byPart(incremental),
     };

@@ -2,7 +2,9 @@
 //   ref('model')              the model's relation, e.g. "marts"."dim_users"; the ref is recorded
 //   source('bitbucket', 't')  the raw table raw_bitbucket.t
 //   source('etl_meta', 't')   a table the tool itself keeps (e.g. identity_map, edited by users)
-//   config(materialized=…, unique_key=…, partition_by=…, post_hook=…)   recorded; renders ''
+//   config(materialized=…, unique_key=…, partition_by=…, post_hook=…,
+//          incremental_strategy=…, incremental_predicates=…, incremental_inputs=…)   recorded; renders ''
+//   run_started_at            the run's stamp (ISO 8601, UTC): later than every earlier run's
 //   is_incremental()          true only for an incremental model whose relation exists, unless full refresh
 //   this                      the model's own relation
 //   var('name', default)      a run variable (no default and not given: an error)
@@ -19,10 +21,27 @@ import type { Project, TestFile } from './project';
 
 export type Materialization = 'view' | 'table' | 'incremental';
 
+/**
+ * How an incremental run puts its rows in place:
+ *   delete+insert  the rows whose unique_key comes again are deleted, the new rows inserted
+ *   replace_where  the rows matching every incremental_predicates are deleted, the new rows
+ *                  inserted (the model's incremental branch selects exactly the rows they match)
+ */
+export type IncrementalStrategy = 'delete+insert' | 'replace_where';
+
 export interface ModelConfig {
   materialized: Materialization;
   /** Incremental models: the key (or keys) a new row replaces an old one by. */
   uniqueKey?: string[];
+  incrementalStrategy?: IncrementalStrategy;
+  /** replace_where: SQL conditions on the model's relation, all of them matching the rows replaced. */
+  incrementalPredicates?: string[];
+  /**
+   * Incremental models: the models whose changes the incremental branch accounts for. A change
+   * to any other model the model reads (through views) makes its next build a full one. None
+   * given: every parent's changes are accounted for.
+   */
+  incrementalInputs?: string[];
   /** BigQuery tables: the `partition by` expression (ignored on Postgres). */
   partitionBy?: string;
   /** Statements run after the model is materialized, as written (rendered: CompiledModel.postHooks). */
@@ -34,6 +53,8 @@ export interface CompileOptions {
   relationExists?: boolean;
   fullRefresh?: boolean;
   vars?: Readonly<Record<string, unknown>>;
+  /** run_started_at (default: a fixed stamp, for plans and docs, which do not run the SQL). */
+  runStartedAt?: Date;
 }
 
 export interface CompiledModel {
@@ -66,7 +87,18 @@ const SOURCE_SCHEMAS = { bitbucket: 'raw_bitbucket', etl_meta: 'etl_meta' } as c
   Schema
 >;
 const MATERIALIZATIONS: readonly Materialization[] = ['view', 'table', 'incremental'];
-const CONFIG_KEYS = new Set(['materialized', 'unique_key', 'partition_by', 'post_hook']);
+const CONFIG_KEYS = new Set([
+  'materialized',
+  'unique_key',
+  'partition_by',
+  'post_hook',
+  'incremental_strategy',
+  'incremental_predicates',
+  'incremental_inputs',
+]);
+const STRATEGIES: readonly IncrementalStrategy[] = ['delete+insert', 'replace_where'];
+/** run_started_at when the SQL is compiled only to be read (plans, docs, hashes). */
+const PLAN_STAMP = new Date(0);
 const TEST_CONFIG_KEYS = new Set(['severity']);
 
 function keywords(args: unknown[]): Record<string, unknown> {
@@ -103,13 +135,51 @@ function parseConfig(label: string, kw: Record<string, unknown>): ModelConfig {
       throw new ProjectError(`${label}: partition_by must be an SQL expression`);
     config.partitionBy = kw.partition_by;
   }
-  if (kw.post_hook !== undefined) {
-    const hooks = Array.isArray(kw.post_hook) ? kw.post_hook : [kw.post_hook];
-    if (!hooks.every((h) => typeof h === 'string' && h.trim() !== ''))
-      throw new ProjectError(`${label}: post_hook must be an SQL statement or a list of them`);
-    config.postHook = hooks as string[];
-  }
+  if (kw.post_hook !== undefined) config.postHook = sqlList(label, 'post_hook', 'statement', kw.post_hook);
+  parseIncrementalConfig(label, kw, config);
   return config;
+}
+
+/** A string or a list of them, none blank. */
+function sqlList(label: string, key: string, what: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((v) => typeof v === 'string' && v.trim() !== ''))
+    throw new ProjectError(`${label}: ${key} must be an SQL ${what} or a list of them`);
+  return list as string[];
+}
+
+function parseIncrementalConfig(label: string, kw: Record<string, unknown>, config: ModelConfig): void {
+  const given = ['incremental_strategy', 'incremental_predicates', 'incremental_inputs'].filter(
+    (k) => kw[k] !== undefined,
+  );
+  if (given.length === 0) return;
+  if (config.materialized !== 'incremental')
+    throw new ProjectError(`${label}: ${given.join(', ')} apply to materialized='incremental' only`);
+  const strategy = kw.incremental_strategy ?? 'delete+insert';
+  if (!STRATEGIES.includes(strategy as IncrementalStrategy))
+    throw new ProjectError(
+      `${label}: incremental_strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`,
+    );
+  config.incrementalStrategy = strategy as IncrementalStrategy;
+  if (kw.incremental_predicates !== undefined)
+    config.incrementalPredicates = sqlList(
+      label,
+      'incremental_predicates',
+      'condition',
+      kw.incremental_predicates,
+    );
+  if (strategy === 'replace_where' && !config.incrementalPredicates)
+    throw new ProjectError(`${label}: incremental_strategy='replace_where' needs incremental_predicates`);
+  if (strategy === 'replace_where' && config.uniqueKey)
+    throw new ProjectError(
+      `${label}: incremental_strategy='replace_where' replaces by incremental_predicates, not unique_key`,
+    );
+  if (kw.incremental_inputs !== undefined) {
+    const inputs = Array.isArray(kw.incremental_inputs) ? kw.incremental_inputs : [kw.incremental_inputs];
+    if (!inputs.every((k) => typeof k === 'string' && IDENTIFIER.test(k)))
+      throw new ProjectError(`${label}: incremental_inputs must be a model name or a list of them`);
+    config.incrementalInputs = inputs as string[];
+  }
 }
 
 function parseTestConfig(label: string, kw: Record<string, unknown>): Severity {
@@ -201,6 +271,7 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
   env.addGlobal('is_incremental', () => subject.isIncremental());
   if (subject.relation) env.addGlobal('this', subject.relation);
   env.addGlobal('adapter', db.dialect);
+  env.addGlobal('run_started_at', (options.runStartedAt ?? PLAN_STAMP).toISOString());
   env.addGlobal('var', (...args: unknown[]) => {
     const [key, fallback] = args;
     if (typeof key !== 'string') return fail(`${label}: var() takes a variable name`);

@@ -6,7 +6,11 @@
 //                relation: drop it and rename the new one into place. BigQuery: `create or replace table`.
 //   incremental  first run or full refresh: as a table. Otherwise the new rows into a temp table
 //                (BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
-//                `delete` the rows whose unique_key comes again and `insert` the new rows.
+//                `delete` the rows whose unique_key comes again (replace_where: the rows matching
+//                its predicates) and `insert` the new rows.
+// Each says whether the relation's rows may have changed, so that the models built from it are
+// rebuilt only then: an incremental run that deleted and added nothing did not change them, nor a
+// Postgres table rebuilt from the same SQL into the same rows (it is then left as it was).
 // A Postgres replacement keeps the views on the old relation (BI views, models outside the run):
 // the drop takes them with it (cascade), so they are re-created on the new one in the same
 // transaction; one that no longer fits fails the model and leaves the old relation (unless it is
@@ -28,6 +32,13 @@ export interface MaterializeContext {
   models: ReadonlyMap<string, ModelFile>;
   /** The models this run builds after this one: a view of theirs that no longer fits is left to that build. */
   later: ReadonlySet<string>;
+  /** The relation was built from the same SQL: a table rebuilt into the same rows is kept as it is. */
+  sameSql: boolean;
+}
+
+/** Whether the relation's rows may have changed. */
+export interface Materialized {
+  changed: boolean;
 }
 
 export type RelationKind = 'table' | 'view' | undefined;
@@ -192,11 +203,12 @@ async function materializeTable(
   model: CompiledModel,
   existing: RelationKind,
   context: MaterializeContext,
-) {
+): Promise<Materialized> {
   if (db.dialect === 'bigquery') {
     const partition = model.config.partitionBy ? `partition by ${model.config.partitionBy}\n` : '';
     const create = `create or replace table ${model.relation}\n${partition}as\n${model.sql}`;
-    return createOrReplaceOnBigQuery(db, create, 'view', model, existing);
+    await createOrReplaceOnBigQuery(db, create, 'view', model, existing);
+    return { changed: true };
   }
   const newName = `${model.name}__bbetl_new`;
   const staged = db.table(file.layer, newName);
@@ -204,24 +216,60 @@ async function materializeTable(
   await db.query(`create table ${staged} as\n${model.sql}`);
   const rename = (tx: Queryable) => tx.query(`alter table ${staged} rename to ${quotePgIdent(model.name)}`);
   try {
+    if (existing === 'table' && context.sameSql && (await sameRows(db, staged, model.relation))) {
+      await db.query(`drop table ${staged}`);
+      return { changed: false };
+    }
     await replaceRelation(db, model, existing, rename, context);
+    return { changed: true };
   } catch (error) {
     await db.query(`drop table if exists ${staged}`); // not left beside the old relation
     throw error;
   }
 }
 
-async function materializeIncremental(db: WarehouseEngine, file: ModelFile, model: CompiledModel) {
-  const keys = model.config.uniqueKey;
-  if (db.dialect === 'bigquery') return materializeIncrementalOnBigQuery(db, file, model, keys);
+/** Postgres: the two relations (same columns) hold the same rows, duplicates counted. */
+async function sameRows(db: WarehouseEngine, a: string, b: string): Promise<boolean> {
+  const differing = await db.query(
+    `select 1 from ((table ${a} except all table ${b}) union all (table ${b} except all table ${a})) d limit 1`,
+  );
+  return differing.length === 0;
+}
+
+/** The condition on the model's relation that selects the rows an incremental run replaces; none: only adds. */
+function replacedRows(
+  model: CompiledModel,
+  staged: string,
+  column: (name: string) => string,
+  alias = '',
+): string | undefined {
+  const { uniqueKey, incrementalStrategy, incrementalPredicates } = model.config;
+  if (incrementalStrategy === 'replace_where')
+    return (incrementalPredicates ?? []).map((p) => `(${p})`).join(' and ');
+  if (!uniqueKey) return undefined;
+  const cols = uniqueKey.map(column);
+  return `(${cols.map((c) => alias + c).join(', ')}) in (select ${cols.join(', ')} from ${staged})`;
+}
+
+async function materializeIncremental(
+  db: WarehouseEngine,
+  file: ModelFile,
+  model: CompiledModel,
+): Promise<Materialized> {
+  if (db.dialect === 'bigquery') return materializeIncrementalOnBigQuery(db, file, model);
   const tmp = quotePgIdent(`${model.name}__bbetl_incr`);
-  await db.transaction(async (tx: Queryable) => {
+  return db.transaction(async (tx: Queryable) => {
     await tx.query(`create temporary table ${tmp} on commit drop as\n${model.sql}`);
-    if (keys) {
-      const cols = keys.map(quotePgIdent).join(', ');
-      await tx.query(`delete from ${model.relation} where (${cols}) in (select ${cols} from ${tmp})`);
-    }
-    await tx.query(`insert into ${model.relation} select * from ${tmp}`);
+    const condition = replacedRows(model, tmp, quotePgIdent);
+    const [deleted] = condition
+      ? await tx.query<{ n: unknown }>(
+          `with d as (delete from ${model.relation} where ${condition} returning 1) select count(*) as n from d`,
+        )
+      : [];
+    const [inserted] = await tx.query<{ n: unknown }>(
+      `with i as (insert into ${model.relation} select * from ${tmp} returning 1) select count(*) as n from i`,
+    );
+    return { changed: Number(deleted?.n ?? 0) + Number(inserted?.n) > 0 };
   });
 }
 
@@ -235,19 +283,22 @@ async function materializeIncrementalOnBigQuery(
   db: WarehouseEngine,
   file: ModelFile,
   model: CompiledModel,
-  keys: readonly string[] | undefined,
-) {
+): Promise<Materialized> {
   const staged = db.table(file.layer, `${model.name}__bbetl_incr`);
   await db.query(`create or replace table ${staged} as\n${model.sql}`);
   try {
-    const q = (k: string) => quoteColumn('bigquery', k);
-    const match = (keys ?? []).map((k) => `t.${q(k)} = s.${q(k)}`).join(' and ');
-    const remove = keys
-      ? `delete from ${model.relation} t where exists (select 1 from ${staged} s where ${match});\n`
-      : '';
+    const condition = replacedRows(model, staged, (k) => quoteColumn('bigquery', k), 't.');
+    // What the transaction will delete and insert, counted first (the script returns no counts).
+    const deleting = condition ? `(select count(*) from ${model.relation} t where ${condition})` : '0';
+    const [counts] = await db.query<{ deleted: unknown; inserted: unknown }>(
+      `select ${deleting} as deleted, (select count(*) from ${staged}) as inserted`,
+    );
+    if (Number(counts?.deleted) + Number(counts?.inserted) === 0) return { changed: false };
+    const remove = condition ? `delete from ${model.relation} t where ${condition};\n` : '';
     await db.query(
       `begin transaction;\n${remove}insert into ${model.relation} select * from ${staged};\ncommit transaction;`,
     );
+    return { changed: true };
   } finally {
     await db.query(`drop table if exists ${staged}`);
   }
@@ -263,8 +314,11 @@ export async function materialize(
   model: CompiledModel,
   existing: RelationKind,
   context: MaterializeContext,
-): Promise<void> {
-  if (model.config.materialized === 'view') await materializeView(db, model, existing, context);
-  else if (context.incremental) await materializeIncremental(db, file, model);
-  else await materializeTable(db, file, model, existing, context);
+): Promise<Materialized> {
+  if (model.config.materialized === 'view') {
+    await materializeView(db, model, existing, context);
+    return { changed: true };
+  }
+  if (context.incremental) return materializeIncremental(db, file, model);
+  return materializeTable(db, file, model, existing, context);
 }

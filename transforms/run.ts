@@ -5,16 +5,19 @@
 // written is built all the same, as warn. Custom tests run as soon as every selected model they ref
 // is built.
 //
+// Models whose inputs did not change since they were built are current: left as they are, their
+// tests not run again (freshness.ts); `fullRefresh` builds every selected model.
+//
 // Selection (dbt's eager rule): a model's yml tests run with the model; a custom test runs when it
 // refs a selected model (with no selection: every test). Models outside the selection that a test
 // reads are read as they are in the warehouse.
 import type { WarehouseEngine } from '../warehouse/engine';
-import { modelBuildHashes, recordBuild, sqlHash } from '../warehouse/modelBuilds';
 import { type CompiledModel, compileModel, compileModelForPlan, type Materialization } from './compile';
 import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
 import { type DataTest, planDataTests } from './dataTests';
 import { writeDescriptions } from './describe';
 import { errorMessage, ProjectError } from './errors';
+import { BuildTracker } from './freshness';
 import { materialize, relationKind } from './materialize';
 import type { ModelFile, Project } from './project';
 import { runDataTests, skippedTest, type TestResult, testFailed } from './testRun';
@@ -27,11 +30,15 @@ export interface RunOptions {
   vars?: Readonly<Record<string, unknown>>;
 }
 
-/** warn: built and tested, but something short of its data went wrong (its descriptions). */
-export type ModelStatus = 'success' | 'warn' | 'error' | 'skipped';
+/**
+ * warn: built and tested, but something short of its data went wrong (its descriptions).
+ * current: not built, since nothing it reads changed since it was (its rows would be the same).
+ */
+export type ModelStatus = 'success' | 'warn' | 'current' | 'error' | 'skipped';
 
-/** The model's relation is in place: its tests run, its descendants build. */
-const isBuilt = (status: ModelStatus | undefined) => status === 'success' || status === 'warn';
+/** The model's relation is in place: its descendants build. */
+const isBuilt = (status: ModelStatus | undefined) =>
+  status === 'success' || status === 'warn' || status === 'current';
 
 export interface ModelRunResult {
   name: string;
@@ -42,6 +49,11 @@ export interface ModelRunResult {
   status: ModelStatus;
   /** Rows in the relation after the build (tables and incremental models); null for views and models not built. */
   rows: number | null;
+  /**
+   * Incremental models built: how (incrementally, or in full), and why in full when an
+   * incremental build was possible (e.g. `int_seats changed`).
+   */
+  build?: { incremental: boolean; fullBecause?: string };
   /** error, skipped: why; warn: what went wrong. */
   error?: string;
 }
@@ -82,6 +94,7 @@ export function planRun(
     compiled.set(name, compileModelForPlan(db, project, name, { vars: options.vars }));
   const refs = new Map([...compiled].map(([n, c]) => [n, c.refs]));
   const dag = buildDag(refs);
+  checkIncrementalInputs(dag, compiled);
   const allTests = planDataTests(db, project, { vars: options.vars });
   const order = buildOrder(dag, refs, allTests);
   const selected = selectModels(dag, options.select);
@@ -90,6 +103,28 @@ export function planRun(
     t.model ? selected.has(t.model) : everything || t.refs.some((r) => selected.has(r)),
   );
   return { dag, compiled, order: order.filter((n) => selected.has(n)), tests };
+}
+
+/** Each incremental_inputs entry is a model the model reads: directly, or through views and its other inputs. */
+function checkIncrementalInputs(dag: Dag, compiled: ReadonlyMap<string, CompiledModel>): void {
+  for (const [name, model] of compiled) {
+    const inputs = model.config.incrementalInputs;
+    if (!inputs) continue;
+    const reads = new Set<string>();
+    const visit = (m: string) => {
+      for (const parent of dag.parents.get(m) ?? []) {
+        if (reads.has(parent)) continue;
+        reads.add(parent);
+        if (compiled.get(parent)?.config.materialized === 'view' || inputs.includes(parent)) visit(parent);
+      }
+    };
+    visit(name);
+    const unknown = inputs.filter((i) => !reads.has(i));
+    if (unknown.length > 0)
+      throw new ProjectError(
+        `model "${name}": incremental_inputs ${unknown.map((u) => `"${u}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not read by it (directly, or through views and its other inputs)`,
+      );
+  }
 }
 
 async function countRows(db: WarehouseEngine, relation: string): Promise<number> {
@@ -122,33 +157,65 @@ interface BuildStep {
   materialized: Materialization;
   /** The models this run builds after it. */
   later: ReadonlySet<string>;
-  /** Incremental models: the hash of the plan's full-refresh SQL, and the one its relation was built from. */
-  sql?: { hash: string; builtFrom: string | undefined };
+  tracker: BuildTracker;
+  /** A whole run: the model is left as it is when current. */
+  skipCurrent: boolean;
+}
+
+interface Built {
+  result: ModelRunResult;
+  /** Whether the relation was materialized: incrementally or not, and whether its rows may have changed. */
+  materialized?: { changed: boolean; full: boolean };
 }
 
 /** Compiles (incremental branch when the relation exists), materializes, runs the post hooks, writes the descriptions. */
 async function buildModel(
   db: WarehouseEngine,
   project: Project,
-  { file, materialized, later, sql }: BuildStep,
+  { file, materialized, later, tracker, skipCurrent }: BuildStep,
   options: RunOptions,
-): Promise<ModelRunResult> {
+): Promise<Built> {
   const startedAt = new Date();
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
+  const result = (status: ModelStatus, rows: number | null, error?: string): ModelRunResult => ({
+    name: file.name,
+    materialized,
+    startedAt,
+    ms: ms(),
+    status,
+    rows,
+    error,
+  });
+  let done: Built['materialized'];
   try {
     const existing = await relationKind(db, file);
-    // An incremental model whose SQL changed since its relation was built is built in full.
-    const changed = sql !== undefined && existing === 'table' && sql.builtFrom !== sql.hash;
-    const fullRefresh = options.fullRefresh || changed;
+    if (skipCurrent && existing && tracker.isCurrent(file.name)) return { result: result('current', null) };
+    const sameSql = existing !== undefined && tracker.sameSql(file.name);
+    // An incremental model is built in full when its SQL changed since its relation was built, or
+    // when a model changed whose changes its incremental branch does not account for.
+    const canAdd = materialized === 'incremental' && existing === 'table' && !options.fullRefresh;
+    const unaccounted = canAdd && sameSql ? tracker.unaccountedChange(file.name) : undefined;
+    const fullBecause = !canAdd
+      ? undefined
+      : !sameSql
+        ? 'its SQL changed'
+        : unaccounted && `${unaccounted} changed`;
+    const fullRefresh = options.fullRefresh || !!fullBecause;
     const model = compileModel(db, project, file.name, {
       relationExists: existing === 'table',
       fullRefresh,
       vars: options.vars,
+      runStartedAt: tracker.stamp,
     });
     const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
-    await materialize(db, file, model, existing, { incremental, models: project.models, later });
-    if (sql && sql.builtFrom !== sql.hash) await recordBuild(db, file.name, sql.hash);
+    const { changed } = await materialize(db, file, model, existing, {
+      incremental,
+      models: project.models,
+      later,
+      sameSql,
+    });
+    done = { changed, full: !incremental };
     for (const [i, hook] of model.postHooks.entries()) {
       try {
         await db.query(hook);
@@ -158,18 +225,12 @@ async function buildModel(
     }
     const warning = await descriptionsProblem(db, file, materialized);
     const rows = materialized === 'view' ? null : await countRows(db, model.relation);
-    const status = warning ? 'warn' : 'success';
-    return { name: file.name, materialized, startedAt, ms: ms(), status, rows, error: warning };
+    const built = result(warning ? 'warn' : 'success', rows, warning);
+    if (materialized === 'incremental')
+      built.build = { incremental, ...(fullBecause ? { fullBecause } : {}) };
+    return { result: built, materialized: done };
   } catch (error) {
-    return {
-      name: file.name,
-      materialized,
-      startedAt,
-      ms: ms(),
-      status: 'error',
-      rows: null,
-      error: errorMessage(error),
-    };
+    return { result: result('error', null, errorMessage(error)), materialized: done };
   }
 }
 
@@ -205,9 +266,9 @@ export async function runProject(
   options: RunOptions = {},
 ): Promise<RunResults> {
   const plan = planRun(db, project, options);
-  // Read once per run (a query per model would cost seconds on BigQuery); written only on change.
-  const incremental = plan.order.some((n) => plan.compiled.get(n)?.config.materialized === 'incremental');
-  const builtFrom = incremental ? await modelBuildHashes(db) : new Map<string, string>();
+  const tracker = await BuildTracker.start(db, { ...plan, models: project.models });
+  // A selection builds what it selects; a whole run leaves the current models as they are.
+  const skipCurrent = !options.fullRefresh && !options.select?.length;
   const results: RunResults = { models: [], tests: [] };
   const status = new Map<string, ModelStatus>();
   const inRun = new Set(plan.order);
@@ -237,16 +298,19 @@ export async function runProject(
     const upstreamFailed = [...(plan.dag.parents.get(name) ?? [])].find(
       (p) => status.get(p) === 'error' || status.get(p) === 'skipped',
     );
-    const result: ModelRunResult = upstreamFailed
-      ? {
-          name,
-          materialized,
-          startedAt: new Date(),
-          ms: 0,
-          status: 'skipped',
-          rows: null,
-          error: `upstream "${upstreamFailed}" failed`,
-        }
+    const skipped: Built = {
+      result: {
+        name,
+        materialized,
+        startedAt: new Date(),
+        ms: 0,
+        status: 'skipped',
+        rows: null,
+        error: `upstream "${upstreamFailed}" failed`,
+      },
+    };
+    const built = upstreamFailed
+      ? skipped
       : await buildModel(
           db,
           project,
@@ -254,20 +318,20 @@ export async function runProject(
             file: project.models.get(name) as ModelFile,
             materialized,
             later: new Set(plan.order.slice(i + 1)),
-            sql:
-              materialized === 'incremental'
-                ? { hash: sqlHash(compiled.sql), builtFrom: builtFrom.get(name) }
-                : undefined,
+            tracker,
+            skipCurrent,
           },
           options,
         );
-    if (isBuilt(result.status)) {
+    const outcome = built.result;
+    if (outcome.status === 'current') tracker.keep(name);
+    else if (isBuilt(outcome.status)) {
       const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);
       const testResults = [...skipped, ...(await runDataTests(db, runnable))];
       const failed = testResults.filter(testFailed);
       if (failed.length > 0) {
-        result.status = 'error';
-        result.error = [result.error, ...failed.map((t) => `test ${t.name} failed: ${t.error}`)]
+        outcome.status = 'error';
+        outcome.error = [outcome.error, ...failed.map((t) => `test ${t.name} failed: ${t.error}`)]
           .filter(Boolean)
           .join('\n');
       }
@@ -275,10 +339,12 @@ export async function runProject(
     } else {
       results.tests.push(...ownTests.map((t) => skippedTest(t, `model "${name}" was not built`)));
     }
-    status.set(name, result.status);
-    results.models.push(result);
+    if (built.materialized) tracker.built(name, { ...built.materialized, ok: isBuilt(outcome.status) });
+    status.set(name, outcome.status);
+    results.models.push(outcome);
     await runDueCustomTests();
   }
+  await tracker.finish(db);
   return results;
 }
 

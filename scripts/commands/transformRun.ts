@@ -54,7 +54,8 @@ function modelsTable(models: readonly ModelRunResult[], tests: readonly TestResu
     ...models.map((m) => [
       m.name,
       m.materialized,
-      m.status,
+      // An incremental model built in full when it could have added: why.
+      m.build?.fullBecause ? `${m.status} (built in full: ${m.build.fullBecause})` : m.status,
       String(m.ms),
       m.rows === null ? '' : String(m.rows),
       countTests(tests.filter((t) => t.model === m.name)),

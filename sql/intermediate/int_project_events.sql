@@ -7,8 +7,7 @@ with events as (
 ),
 
 repositories as (
-  select uuid as repository_uuid, project_uuid from {{ ref('stg_repositories') }}
-  where project_uuid is not null
+  select * from {{ ref('int_repository_projects') }}
 )
 
 select

@@ -2,7 +2,8 @@
 -- Every user action the sources record, named by feature, as extracted: tombstoned source rows
 -- stay as is_deleted rows and commit authors are not resolved yet (int_user_events does both).
 -- Incremental: a run reads only source rows extracted or tombstoned since the newest one already
--- here, less a lookback (var incremental_lookback_minutes, default 10; TRANSFORM_LOOKBACK_MINUTES in
+-- here, and keeps only the events that changed (with the time each had before, and the run's
+-- stamp: what the daily marts rebuild from), less a lookback (var incremental_lookback_minutes, default 10; TRANSFORM_LOOKBACK_MINUTES in
 -- the worker) that covers loads which committed after a concurrent transform run had started.
 --
 -- The event sources, one entry per feature (or, for stg_pr_activity, per family of features): a
@@ -98,20 +99,47 @@ events as (
   union all
   {%- endif %}
 {%- endfor %}
+),
+
+keyed as (
+  select
+    feature || ':' || source_record_key as event_key,
+    workspace_uuid,
+    repository_uuid,
+    actor_uuid,
+    author_raw,
+    {{ email_of('author_raw') }} as author_email,
+    feature,
+    occurred_at,
+    source_record_key,
+    is_deleted,
+    greatest(_extracted_at, coalesce(_deleted_at, _extracted_at)) as _changed_at
+  from events
+  -- (stg_pr_activity items of a type no `features` condition names)
+  where feature is not null
 )
 
+{% if is_incremental() -%}
+-- Only events that changed (a source row rewritten with the same event is left as it is), each
+-- with the time it had before: the daily marts rebuild the days of both.
 select
-  feature || ':' || source_record_key as event_key,
-  workspace_uuid,
-  repository_uuid,
-  actor_uuid,
-  author_raw,
-  {{ email_of('author_raw') }} as author_email,
-  feature,
-  occurred_at,
-  source_record_key,
-  is_deleted,
-  greatest(_extracted_at, coalesce(_deleted_at, _extracted_at)) as _changed_at
-from events
--- (stg_pr_activity items of a type no `features` condition names)
-where feature is not null
+  keyed.*,
+  previous.occurred_at as previous_occurred_at,
+  {{ timestamp_literal(run_started_at) }} as _transformed_at
+from keyed
+left join {{ this }} previous on keyed.event_key = previous.event_key
+where previous.event_key is null
+  or keyed.workspace_uuid is distinct from previous.workspace_uuid
+  or keyed.repository_uuid is distinct from previous.repository_uuid
+  or keyed.actor_uuid is distinct from previous.actor_uuid
+  or keyed.author_raw is distinct from previous.author_raw
+  or keyed.occurred_at is distinct from previous.occurred_at
+  or keyed.source_record_key is distinct from previous.source_record_key
+  or keyed.is_deleted is distinct from previous.is_deleted
+{%- else -%}
+select
+  keyed.*,
+  cast(null as {{ 'TIMESTAMP' if adapter == 'bigquery' else 'timestamptz' }}) as previous_occurred_at,
+  {{ timestamp_literal(run_started_at) }} as _transformed_at
+from keyed
+{%- endif %}

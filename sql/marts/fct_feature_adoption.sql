@@ -1,9 +1,16 @@
-{{ config(materialized='table') }}
+{%- set changed_from = rebuild_from('period_start') %}
+{%- set rebuild = 'least(' ~ week_start(changed_from) ~ ', ' ~ month_start(changed_from) ~ ')' %}
+{{ config_by_days('period_start', rebuild, ['dim_date', 'int_date_spine', 'int_source_events']) }}
 -- Per week and month, workspace and feature: how many people used the feature and what share of
 -- the seats that is. Every feature of dim_features has a row in every period, zero when unused,
 -- so a chart of adoption has no gaps. Seats are those held on the period's last covered day.
+-- Incremental: the weeks and months from the one holding the first day a change reaches
+-- (macros/windows.sql); a change to seats, features or the identity map rebuilds every period.
 with dates as (
   select * from {{ ref('dim_date') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 features as (
@@ -22,13 +29,19 @@ events as (
 ),
 
 periods as (
-  select 'week' as period, week_start as period_start, max(date_day) as period_last_day
-  from dates
-  group by 1, 2
-  union all
-  select 'month' as period, month_start as period_start, max(date_day) as period_last_day
-  from dates
-  group by 1, 2
+  select * from (
+    select 'week' as period, week_start as period_start, max(date_day) as period_last_day
+    from dates
+    group by 1, 2
+    union all
+    select 'month' as period, month_start as period_start, max(date_day) as period_last_day
+    from dates
+    group by 1, 2
+  ) every_period
+  {%- if is_incremental() %}
+  -- (a period that starts before the days read is not rebuilt: no change reaches it)
+  where period_start >= {{ rebuild }}
+  {%- endif %}
 ),
 
 workspaces as (
@@ -89,7 +102,8 @@ select
   cast(coalesce(usage.active_users, 0) as integer) as active_users,
   cast(coalesce(usage.active_seats, 0) as integer) as active_seats,
   cast(coalesce(seat_counts.seats, 0) as integer) as seats,
-  {{ ratio('coalesce(usage.active_seats, 0)', 'seat_counts.seats') }} as share_of_seats
+  {{ ratio('coalesce(usage.active_seats, 0)', 'seat_counts.seats') }} as share_of_seats,
+  {{ timestamp_literal(run_started_at) }} as _transformed_at
 from periods
 cross join workspaces
 cross join features

@@ -1,9 +1,15 @@
-{{ config(materialized='table') }}
+{%- set rebuild = rebuild_from('date_day', spine_start=spine_start()) %}
+{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_source_events']) }}
 -- Per day and project (every project × dim_date, no gaps): the seat holders who can reach the
 -- project (int_project_access: a group permission through their membership, or a direct user
 -- permission) and the users acting in its repositories (int_project_events).
+-- Incremental: the days from the first one a change reaches (macros/windows.sql); a change to
+-- anything else it reads (seats, memberships, projects, the identity map) rebuilds every day.
 with dates as (
   select date_day from {{ ref('dim_date') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 projects as (
@@ -16,10 +22,16 @@ access as (
 
 seat_days as (
   select * from {{ ref('int_seat_days') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 project_events as (
   select * from {{ ref('int_project_events') }}
+  {%- if is_incremental() %}
+  where activity_date > {{ add_days(rebuild, -30) }}
+  {%- endif %}
 ),
 
 access_seat_days as (
@@ -64,7 +76,8 @@ select
   cast(coalesce(seat_counts.seats_with_access, 0) as integer) as seats_with_access,
   cast(coalesce(daily.active_users, 0) as integer) as active_users,
   cast(coalesce(active_30d.active_users_30d, 0) as integer) as active_users_30d,
-  cast(coalesce(daily.events, 0) as integer) as events
+  cast(coalesce(daily.events, 0) as integer) as events,
+  {{ timestamp_literal(run_started_at) }} as _transformed_at
 from dates
 cross join projects
 left join seat_counts

@@ -1,17 +1,29 @@
-{{ config(materialized='table') }}
+{%- set rebuild = rebuild_from('date_day', spine_start=spine_start()) %}
+{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
 -- Per day and workspace: seats, active users over trailing windows, utilization and idle seats.
 -- A user is active over N days on day D when they did anything (int_user_events) in the N days
 -- ending with D. Seats are the billable memberships held that day (int_seat_days).
+-- Incremental: the days from the first one a change reaches (macros/windows.sql); a change to
+-- anything else it reads (seats, memberships, projects, the identity map) rebuilds every day.
 with dates as (
   select date_day from {{ ref('dim_date') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 seat_days as (
   select * from {{ ref('int_seat_days') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 active_days as (
   select * from {{ ref('int_active_user_days') }}
+  {%- if is_incremental() %}
+  where activity_date > {{ add_days(rebuild, -90) }}
+  {%- endif %}
 ),
 
 -- A seat holder with a seat in another workspace the same day: each seat is billed.
@@ -86,7 +98,8 @@ select
   cast(coalesce(seat_counts.active_seats_30d, 0) as integer) as active_seats_30d,
   cast(coalesce(seat_counts.seats, 0) - coalesce(seat_counts.active_seats_30d, 0) as integer) as idle_seats_30d,
   {{ ratio('seat_counts.active_seats_30d', 'seat_counts.seats') }} as seat_utilization_30d,
-  cast(coalesce(seat_counts.seats_in_several_workspaces, 0) as integer) as seats_in_several_workspaces
+  cast(coalesce(seat_counts.seats_in_several_workspaces, 0) as integer) as seats_in_several_workspaces,
+  {{ timestamp_literal(run_started_at) }} as _transformed_at
 from workspace_days
 left join seat_counts
   on workspace_days.date_day = seat_counts.date_day

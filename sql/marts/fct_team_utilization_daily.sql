@@ -1,9 +1,15 @@
-{{ config(materialized='table') }}
+{%- set rebuild = rebuild_from('date_day', spine_start=spine_start()) %}
+{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
 -- Per day and team (dim_teams × dim_date, no gaps): members, seats, active and idle seats, and the
 -- members' actions. Membership counts on the days it was held (until the member left the group);
 -- a user in two teams counts in each.
+-- Incremental: the days from the first one a change reaches (macros/windows.sql); a change to
+-- anything else it reads (seats, memberships, projects, the identity map) rebuilds every day.
 with dates as (
   select date_day from {{ ref('dim_date') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 teams as (
@@ -16,14 +22,23 @@ memberships as (
 
 seat_days as (
   select * from {{ ref('int_seat_days') }}
+  {%- if is_incremental() %}
+  where date_day >= {{ rebuild }}
+  {%- endif %}
 ),
 
 active_days as (
   select * from {{ ref('int_active_user_days') }}
+  {%- if is_incremental() %}
+  where activity_date > {{ add_days(rebuild, -30) }}
+  {%- endif %}
 ),
 
 team_events as (
   select * from {{ ref('int_team_events') }}
+  {%- if is_incremental() %}
+  where activity_date >= {{ rebuild }}
+  {%- endif %}
 ),
 
 member_days as (
@@ -77,7 +92,8 @@ select
   cast(coalesce(member_counts.seats, 0) - coalesce(member_counts.active_seats_30d, 0) as integer) as idle_seats_30d,
   {{ ratio('member_counts.active_seats_30d', 'member_counts.seats') }} as seat_utilization_30d,
   cast(coalesce(event_counts.active_members, 0) as integer) as active_members,
-  cast(coalesce(event_counts.events, 0) as integer) as events
+  cast(coalesce(event_counts.events, 0) as integer) as events,
+  {{ timestamp_literal(run_started_at) }} as _transformed_at
 from dates
 cross join teams
 left join member_counts

@@ -48,9 +48,18 @@ const REVIEWED: Record<string, Record<string, string>> = {
     'model.relation': 'the model relation, from db.table()',
     'model.sql': "the model's SQL: compiled from the project's own files",
     partition: "the model's partition_by config, from the project's own files",
-    cols: 'unique_key columns of the project, quoted',
-    match: 'unique_key columns of the project, quoted',
-    remove: 'a delete of the model relation matched on its staged rows by quoted unique_key columns',
+    remove:
+      "a delete of the model relation where its unique_key matches a staged row, or the project's incremental_predicates hold",
+    a: 'a relation from db.table() (the model, or its staged table)',
+    b: 'a relation from db.table() (the model, or its staged table)',
+    "cols.map((c) => alias + c).join(', ')": 'unique_key columns of the project, quoted, with a fixed alias',
+    "cols.join(', ')": 'unique_key columns of the project, quoted',
+    staged: 'a relation from db.table(), or the quoted name of a temporary table',
+    deleting: 'a count of the rows `remove` deletes, or 0',
+  },
+  'warehouse/modelBuilds.ts': {
+    source: 'rows of `$n` placeholders, cast',
+    "values.join(', ')": 'rows of `$n` placeholders, cast',
   },
   'web/dashboard/dora.ts': { "MONTHLY.map(([c]) => c).join(', ')": 'column names of a constant table' },
   'web/dashboard/seats.ts': {

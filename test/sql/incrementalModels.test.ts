@@ -1,8 +1,9 @@
-// Every incremental model (the staging models and int_source_events) equals its full refresh, on
-// every engine: raw tables from a tiny sandbox are built; then a month of changes, tombstones, rows
-// of a second connection for keys the first holds (one older, one newer), a late-arriving record
-// dated long ago and a changed identity map; an incremental build; then a full refresh: the rows
-// are the same both ways. The incremental build read only what changed: a staging row edited by
+// Every incremental model (the staging models, int_source_events, and the daily models built by
+// days) equals its full refresh, on every engine: raw tables from a tiny sandbox are built; then a
+// month of changes, tombstones, rows of a second connection for keys the first holds (one older,
+// one newer) and a late-arriving record dated long ago; an incremental build; then a full refresh:
+// the rows are the same both ways (bookkeeping columns apart). Then the same after a record from
+// before the first day, and after a change to the identity map. The incremental build read only what changed: a staging row edited by
 // hand (and its event), whose raw record did not change, keeps the edit.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BitbucketClient } from '../../bitbucket/client';
@@ -39,9 +40,14 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     expect(incremental).toEqual(
       expect.arrayContaining(['stg_pullrequests', 'stg_commits', 'int_source_events']),
     );
-    // On the BigQuery emulator (seconds per model) the event model and the staging models it reads:
-    // the other staging models are the same macro over other sources.
-    const tested = fx.db.dialect === 'bigquery' ? ['int_source_events'] : incremental;
+    // The models built by days (replace_where).
+    const windowed = [...planRun(fx.db, project).compiled.values()]
+      .filter((m) => m.config.incrementalStrategy === 'replace_where')
+      .map((m) => m.name);
+    expect(windowed).toEqual(expect.arrayContaining(['fct_seat_utilization_daily', 'fct_feature_adoption']));
+    // On the BigQuery emulator (seconds per model) the event model, the staging models it reads,
+    // and one model built by days: the others are the same macros over other sources.
+    const tested = fx.db.dialect === 'bigquery' ? ['int_source_events', 'int_active_user_days'] : incremental;
     const selection = tested.map((m) => `+${m}`);
     const snapshotted = planRun(fx.db, project, { select: selection }).order.filter((m) =>
       incremental.includes(m),
@@ -54,6 +60,12 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
         ...options,
       });
       expect(results.filter((r) => r.status !== 'success')).toEqual([]);
+      return results;
+    };
+    // Model by model, so that a failure names the model and shows its differing rows.
+    const expectSameRows = (actual: Record<string, string[]>, expected: Record<string, string[]>) => {
+      expect(Object.keys(actual)).toEqual(Object.keys(expected));
+      for (const name of Object.keys(expected)) expect(actual[name], name).toEqual(expected[name]);
     };
     const snapshot = async () => {
       const out: Record<string, string[]> = {};
@@ -135,56 +147,71 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
         },
       ],
     });
-    // A record extracted now that happened long ago, by an author known only by e-mail, whom the
-    // identity map now names.
-    await loadRecords(fx.db, {
-      stream: 'commits',
-      connectionId: 'c1',
-      workspaceUuid: commits[0]?.workspace_uuid ?? null,
-      runId: 'r5',
-      extractedAt: '2026-12-01T03:00:00Z',
-      records: [
-        {
-          key: `${repo?.parent_key}:late0001`,
-          parentKey: repo?.parent_key,
-          payload: commitPayload('late0001', '2019-05-01T09:00:00Z', 'Late Author <late@example.com>'),
-        },
-      ],
-    });
-    await mapIdentity(fx.db, 'late@example.com', '{u-late}');
+    // A record extracted now that happened long ago (weeks after the first build's first day), by
+    // an author known only by e-mail.
+    const [first] = await fx.db.query<{ at: unknown }>(
+      `select min(occurred_at) as at from ${fx.db.table('intermediate', 'int_source_events')}`,
+    );
+    const firstDay = new Date(String((first?.at as { value?: unknown })?.value ?? first?.at));
+    const lateCommit = async (sha: string, at: Date, runId: string, extractedAt: string) =>
+      loadRecords(fx.db, {
+        stream: 'commits',
+        connectionId: 'c1',
+        workspaceUuid: commits[0]?.workspace_uuid ?? null,
+        runId,
+        extractedAt,
+        records: [
+          {
+            key: `${repo?.parent_key}:${sha}`,
+            parentKey: repo?.parent_key,
+            payload: commitPayload(sha, at.toISOString(), 'Late Author <late@example.com>'),
+          },
+        ],
+      });
+    await lateCommit(
+      'late0001',
+      new Date(firstDay.getTime() + 40 * 86_400_000),
+      'r5',
+      '2026-12-01T03:00:00Z',
+    );
 
     // A staging row and an event edited by hand whose raw record did not change since the last
     // build: an incremental build does not read them again.
     const stgPrs = fx.db.table('staging', 'stg_pullrequests');
     const events = fx.db.table('intermediate', 'int_source_events');
-    const [untouched] = await fx.db.query<{ record_key: string; title: string; actor_uuid: string }>(
-      `select s.record_key, s.title, e.actor_uuid from ${stgPrs} s
+    // (The event's author_raw, which no daily model reads: those rebuild the days of changes by
+    // reading int_source_events again, hand edits included.)
+    const [untouched] = await fx.db.query<{ record_key: string; title: string; author_raw: string | null }>(
+      `select s.record_key, s.title, e.author_raw from ${stgPrs} s
        join ${raw('pullrequests')} r on r.record_key = s.record_key
        join ${events} e on e.event_key = 'pr_opened:' || s.record_key
        where r._run_id = 'r1' and s.record_key not in ($1, $2) order by s.record_key limit 1`,
       [older, newer],
     );
     expect(untouched).toBeDefined();
-    const edit = async (title: string, actor: string) => {
+    const edit = async (title: string, authorRaw: string | null) => {
       await fx.db.query(`update ${stgPrs} set title = $1 where record_key = $2`, [
         title,
         untouched?.record_key,
       ]);
-      await fx.db.query(`update ${events} set actor_uuid = $1 where event_key = $2`, [
-        actor,
-        `pr_opened:${untouched?.record_key}`,
-      ]);
+      // (BigQuery takes no untyped null parameter)
+      await fx.db.query(
+        `update ${events} set author_raw = ${authorRaw === null ? 'null' : '$2'} where event_key = $1`,
+        authorRaw === null
+          ? [`pr_opened:${untouched?.record_key}`]
+          : [`pr_opened:${untouched?.record_key}`, authorRaw],
+      );
     };
-    await edit('edited by hand', '{edited-by-hand}');
+    await edit('edited by hand', 'edited by hand');
 
-    await build();
-    const [kept] = await fx.db.query<{ title: string; actor_uuid: string }>(
-      `select s.title, e.actor_uuid from ${stgPrs} s join ${events} e on e.event_key = 'pr_opened:' || s.record_key
+    const built = await build();
+    const [kept] = await fx.db.query<{ title: string; author_raw: string }>(
+      `select s.title, e.author_raw from ${stgPrs} s join ${events} e on e.event_key = 'pr_opened:' || s.record_key
        where s.record_key = $1`,
       [untouched?.record_key],
     );
-    expect(kept).toEqual({ title: 'edited by hand', actor_uuid: '{edited-by-hand}' });
-    await edit(untouched?.title as string, untouched?.actor_uuid as string);
+    expect(kept).toEqual({ title: 'edited by hand', author_raw: 'edited by hand' });
+    await edit(untouched?.title as string, untouched?.author_raw ?? null);
     const titles = await fx.db.query<{ record_key: string; title: string }>(
       `select record_key, title from ${stgPrs} where record_key in ($1, $2) order by record_key`,
       [older, newer],
@@ -192,8 +219,40 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     expect(titles.find((t) => t.record_key === newer)?.title).toBe('seen by c2, newer');
     expect(titles.find((t) => t.record_key === older)?.title).not.toBe('seen by c2, older');
 
+    // The daily models built incrementally rebuilt only the days the changes reach: rows of earlier
+    // days keep the stamp of the first build. (Those whose seats, teams or access changed in the
+    // month were built in full, and say why.)
+    const byDays = built.filter((r) => windowed.includes(r.name) && r.build?.incremental).map((r) => r.name);
+    // (On BigQuery a rebuilt table counts as changed, so int_identity_map, rebuilt from the new
+    // commits, sends the daily models to a full build: test/transforms/freshness.test.ts shows
+    // replace_where there.)
+    if (fx.db.dialect !== 'bigquery')
+      expect(byDays).toEqual(expect.arrayContaining(['int_active_user_days', 'fct_seat_utilization_daily']));
+    for (const r of built.filter((r) => windowed.includes(r.name) && !r.build?.incremental))
+      expect(r.build?.fullBecause, r.name).toMatch(/ changed$/);
+    for (const name of byDays) {
+      const [stamps] = await fx.db.query<{ n: unknown }>(
+        `select count(distinct _transformed_at) as n from ${fx.db.table(layerOf(name), name)}`,
+      );
+      expect(Number(stamps?.n), name).toBe(2);
+    }
     const afterIncremental = await snapshot();
     await build({ fullRefresh: true });
-    expect(await snapshot()).toEqual(afterIncremental);
+    expectSameRows(await snapshot(), afterIncremental);
+
+    // A record from before the first day: the date spine starts earlier.
+    await lateCommit('late0002', new Date('2019-05-01T09:00:00Z'), 'r6', '2026-12-02T00:00:00Z');
+    await build();
+    const afterEarlier = await snapshot();
+    await build({ fullRefresh: true });
+    expectSameRows(await snapshot(), afterEarlier);
+
+    // The identity map now names an author: the days of their every commit change (every day is
+    // rebuilt, as the models' incremental_inputs say).
+    await mapIdentity(fx.db, 'late@example.com', '{u-late}');
+    await build();
+    const afterIdentity = await snapshot();
+    await build({ fullRefresh: true });
+    expectSameRows(await snapshot(), afterIdentity);
   }, 300_000);
 });

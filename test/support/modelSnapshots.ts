@@ -21,10 +21,24 @@ const canonical = (value: unknown): unknown =>
       ? String((value as { value: unknown }).value)
       : value;
 
-/** A model's rows as sorted JSON lines. */
+/**
+ * Columns that say when and from which earlier version a row was computed, not what it says: an
+ * incremental build and a full refresh (or two pipelines) differ there by design.
+ */
+const BOOKKEEPING = new Set(['_transformed_at', '_changed_at', 'previous_occurred_at']);
+
+/** A model's rows as sorted JSON lines (bookkeeping columns left out). */
 export async function modelRows(db: WarehouseEngine, layer: Schema, name: string): Promise<string[]> {
   const rows = await db.query(`select * from ${db.table(layer, name)}`);
-  return rows.map((row) => JSON.stringify(Object.entries(row).map(([k, v]) => [k, canonical(v)]))).sort();
+  return rows
+    .map((row) =>
+      JSON.stringify(
+        Object.entries(row)
+          .filter(([k]) => !BOOKKEEPING.has(k))
+          .map(([k, v]) => [k, canonical(v)]),
+      ),
+    )
+    .sort();
 }
 
 /** Every stored mart's rows, by mart name. */

@@ -271,8 +271,10 @@ select 3 as n union all select 4`,
     });
     const numbers = async (name: string) =>
       (await fx.db.query(`select n from ${fx.db.table('marts', name)}`)).map((r) => Number(r.n)).sort();
+    // Selected, every model is built each round (a whole run would find them current).
+    const select = ['hooked', 'hooked_incr', 'hooked_view'];
     for (const round of [1, 2]) {
-      const { models } = await runProject(fx.db, project());
+      const { models } = await runProject(fx.db, project(), { select });
       expect(
         models.map((m) => [m.name, m.status, m.rows]),
         `round ${round}`,
@@ -285,5 +287,14 @@ select 3 as n union all select 4`,
       expect(await numbers('hooked')).toEqual([10, 20]);
       expect(await numbers('hooked_incr')).toEqual([4]);
     }
+    // A whole run: the models that passed are current, their hooks not run again; the one whose
+    // hook failed is built again.
+    const { models } = await runProject(fx.db, project());
+    expect(models.map((m) => [m.name, m.status])).toEqual([
+      ['hooked', 'current'],
+      ['hooked_incr', 'current'],
+      ['hooked_view', 'error'],
+    ]);
+    expect(await numbers('hooked')).toEqual([10, 20]);
   }, 180_000);
 });

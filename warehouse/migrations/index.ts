@@ -10,6 +10,7 @@ import { transformSamples } from './008_transform_samples';
 import { connectionStreams } from './009_connection_streams';
 import { exclusiveRuns } from './010_exclusive_runs';
 import { modelBuilds } from './011_model_builds';
+import { modelChanges } from './012_model_changes';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: Migration[] = [
   connectionStreams,
   exclusiveRuns,
   modelBuilds,
+  modelChanges,
 ];

@@ -20,7 +20,7 @@ export interface TransformSummary {
   warnings: TransformNodeRow[];
 }
 
-const FINE = new Set(['success', 'pass']);
+const FINE = new Set(['success', 'current', 'pass']);
 const FAILED = new Set(['error', 'fail']);
 
 export function summarizeTransformRun(nodes: readonly TransformNodeRow[]): TransformSummary | undefined {

@@ -1,0 +1,54 @@
+{% from "macros/dates.sql" import utc_date %}
+{#- The daily models built incrementally (incremental_strategy='replace_where'): an incremental run
+    rebuilds every row dated on or after the first day a change can reach, and no other. That day
+    is the earliest of:
+      events  the days of the events int_source_events changed since this model's newest row was
+              written (_transformed_at), both the new day and the one the event had before;
+      spine   the model's last day (the date spine grew past it), or, when the spine no longer
+              starts where the model does, the earlier of the two starts.
+    `date_column` is the model's date; `spine_start` an expression for the spine's first day
+    (none: the model does not follow the spine). No change at all: the model's last day. -#}
+{% macro rebuild_from(date_column, events=true, spine_start=none) -%}
+(
+  select min(day) from (
+    select
+      {%- if spine_start %}
+      case
+        when min({{ date_column }}) = {{ spine_start }} then max({{ date_column }})
+        when min({{ date_column }}) < {{ spine_start }} then min({{ date_column }})
+        else {{ spine_start }}
+      end
+      {%- else %}
+      max({{ date_column }})
+      {%- endif %} as day
+    from {{ this }}
+    {%- if events %}
+    union all
+    select {{ utc_date('occurred_at') }} as day
+    from {{ ref('int_source_events') }}
+    where _transformed_at > (select max(_transformed_at) from {{ this }})
+    union all
+    select {{ utc_date('previous_occurred_at') }} as day
+    from {{ ref('int_source_events') }}
+    where _transformed_at > (select max(_transformed_at) from {{ this }})
+    {%- endif %}
+  ) changes
+)
+{%- endmacro %}
+
+{#- The first day of the date spine (int_date_spine), for rebuild_from's spine_start. -#}
+{% macro spine_start() -%}
+(select min(date_day) from {{ ref('int_date_spine') }})
+{%- endmacro %}
+
+{#- The config of a model built by days: `date_column >= rebuild` (rebuild: a rebuild_from
+    expression) selects the rows an incremental run replaces; `inputs` are the models whose
+    changes that accounts for (any other change: a full build). -#}
+{% macro config_by_days(date_column, rebuild, inputs) -%}
+{{ config(
+  materialized='incremental',
+  incremental_strategy='replace_where',
+  incremental_predicates=[date_column ~ ' >= ' ~ rebuild],
+  incremental_inputs=inputs
+) }}
+{%- endmacro %}
