@@ -113,6 +113,18 @@ fi
 export_var BIGQUERY_API_ENDPOINT "http://127.0.0.1:$BQ_PORT"
 export_var BIGQUERY_PROJECT "$BQ_PROJECT"
 
+step "dbt (PyPI dbt-core 1.10 with dbt-postgres 1.9, for the exported dbt project's test)"
+# dbt-core 1.10.x and dbt-postgres 1.9.x install from PyPI here (1.12 downloads from elsewhere).
+DBT_VENV="$CACHE/dbt-venv"
+if ! "$DBT_VENV/bin/dbt" --version >/dev/null 2>&1; then
+  python3 -m venv "$DBT_VENV" || fail "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  "$DBT_VENV/bin/pip" install --quiet --disable-pip-version-check "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" \
+    || fail "pip install dbt-core dbt-postgres failed"
+  ok "installed dbt into $DBT_VENV"
+fi
+ok "$("$DBT_VENV/bin/dbt" --version 2>/dev/null | grep -m1 installed | xargs)"
+export_var DBT_PATH "$DBT_VENV/bin/dbt"
+
 step "Chromium (Debian chromium, for browser tests)"
 command -v chromium >/dev/null || apt_install chromium
 ok "$(chromium --version 2>/dev/null | head -1)"

@@ -8,8 +8,9 @@
 //   is_incremental()          true only for an incremental model whose relation exists, unless full refresh
 //   this                      the model's own relation
 //   var('name', default)      a run variable (no default and not given: an error)
-//   adapter                   'postgres' | 'bigquery', so macros can dispatch per engine
-// Every macro file is imported into every model on the model's first line (no line shift).
+//   target.type               'postgres' | 'bigquery', so macros can dispatch per engine (dbt's spelling)
+// Every macro is imported into every model on the model's first line (no line shift). As in dbt,
+// macros are global: a macro file imports nothing, and calls the macros of any other file.
 // post_hook statements are templates too, rendered with the model's globals (so `{{ this }}`).
 // Custom tests (tests/*.sql) render the same way, without `this`; their config() takes only
 // severity='warn' | 'error'.
@@ -190,11 +191,14 @@ function parseTestConfig(label: string, kw: Record<string, unknown>): Severity {
   return severity;
 }
 
+/** The template holding every macro file, one after another, so that they call one another. */
+const ALL_MACROS = '(macros)';
+
 /** A nunjucks loader over the project's files (models and macros), by project-relative path. */
 function projectLoader(project: Project): nunjucks.ILoader {
   const sources = new Map<string, string>();
   for (const m of project.models.values()) sources.set(m.path, m.source);
-  for (const m of project.macros) sources.set(m.path, m.source);
+  sources.set(ALL_MACROS, project.macros.map((m) => m.source).join('\n'));
   return {
     getSource(name: string) {
       const src = sources.get(name);
@@ -206,10 +210,8 @@ function projectLoader(project: Project): nunjucks.ILoader {
 
 /** The line that imports every macro, prepended to the template's first line. */
 function macroImports(project: Project): string {
-  return project.macros
-    .filter((m) => m.names.length > 0)
-    .map((m) => `{% from ${JSON.stringify(m.path)} import ${m.names.join(', ')} %}`)
-    .join('');
+  const names = project.macros.flatMap((m) => m.names);
+  return names.length > 0 ? `{% from "${ALL_MACROS}" import ${names.join(', ')} %}` : '';
 }
 
 /** What is being compiled, for the globals and for messages. */
@@ -270,7 +272,7 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
   });
   env.addGlobal('is_incremental', () => subject.isIncremental());
   if (subject.relation) env.addGlobal('this', subject.relation);
-  env.addGlobal('adapter', db.dialect);
+  env.addGlobal('target', { type: db.dialect });
   env.addGlobal('run_started_at', (options.runStartedAt ?? PLAN_STAMP).toISOString());
   env.addGlobal('var', (...args: unknown[]) => {
     const [key, fallback] = args;

@@ -51,6 +51,31 @@ export interface Project {
 }
 
 const MACRO_DEF = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+/** A macro block, whole (its body may set variables: they are its own). */
+const MACRO_BLOCK = /\{%-?\s*macro\b[\s\S]*?\{%-?\s*endmacro\s*-?%\}/g;
+const IMPORT_TAG = /\{%-?\s*(from|import)\b/;
+const SET_TAG = /\{%-?\s*set\b/;
+
+/**
+ * What keeps the project a dbt project as well (dbt reads macros/ as one global namespace): a
+ * macro file defines macros and nothing else that runs (no import, no set outside a macro), and
+ * only macro files define macros.
+ */
+function checkDbtShape(path: string, source: string, isMacroFile: boolean): void {
+  if (isMacroFile) {
+    if (IMPORT_TAG.test(source))
+      throw new ProjectError(
+        `${path}: macro files import nothing: every macro is global, call it by its name (remove the {% from/import %})`,
+      );
+    if (SET_TAG.test(source.replace(MACRO_BLOCK, '')))
+      throw new ProjectError(
+        `${path}: a {% set %} outside a macro (dbt does not run it): make the value a macro, or set it inside the macro that uses it`,
+      );
+  } else if (source.match(MACRO_DEF))
+    throw new ProjectError(
+      `${path}: defines a macro: move it to a file under macros/ (dbt reads macros only there)`,
+    );
+}
 const PROJECT_FILE = /\.(sql|ya?ml)$/;
 
 function listProjectFiles(dir: string): string[] {
@@ -115,6 +140,7 @@ export function loadProject(dir: string): Project {
   for (const path of files.filter((f) => f.endsWith('.sql'))) {
     const source = readFileSync(join(dir, path), 'utf8');
     const top = topFolder(path);
+    checkDbtShape(path, source, top === 'macros');
     if (top === 'macros') {
       const names = [...source.matchAll(MACRO_DEF)].map((m) => m[1] as string);
       for (const name of names) {

@@ -16,6 +16,10 @@ export interface CompileFlags {
   incremental?: boolean;
 }
 
+export interface ExportDbtFlags {
+  project?: string;
+}
+
 export interface DocsFlags {
   out?: string;
   project?: string;
@@ -69,4 +73,14 @@ export function registerTransformCommand(program: Command): void {
     .option('--out <dir>', "where to write models.md and glossary.md (default: this install's docs/)")
     .addOption(projectOption())
     .action(async (flags: DocsFlags) => (await import('./transformRun')).writeTransformDocs(flags));
+
+  transform
+    .command('export-dbt <dir>')
+    .description(
+      'write the models as a dbt project (dbt_project.yml, sources, schema.yml with the data tests) to build the marts with dbt',
+    )
+    .addOption(projectOption())
+    .action(async (dir: string, flags: ExportDbtFlags) =>
+      (await import('./transformRun')).exportDbt(dir, flags),
+    );
 }

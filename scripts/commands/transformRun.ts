@@ -1,11 +1,12 @@
 // `bbetl transform`, `transform compile`, `transform docs`. A project that does not load or
 // compile is reported as `error: …` (exit 1) without a stack; a model name that is not in the
 // project is a usage error (exit 2), with the names that come close.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { formatTable } from '../../lib/table';
 import { loadConfig, type WarehouseConfig } from '../../temporal.config';
 import { compileModel, type RelationNamer } from '../../transforms/compile';
+import { dbtProjectFiles, writeDbtProject } from '../../transforms/dbtExport';
 import { renderDocs } from '../../transforms/docs';
 import { ProjectError, UnknownModelError } from '../../transforms/errors';
 import { loadProject } from '../../transforms/project';
@@ -24,7 +25,7 @@ import { migrate } from '../../warehouse/migrate';
 import { postgresNames } from '../../warehouse/postgresNames';
 import { commandContext } from './context';
 import { UsageError } from './options';
-import type { CompileFlags, DocsFlags, TransformFlags } from './transform';
+import type { CompileFlags, DocsFlags, ExportDbtFlags, TransformFlags } from './transform';
 
 const DEFAULT_DOCS_DIR = resolve(DEFAULT_PROJECT_DIR, '..', 'docs');
 
@@ -155,6 +156,24 @@ export async function writeTransformDocs(flags: DocsFlags): Promise<void> {
       `wrote ${Object.keys(docs)
         .map((f) => join(out, f))
         .join(', ')}`,
+    );
+  });
+}
+
+/** bbetl's version (package.json beside the default project's sql/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(dirname(DEFAULT_PROJECT_DIR), 'package.json'), 'utf8'));
+  return String(pkg.version);
+}
+
+export async function exportDbt(dir: string, flags: ExportDbtFlags): Promise<void> {
+  await explained(async () => {
+    const out = resolve(dir);
+    const files = dbtProjectFiles(loadProject(flags.project ?? DEFAULT_PROJECT_DIR), packageVersion());
+    writeDbtProject(out, files);
+    console.log(`wrote a dbt project of ${Object.keys(files).length} files to ${out}`);
+    console.log(
+      'next: a profile named "bbetl" for your warehouse, then `dbt build` in that directory (README: "Build the marts with dbt")',
     );
   });
 }

@@ -46,7 +46,7 @@ direct as (
     user_permissions.project_uuid,
     user_permissions.user_uuid,
     'direct' as access_via,
-    cast(null as {{ 'STRING' if adapter == 'bigquery' else 'text' }}) as team_key,
+    cast(null as {{ 'STRING' if target.type == 'bigquery' else 'text' }}) as team_key,
     user_permissions.permission,
     cast(null as date) as access_end_date
   from user_permissions

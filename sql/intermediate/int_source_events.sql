@@ -51,16 +51,6 @@
     'actor': 'resolver_uuid', 'occurred_at': 'resolved_on',
     'is_deleted': "is_deleted or state is null or state <> 'RESOLVED'" }
 ] %}
-{%- macro changed_since_last_run() -%}
-{%- if is_incremental() %}
-  and (
-    not exists (select 1 from {{ this }})
-    or greatest(_extracted_at, coalesce(_deleted_at, _extracted_at)) > (
-      select {{ minus_minutes('max(_changed_at)', var('incremental_lookback_minutes', 10)) }} from {{ this }}
-    )
-  )
-{%- endif -%}
-{%- endmacro %}
 -- Import CTEs: each source model once (stg_pr_tasks feeds two features), only the rows this run reads.
 with
 {%- for model, entries in sources | groupby('model') %}
@@ -139,7 +129,7 @@ where previous.event_key is null
 {%- else -%}
 select
   keyed.*,
-  cast(null as {{ 'TIMESTAMP' if adapter == 'bigquery' else 'timestamptz' }}) as previous_occurred_at,
+  cast(null as {{ 'TIMESTAMP' if target.type == 'bigquery' else 'timestamptz' }}) as previous_occurred_at,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from keyed
 {%- endif %}

@@ -1,6 +1,6 @@
 {#- The UTC calendar date of a timestamp (Postgres: timestamptz), whatever the session time zone. -#}
 {% macro utc_date(column) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 DATE({{ column }}, 'UTC')
 {%- else -%}
 (({{ column }}) at time zone 'UTC')::date
@@ -9,7 +9,7 @@ DATE({{ column }}, 'UTC')
 
 {#- A date `n` days later (n may be negative or an SQL expression). -#}
 {% macro add_days(date, n) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 DATE_ADD({{ date }}, INTERVAL ({{ n }}) DAY)
 {%- else -%}
 (({{ date }}) + ({{ n }}))
@@ -18,7 +18,7 @@ DATE_ADD({{ date }}, INTERVAL ({{ n }}) DAY)
 
 {#- Whole days from `start` to `end` (dates). -#}
 {% macro days_between(start, end) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 DATE_DIFF({{ end }}, {{ start }}, DAY)
 {%- else -%}
 (({{ end }}) - ({{ start }}))
@@ -27,7 +27,7 @@ DATE_DIFF({{ end }}, {{ start }}, DAY)
 
 {#- The Monday of a date's ISO week. -#}
 {% macro week_start(date) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 {#- (not DATE_TRUNC(…, ISOWEEK): the BigQuery emulator lacks it) -#}
 DATE_SUB({{ date }}, INTERVAL ({{ iso_day_of_week(date) }} - 1) DAY)
 {%- else -%}
@@ -37,7 +37,7 @@ date_trunc('week', {{ date }})::date
 
 {#- The first day of a date's month. -#}
 {% macro month_start(date) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 {#- (not DATE_TRUNC(…, MONTH): the BigQuery emulator returns a timestamp) -#}
 DATE_SUB({{ date }}, INTERVAL (EXTRACT(DAY FROM {{ date }}) - 1) DAY)
 {%- else -%}
@@ -47,7 +47,7 @@ date_trunc('month', {{ date }})::date
 
 {#- A timestamp `n` minutes earlier. -#}
 {% macro minus_minutes(ts, n) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 TIMESTAMP_SUB({{ ts }}, INTERVAL {{ n }} MINUTE)
 {%- else -%}
 (({{ ts }}) - interval '{{ n }} minutes')
@@ -56,7 +56,7 @@ TIMESTAMP_SUB({{ ts }}, INTERVAL {{ n }} MINUTE)
 
 {#- A date literal. -#}
 {% macro date_literal(iso) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 DATE '{{ iso }}'
 {%- else -%}
 date '{{ iso }}'
@@ -65,7 +65,7 @@ date '{{ iso }}'
 
 {#- A timestamp literal (UTC). -#}
 {% macro timestamp_literal(iso) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 TIMESTAMP '{{ iso }}'
 {%- else -%}
 timestamptz '{{ iso }}'
@@ -74,7 +74,7 @@ timestamptz '{{ iso }}'
 
 {#- One row per day from `start` to `end` inclusive (date expressions), as column `date_day`. -#}
 {% macro date_spine(start, end) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 select date_day from UNNEST(GENERATE_DATE_ARRAY({{ start }}, {{ end }})) as date_day
 {%- else -%}
 select d::date as date_day from generate_series({{ start }}, {{ end }}, interval '1 day') as d
@@ -83,7 +83,7 @@ select d::date as date_day from generate_series({{ start }}, {{ end }}, interval
 
 {#- ISO day of the week: 1 = Monday … 7 = Sunday. -#}
 {% macro iso_day_of_week(date) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 (MOD(EXTRACT(DAYOFWEEK FROM {{ date }}) + 5, 7) + 1)
 {%- else -%}
 cast(extract(isodow from {{ date }}) as integer)

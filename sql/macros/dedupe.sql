@@ -1,4 +1,3 @@
-{% from "macros/dates.sql" import minus_minutes, timestamp_literal %}
 {#- One row per record_key across connections: the latest updated_on wins, then the latest
     _extracted_at, then the smallest connection_id (so the pick is deterministic). Tombstoned rows
     take part like any other (the staging models expose them as is_deleted). Every raw column
@@ -37,4 +36,17 @@ where _row_number = 1
 {#- When a raw row (or a staging row, which keeps both columns) last changed: extracted or tombstoned. -#}
 {% macro changed_at() -%}
 greatest(_extracted_at, coalesce(_deleted_at, _extracted_at))
+{%- endmacro %}
+
+{#- An incremental model's filter on a staging model it reads: only rows extracted or tombstoned
+    since the newest `_changed_at` the model holds, less the lookback (none on a full build). -#}
+{% macro changed_since_last_run() -%}
+{%- if is_incremental() %}
+  and (
+    not exists (select 1 from {{ this }})
+    or {{ changed_at() }} > (
+      select {{ minus_minutes('max(_changed_at)', var('incremental_lookback_minutes', 10)) }} from {{ this }}
+    )
+  )
+{%- endif -%}
 {%- endmacro %}

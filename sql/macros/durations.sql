@@ -1,4 +1,3 @@
-{% from "macros/stats.sql" import duration_us %}
 {#- Hours from timestamp `from_ts` to `to_ts` as a float, unrounded (negative when `to_ts` is
     earlier; null when either is null). Whole microseconds divided by the same constant on every
     engine, so they agree to the last bit. Rounded hours: us_as_hours (stats.sql). -#}
@@ -8,7 +7,7 @@
 
 {#- A number as a float (FLOAT64 / double precision), e.g. before dividing seconds into minutes. -#}
 {% macro as_float(expression) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 CAST({{ expression }} AS FLOAT64)
 {%- else -%}
 cast({{ expression }} as double precision)

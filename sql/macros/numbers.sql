@@ -1,6 +1,6 @@
 {#- num / den rounded to `places` decimals, as a float; null when den is 0 or null. -#}
 {% macro ratio(num, den, places=4) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 ROUND(SAFE_DIVIDE({{ num }}, {{ den }}), {{ places }})
 {%- else -%}
 round(({{ num }})::numeric / nullif({{ den }}, 0), {{ places }})::double precision

@@ -1,6 +1,6 @@
 {#- The lower-cased e-mail address inside a git author string `Name <address>` (null without one). -#}
 {% macro email_of(column) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 LOWER(REGEXP_EXTRACT({{ column }}, r'<([^>]+)>'))
 {%- else -%}
 lower(substring({{ column }} from '<([^>]+)>'))
@@ -9,7 +9,7 @@ lower(substring({{ column }} from '<([^>]+)>'))
 
 {#- The distinct values of a text column, sorted and joined with ', ' (an aggregate). -#}
 {% macro sorted_list(column) -%}
-{%- if adapter == 'bigquery' -%}
+{%- if target.type == 'bigquery' -%}
 STRING_AGG(DISTINCT {{ column }}, ', ' ORDER BY {{ column }})
 {%- else -%}
 string_agg(distinct {{ column }}, ', ' order by {{ column }})

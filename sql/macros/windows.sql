@@ -1,4 +1,3 @@
-{% from "macros/dates.sql" import utc_date %}
 {#- The daily models built incrementally (incremental_strategy='replace_where'): an incremental run
     rebuilds every row dated on or after the first day a change can reach, and no other. That day
     is the earliest of:
@@ -43,12 +42,20 @@
 
 {#- The config of a model built by days: `date_column >= rebuild` (rebuild: a rebuild_from
     expression) selects the rows an incremental run replaces; `inputs` are the models whose
-    changes that accounts for (any other change: a full build). -#}
+    changes that accounts for (any other change: a full build).
+    Under dbt (`invocation_id` is dbt's), config values are fixed when dbt parses the project,
+    before ref() and this name their relations, so the predicate cannot travel in the config:
+    there the new rows replace the rows of the same days (delete+insert by date_column). A day
+    whose every row should go (its only events deleted) then keeps them until a full refresh. -#}
 {% macro config_by_days(date_column, rebuild, inputs) -%}
+{%- if invocation_id is defined -%}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=date_column) }}
+{%- else -%}
 {{ config(
   materialized='incremental',
   incremental_strategy='replace_where',
   incremental_predicates=[date_column ~ ' >= ' ~ rebuild],
   incremental_inputs=inputs
 ) }}
+{%- endif -%}
 {%- endmacro %}

@@ -90,6 +90,6 @@ select
     when user_type = 'app_user' then 'app user'
     when seat_end_date is not null then 'left the workspace'
     when last_activity_at is null then 'never active'
-    when days_inactive >= {{ var('inactive_days', 30) }} then 'inactive ' || cast(days_inactive as {{ 'STRING' if adapter == 'bigquery' else 'text' }}) || ' days'
+    when days_inactive >= {{ var('inactive_days', 30) }} then 'inactive ' || cast(days_inactive as {{ 'STRING' if target.type == 'bigquery' else 'text' }}) || ' days'
   end as inactivity_reason
 from joined

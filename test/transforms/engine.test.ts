@@ -38,6 +38,26 @@ describe('loading a project', () => {
     expect(project).toThrow(/model elsewhere\/x\.sql is outside the model folders/);
   });
 
+  it('keeps the project a dbt project: macro files import and set nothing, models define no macro', () => {
+    const refused = (files: Record<string, string>) => tempProject(files).project;
+    expect(
+      refused({ 'macros/a.sql': '{% from "macros/b.sql" import m %}{% macro n() %}{{ m() }}{% endmacro %}' }),
+    ).toThrow('macros/a.sql: macro files import nothing');
+    expect(refused({ 'macros/a.sql': '{% set X = 1 %}{% macro n() %}{{ X }}{% endmacro %}' })).toThrow(
+      'macros/a.sql: a {% set %} outside a macro',
+    );
+    expect(refused({ 'marts/m.sql': '{% macro n() %}1{% endmacro %}select {{ n() }} as x' })).toThrow(
+      'marts/m.sql: defines a macro: move it to a file under macros/',
+    );
+    // A set inside a macro is the macro's own; a macro calls another file's macros by name.
+    const { project } = tempProject({
+      'macros/a.sql': '{% macro n() %}{% set x = m() %}{{ x }}{% endmacro %}',
+      'macros/b.sql': '{% macro m() %}41 + 1{% endmacro %}',
+      'marts/m.sql': 'select {{ n() }} as x',
+    });
+    expect(compileModel(pg, project(), 'm').sql).toBe('select 41 + 1 as x');
+  });
+
   it('refuses a macro defined in two files', () => {
     const { project } = tempProject({
       'macros/a.sql': '{% macro m() %}1{% endmacro %}',

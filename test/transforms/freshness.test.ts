@@ -13,7 +13,7 @@ import { pg, tempProjects } from './support';
 const tempProject = tempProjects();
 
 const json = (field: string) =>
-  `{% if adapter == 'bigquery' %}JSON_VALUE(payload, '$.${field}'){% else %}(payload ->> '${field}'){% endif %}`;
+  `{% if target.type == 'bigquery' %}JSON_VALUE(payload, '$.${field}'){% else %}(payload ->> '${field}'){% endif %}`;
 
 const daily = (by: string, reads: string) => `{{ config(
   materialized='incremental',
