@@ -66,7 +66,9 @@ date '{{ iso }}'
 {#- A timestamp literal (UTC). -#}
 {% macro timestamp_literal(iso) -%}
 {%- if target.type == 'bigquery' -%}
-TIMESTAMP '{{ iso }}'
+{#- (written as ISO 8601 with a Z: dbt's run_started_at prints `… 03:38:01.815802+00:00`, which
+    the BigQuery emulator misreads) -#}
+TIMESTAMP '{{ (iso | string) | replace(' ', 'T') | replace('+00:00', 'Z') }}'
 {%- else -%}
 timestamptz '{{ iso }}'
 {%- endif -%}

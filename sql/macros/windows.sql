@@ -45,10 +45,17 @@
     changes that accounts for (any other change: a full build).
     Under dbt (`invocation_id` is dbt's), config values are fixed when dbt parses the project,
     before ref() and this name their relations, so the predicate cannot travel in the config:
-    there the new rows replace the rows of the same days (delete+insert by date_column). A day
-    whose every row should go (its only events deleted) then keeps them until a full refresh. -#}
+    there the new rows replace the rows of the same days (Postgres: delete+insert by date_column;
+    BigQuery: insert_overwrite of the day partitions). A day whose every row should go (its only
+    events deleted) then keeps them until a full refresh. -#}
 {% macro config_by_days(date_column, rebuild, inputs) -%}
-{%- if invocation_id is defined -%}
+{%- if invocation_id is defined and target.type == 'bigquery' -%}
+{{ config(
+  materialized='incremental',
+  incremental_strategy='insert_overwrite',
+  partition_by={'field': date_column, 'data_type': 'date'}
+) }}
+{%- elif invocation_id is defined -%}
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=date_column) }}
 {%- else -%}
 {{ config(
