@@ -113,13 +113,15 @@ fi
 export_var BIGQUERY_API_ENDPOINT "http://127.0.0.1:$BQ_PORT"
 export_var BIGQUERY_PROJECT "$BQ_PROJECT"
 
-step "dbt (PyPI dbt-core 1.10 with dbt-postgres 1.9, for the exported dbt project's test)"
-# dbt-core 1.10.x and dbt-postgres 1.9.x install from PyPI here (1.12 downloads from elsewhere).
+step "dbt (PyPI dbt-core 1.10 with dbt-postgres 1.9 and dbt-bigquery 1.10, for the exported dbt project's test)"
+# dbt-core 1.10.x, dbt-postgres 1.9.x and dbt-bigquery 1.10.x install from PyPI here (1.12
+# downloads from elsewhere).
 DBT_VENV="$CACHE/dbt-venv"
-if ! "$DBT_VENV/bin/dbt" --version >/dev/null 2>&1; then
+if ! "$DBT_VENV/bin/python" -c "import dbt.adapters.postgres, dbt.adapters.bigquery" 2>/dev/null; then
   python3 -m venv "$DBT_VENV" || fail "python3 -m venv failed (Debian: apt-get install python3-venv)"
-  "$DBT_VENV/bin/pip" install --quiet --disable-pip-version-check "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" \
-    || fail "pip install dbt-core dbt-postgres failed"
+  "$DBT_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "dbt-core~=1.10.0" "dbt-postgres~=1.9.0" "dbt-bigquery~=1.10.0" \
+    || fail "pip install dbt-core dbt-postgres dbt-bigquery failed"
   ok "installed dbt into $DBT_VENV"
 fi
 ok "$("$DBT_VENV/bin/dbt" --version 2>/dev/null | grep -m1 installed | xargs)"
