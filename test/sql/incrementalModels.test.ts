@@ -240,12 +240,15 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     await build({ fullRefresh: true });
     expectSameRows(await snapshot(), afterIncremental);
 
-    // A record from before the first day: the date spine starts earlier.
-    await lateCommit('late0002', new Date('2019-05-01T09:00:00Z'), 'r6', '2026-12-02T00:00:00Z');
-    await build();
-    const afterEarlier = await snapshot();
-    await build({ fullRefresh: true });
-    expectSameRows(await snapshot(), afterEarlier);
+    // A record from before the first day: the date spine starts earlier. (Not on BigQuery, where
+    // the daily models are built in full after any rebuilt table: nothing new to see there.)
+    if (fx.db.dialect !== 'bigquery') {
+      await lateCommit('late0002', new Date('2019-05-01T09:00:00Z'), 'r6', '2026-12-02T00:00:00Z');
+      await build();
+      const afterEarlier = await snapshot();
+      await build({ fullRefresh: true });
+      expectSameRows(await snapshot(), afterEarlier);
+    }
 
     // The identity map now names an author: the days of their every commit change (every day is
     // rebuilt, as the models' incremental_inputs say).
