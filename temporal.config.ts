@@ -69,6 +69,14 @@ export const ENV_DOCS = {
     String(DEFAULT_WORKER_CONCURRENCY),
     'activities one worker runs at once, 1-200 (`bbetl worker --concurrency` wins)',
   ],
+  WORKER_METRICS_PORT: [
+    '(off)',
+    'port where `bbetl worker` serves Prometheus metrics, 1-65535 (`bbetl worker --metrics-port` wins)',
+  ],
+  METRICS_TOKEN: [
+    '(none)',
+    "bearer token Prometheus sends for the web app's /metrics (and the worker's metrics port); unset: the web app has no /metrics",
+  ],
   BITBUCKET_CLIENT_ID: ['(none)', 'OAuth consumer key'],
   BITBUCKET_CLIENT_SECRET: ['(none)', 'OAuth consumer secret'],
   BITBUCKET_API_URL: ['https://api.bitbucket.org/2.0', 'Bitbucket REST API base URL'],
@@ -136,6 +144,12 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9.-]+$/)
     .optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(DEFAULT_WORKER_CONCURRENCY),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Sent in an Authorization header: one line of visible characters, long enough not to be guessed.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,}$/)
+    .optional(),
   BITBUCKET_CLIENT_ID: z.string().optional(),
   BITBUCKET_CLIENT_SECRET: z.string().optional(),
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
@@ -192,6 +206,12 @@ export interface Config {
     apiKey?: string;
   };
   worker: { concurrency: number };
+  metrics: {
+    /** Where `bbetl worker` serves its metrics; unset: it serves none. */
+    workerPort?: number;
+    /** The bearer token a scrape must send; unset: the web app has no /metrics, the worker's port asks none. */
+    bearerToken?: string;
+  };
   bitbucket: {
     clientId?: string;
     clientSecret?: string;
@@ -231,6 +251,9 @@ const HINTS: Partial<Record<EnvName, string>> = {
   TEMPORAL_API_KEY: 'the key on one line, without spaces (Temporal Cloud: Settings → API keys)',
   TEMPORAL_TLS_SERVER_NAME: 'a host name, e.g. temporal.example.com (no scheme, no port)',
   WORKER_CONCURRENCY: 'a whole number of activities, 1 to 200',
+  WORKER_METRICS_PORT: 'a port number 1-65535 (unset it to serve no metrics)',
+  METRICS_TOKEN:
+    'at least 16 characters without spaces, e.g. the output of `openssl rand -hex 32` (unset it to serve no /metrics)',
   BITBUCKET_RATE_LIMIT_PER_HOUR: 'a whole number of requests, at least 1',
   TRANSFORM_LOOKBACK_MINUTES: 'a whole number of minutes, 0 to 10080 (a week)',
   INITIAL_BACKFILL_DAYS: 'a whole number of days, 1 to 3650',
@@ -240,7 +263,7 @@ const HINTS: Partial<Record<EnvName, string>> = {
 /** The value as a message may show it: never the secret key, an API key or a database password. */
 function shown(name: EnvName, value: string | undefined): string {
   if (name === 'DATABASE_URL') return JSON.stringify(value?.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1redacted@'));
-  if (name === 'TEMPORAL_API_KEY') return '(hidden)';
+  if (name === 'TEMPORAL_API_KEY' || name === 'METRICS_TOKEN') return '(hidden)';
   return JSON.stringify(value);
 }
 
@@ -375,6 +398,7 @@ function toConfig(env: Env): Config {
       apiKey: env.TEMPORAL_API_KEY,
     },
     worker: { concurrency: env.WORKER_CONCURRENCY },
+    metrics: { workerPort: env.WORKER_METRICS_PORT, bearerToken: env.METRICS_TOKEN },
     bitbucket: {
       clientId: env.BITBUCKET_CLIENT_ID,
       clientSecret: env.BITBUCKET_CLIENT_SECRET,

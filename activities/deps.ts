@@ -2,6 +2,7 @@ import type { BitbucketClient } from '../bitbucket/client';
 import type { StreamState } from '../bitbucket/streams/selection';
 import type { Logger } from '../lib/log';
 import type { WarehouseEngine } from '../warehouse/engine';
+import type { BatchWritten } from './pageBatch';
 
 /** What activities need from the outside world; built from the configuration by services/services.ts. */
 export interface ActivityDeps {
@@ -16,5 +17,7 @@ export interface ActivityDeps {
   workspacesOf(connectionId: string): Promise<string[]>;
   /** Every stream, on or off for the connection, and why. */
   streamsOf(connectionId: string): Promise<StreamState[]>;
+  /** Told what each batch of pages wrote (the worker's metrics); it must not throw. */
+  onBatchWritten?(written: BatchWritten): void;
   log: Logger;
 }

@@ -13,6 +13,14 @@ import type { StreamStateWrite } from '../warehouse/raw/state';
 /** A batch is full at this many records (and rejects), or pages, or this age (ms) of its first page. */
 export const BATCH_LIMITS = { records: 1_000, pages: 8, ageMs: 5_000 };
 
+/** What one flush wrote for one stream, and how long the write took. */
+export interface BatchWritten {
+  stream: string;
+  records: number;
+  rejects: number;
+  seconds: number;
+}
+
 export interface BatchScope {
   connectionId: string;
   runId: string;
@@ -27,8 +35,8 @@ export class PageBatch {
   constructor(
     private readonly db: WarehouseEngine,
     private readonly scope: BatchScope,
-    /** Told what each flush wrote. */
-    private readonly written: (records: number, rejects: number) => void,
+    /** Told what each flush wrote, per stream that had records or rejects. */
+    private readonly written: (written: BatchWritten) => void,
   ) {}
 
   add(page: Page): void {
@@ -56,6 +64,7 @@ export class PageBatch {
     this.size = 0;
     const streams = [...new Set([...pages.map((p) => p.stream), ...(state ? [state.stream] : [])])];
     for (const stream of streams) {
+      const startedAt = performance.now();
       const ofStream = pages.filter((p) => p.stream === stream);
       const records = ofStream.flatMap((p) => p.records);
       const { stream: _, ...stateWrite } = state?.stream === stream ? state : {};
@@ -67,6 +76,8 @@ export class PageBatch {
           runId: this.scope.runId,
           records,
           ...(state?.stream === stream ? { state: stateWrite as StreamStateWrite } : {}),
+          // Only `altered` is read here: BigQuery skips counting what the MERGE will change.
+          counts: false,
         });
         await this.parkAlteredText(stream, altered);
       }
@@ -81,7 +92,13 @@ export class PageBatch {
           raw: reject.raw,
         });
       }
-      if (records.length + rejects.length > 0) this.written(records.length, rejects.length);
+      if (records.length + rejects.length > 0)
+        this.written({
+          stream,
+          records: records.length,
+          rejects: rejects.length,
+          seconds: (performance.now() - startedAt) / 1000,
+        });
     }
   }
 

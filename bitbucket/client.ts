@@ -3,7 +3,8 @@
 // to the API's own origin, so a token never leaves for another host), spends the request budget
 // (and tells it the limit Bitbucket states in X-RateLimit-Limit), retries RATE and TRANSIENT
 // failures with exponential backoff and jitter, refreshes the token once on a 401, and turns every
-// failure into a classified BitbucketError.
+// failure into a classified BitbucketError. An optional observer hears every answer (the worker's
+// metrics); the client knows nothing of what listens.
 import { BitbucketError, kindForStatus } from './errors';
 import type { RequestBudget } from './requestBudget';
 
@@ -20,10 +21,31 @@ export interface ClientStats {
   transientErrors: number;
 }
 
+/** What one HTTP request to the API came to (each attempt of a retried call is one). */
+export interface RequestOutcome {
+  /** The stream the caller said the request reads; undefined when it said none. */
+  stream: string | undefined;
+  /** The HTTP status; undefined when no answer came (timeout, connection failed). */
+  status: number | undefined;
+  /** Answered 429. */
+  rateLimited: boolean;
+  /** What the request budget let out at once after granting this request, when it says. */
+  budgetLeft: number | undefined;
+}
+
+export type RequestObserver = (outcome: RequestOutcome) => void;
+
+/** What a call may say about itself for observers: the stream it reads. */
+export interface RequestLabel {
+  stream: string;
+}
+
 export interface ClientOptions {
   apiUrl: string;
   tokens: TokenProvider;
   budget?: RequestBudget;
+  /** Told the outcome of every request; it must not throw. */
+  onRequest?: RequestObserver;
   timeoutMs?: number;
   maxAttempts?: number;
   backoffBaseMs?: number;
@@ -100,14 +122,17 @@ export class BitbucketClient {
     return new URL(`../1.0${path}`, `${this.base}/`).toString();
   }
 
-  /** GETs JSON, with retries; `pathOrUrl` is an API path or a `next` link. */
-  async get<T = unknown>(pathOrUrl: string, query: Query = {}): Promise<T> {
+  /**
+   * GETs JSON, with retries; `pathOrUrl` is an API path or a `next` link. `label` names the stream
+   * the request reads, for the observer.
+   */
+  async get<T = unknown>(pathOrUrl: string, query: Query = {}, label?: RequestLabel): Promise<T> {
     const url = this.url(pathOrUrl, query);
     const maxAttempts = this.options.maxAttempts ?? 8;
     let refreshed = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.once<T>(url, refreshed);
+        return await this.once<T>(url, refreshed, label?.stream);
       } catch (err) {
         if (err instanceof UnauthorizedOnce && !refreshed) {
           // One refresh per call: a second 401 means the grant is gone (AUTH, not retried).
@@ -132,11 +157,18 @@ export class BitbucketClient {
     return Math.round(this.random() * Math.min(cap, base * 2 ** (attempt - 1)));
   }
 
-  private async once<T>(url: URL, afterRefresh: boolean): Promise<T> {
-    await this.options.budget?.acquire();
+  private async once<T>(url: URL, afterRefresh: boolean, stream: string | undefined): Promise<T> {
+    const budgetLeft = await this.options.budget?.acquire();
     const token = await this.options.tokens.accessToken();
     const path = url.pathname;
     this.stats.requests += 1;
+    const observe = (status: number | undefined) =>
+      this.options.onRequest?.({
+        stream,
+        status,
+        rateLimited: status !== undefined && kindForStatus(status) === 'RATE',
+        budgetLeft,
+      });
     let res: Response;
     let text: string;
     try {
@@ -151,10 +183,12 @@ export class BitbucketClient {
       const serverLimit = res.headers.get('x-ratelimit-limit');
       if (serverLimit !== null) this.options.budget?.onServerLimit(serverLimit);
     } catch (cause) {
+      observe(undefined);
       this.stats.transientErrors += 1;
       const reason = (cause as Error)?.name === 'TimeoutError' ? 'timed out' : 'connection failed';
       throw new BitbucketError('TRANSIENT', `GET ${path}: ${reason}`, { path }, { cause });
     }
+    observe(res.status);
     if (res.status === 200) {
       try {
         return JSON.parse(text) as T;

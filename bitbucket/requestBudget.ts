@@ -8,8 +8,11 @@
 import type { Logger } from '../lib/log';
 
 export interface RequestBudget {
-  /** Resolves when one request may be sent. */
-  acquire(): Promise<void>;
+  /**
+   * Resolves when one request may be sent, with the requests it would let out at once after this
+   * one (its bucket's whole tokens; 0 while requests queue on it), when it knows.
+   */
+  acquire(): Promise<number | undefined>;
   /** The server said 429: slow down. */
   onRateLimited(): void;
   /** An answer carried X-RateLimit-Limit (requests per hour, as sent): size the budget to it. */
@@ -93,7 +96,7 @@ export class PacedBudget implements RequestBudget {
   private rate: number;
   private tokens: number;
   private last: number;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   rateLimitedCount = 0;
@@ -117,7 +120,7 @@ export class PacedBudget implements RequestBudget {
     return this.sizing.limitPerHour;
   }
 
-  acquire(): Promise<void> {
+  acquire(): Promise<number> {
     // Callers queue up so that concurrent requests are spaced, not released together.
     const turn = this.queue.then(() => this.takeToken());
     this.queue = turn.catch(() => {});
@@ -146,7 +149,8 @@ export class PacedBudget implements RequestBudget {
     this.last = now;
   }
 
-  private async takeToken(): Promise<void> {
+  /** Waits for a token and takes it; returns the whole tokens left. */
+  private async takeToken(): Promise<number> {
     this.refill();
     while (this.tokens < 1) {
       await this.sleep(Math.ceil((1 - this.tokens) / this.rate));
@@ -156,13 +160,17 @@ export class PacedBudget implements RequestBudget {
     // Additive recovery: each request that goes through wins back a slice of the full rate.
     const full = this.sizing.shape.fullRatePerMs;
     this.rate = Math.min(full, this.rate + full / 100);
+    return Math.floor(this.tokens);
   }
 }
 
 /** Where a shared budget keeps its bucket (the warehouse, for all workers of a deployment). */
 export interface SharedBucketStore {
-  /** Takes a token; a bucket of another shape (the limit changed) takes this one first. */
-  take(key: string, shape: BucketShape): Promise<{ granted: boolean; waitMs: number }>;
+  /**
+   * Takes a token; a bucket of another shape (the limit changed) takes this one first. `tokens`:
+   * what the bucket holds after the take.
+   */
+  take(key: string, shape: BucketShape): Promise<{ granted: boolean; waitMs: number; tokens: number }>;
   slowDown(key: string): Promise<void>;
 }
 
@@ -184,10 +192,10 @@ export class SharedBudget implements RequestBudget {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  async acquire(): Promise<void> {
+  async acquire(): Promise<number> {
     for (;;) {
-      const { granted, waitMs } = await this.store.take(this.consumer, this.sizing.shape);
-      if (granted) return;
+      const { granted, waitMs, tokens } = await this.store.take(this.consumer, this.sizing.shape);
+      if (granted) return Math.floor(tokens);
       await this.sleep(Math.max(1, waitMs));
     }
   }

@@ -28,6 +28,7 @@ const EXPLAINED = new Set([
   'DevServerError',
   'TemporalUnreachableError',
   'TemporalCliError',
+  'MetricsPortError',
 ]);
 
 const program = new Command()

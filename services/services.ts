@@ -1,6 +1,6 @@
 // The composition root: builds from the configuration what the worker's activities, the web app
 // and the CLI share: the warehouse (migrated), the token vault, the request budget shared by this
-// process's API clients, and the connection's workspaces.
+// process's API clients, and the connection's workspaces; with metrics, it wires them to all of it.
 
 import type { ActivityDeps } from '../activities/deps';
 import { type BitbucketOAuth, createBitbucketOAuth } from '../bitbucket/auth/oauthClient';
@@ -17,6 +17,7 @@ import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
 import { runExclusive } from '../warehouse/exclusiveRuns';
 import { migrate } from '../warehouse/migrate';
 import { consumerBucketKey, PostgresTokenBucket } from '../warehouse/tokenBucket';
+import type { ProcessMetrics, TransformRunOutcome } from './metrics';
 import { connectionStreams } from './streams';
 
 export interface Services extends ActivityDeps {
@@ -25,6 +26,8 @@ export interface Services extends ActivityDeps {
   oauth: BitbucketOAuth;
   /** The key sealing tokens at rest; the web app derives its cookie and invite keys from it. */
   secretKey: Buffer;
+  /** This process's metrics, when it serves them (ServiceOptions.metrics). */
+  metrics?: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ export interface ServiceOptions {
   budget?: RequestBudget;
   /** Overrides of the API client (tests: fast retries). */
   clientOptions?: { backoffBaseMs?: number; backoffMaxMs?: number; maxAttempts?: number };
+  /** Metrics to count requests, records, batch writes and transform runs in, and to read the ledger into. */
+  metrics?: ProcessMetrics;
 }
 
 export async function createServices(
@@ -47,6 +52,8 @@ export async function createServices(
   if (key.created)
     log.info({ path: key.path }, 'generated a new secret key for tokens at rest (keep this file safe)');
   const { clientId, clientSecret, oauthUrl, apiUrl, rateLimitPerHour } = config.bitbucket;
+  const { metrics } = options;
+  metrics?.watchLedger(db);
   const oauth = createBitbucketOAuth({
     clientId: clientId ?? '',
     clientSecret: clientSecret ?? '',
@@ -54,12 +61,13 @@ export async function createServices(
   });
   const store = new WarehouseConnectionStore(db);
   const vault = new TokenVault({ store, oauth, key: key.key, log });
+  const consumer = consumerBucketKey(clientId);
   // On a Postgres warehouse every worker shares one bucket per OAuth consumer, so the budget holds
   // across processes; PGlite is single-process, and BigQuery paces in each process.
   const budget =
     options.budget ??
     (db.name === 'postgres'
-      ? new SharedBudget(new PostgresTokenBucket(db), consumerBucketKey(clientId), {
+      ? new SharedBudget(new PostgresTokenBucket(db), consumer, {
           limitPerWindow: rateLimitPerHour,
           log,
         })
@@ -70,6 +78,7 @@ export async function createServices(
       apiUrl,
       budget,
       ...options.clientOptions,
+      onRequest: metrics?.requestObserver(consumer),
       tokens: {
         accessToken: () => vault.getAccessToken(connectionId),
         refreshAfterUnauthorized: (rejected) => vault.refreshAfterUnauthorized(connectionId, rejected),
@@ -84,10 +93,17 @@ export async function createServices(
       db,
       TRANSFORMS_JOB,
       async () => {
+        const startedAt = performance.now();
+        const ended = (how: TransformRunOutcome) =>
+          metrics?.transformRun(how, (performance.now() - startedAt) / 1000);
         const outcome = await runTransformProject(db, {
           trigger: 'sync',
           vars: { incremental_lookback_minutes: config.transforms.lookbackMinutes },
+        }).catch((err: unknown) => {
+          ended('error');
+          throw err;
         });
+        ended(outcome.ok ? 'ok' : 'failed');
         if (!outcome.ok) throw new TransformFailedError(outcome);
         return outcome;
       },
@@ -104,6 +120,7 @@ export async function createServices(
     vault,
     oauth,
     secretKey: key.key,
+    metrics,
     log,
     clientFor,
     async onAuthFailure(connectionId, reason) {
@@ -111,6 +128,7 @@ export async function createServices(
       log.warn({ connectionId, reason }, 'connection needs a reconnect');
     },
     runTransforms: () => transforms(),
+    onBatchWritten: metrics && ((written) => metrics.batchWritten(written)),
     async workspacesOf(connectionId) {
       const known = (await vault.status(connectionId)).workspaces;
       if (known.length > 0) return known;

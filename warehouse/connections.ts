@@ -169,6 +169,14 @@ export class WarehouseConnectionStore implements ConnectionStore {
   }
 }
 
+/** Every connection with its status (the metrics: a connection that needs a reconnect). */
+export async function connectionStatuses(
+  db: WarehouseEngine,
+): Promise<Array<{ id: string; status: string }>> {
+  const rows = await db.query(`select id, status from ${db.table('etl_meta', 'connections')} order by id`);
+  return rows.map((row) => ({ id: String(row.id), status: String(row.status) }));
+}
+
 export class WarehouseOAuthStateStore implements OAuthStateStore {
   private readonly states: string;
 

@@ -180,3 +180,26 @@ export async function latestTransformRunId(db: WarehouseEngine): Promise<string 
   );
   return row ? String(row.transform_run_id) : undefined;
 }
+
+export interface WorkspaceLastSuccess {
+  connectionId: string;
+  workspace: string;
+  /** When the workspace's newest completed run finished; null when none completed yet. */
+  lastSuccessAt: Date | null;
+}
+
+/** Every connection's workspaces in the ledger, with their last successful sync (the metrics' freshness). */
+export async function lastSuccessfulSyncs(db: WarehouseEngine): Promise<WorkspaceLastSuccess[]> {
+  const rows = await db.query(
+    `select connection_id, workspace, max(case when status = 'completed' then finished_at end) as last_success_at
+     from ${db.table('etl_meta', 'runs')}
+     where workspace is not null
+     group by connection_id, workspace
+     order by connection_id, workspace`,
+  );
+  return rows.map((row) => ({
+    connectionId: String(row.connection_id),
+    workspace: String(row.workspace),
+    lastSuccessAt: toDate(row.last_success_at),
+  }));
+}

@@ -12,6 +12,8 @@ export interface TakeResult {
   granted: boolean;
   /** When not granted: how long until a token is there at the current rate. */
   waitMs: number;
+  /** What the bucket holds after this take (the budget left, for the metrics). */
+  tokens: number;
 }
 
 /** The bucket of an OAuth consumer: every worker of a deployment takes from the same one. */
@@ -62,6 +64,7 @@ export class PostgresTokenBucket {
     return {
       granted: row.granted,
       waitMs: row.granted ? 0 : Math.ceil((1 - Number(row.tokens)) / Number(row.rate)),
+      tokens: Number(row.tokens),
     };
   }
 

@@ -18,6 +18,7 @@ import { requestForLog } from './requestLog';
 import { registerAccountRoutes } from './routes/account';
 import { registerConnectionRoutes } from './routes/connections';
 import { registerDashboardRoutes } from './routes/dashboard';
+import { registerMetricsRoute } from './routes/metrics';
 import { registerStatusRoutes } from './routes/status';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -101,5 +102,6 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
   registerConnectionRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerDashboardRoutes(app, ctx);
+  registerMetricsRoute(app, ctx);
   return app;
 }

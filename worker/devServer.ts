@@ -13,7 +13,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '../lib/log';
 import { portOr } from '../lib/net';
 import { claimPidFile, type PidFileClaim } from '../lib/pidFile';
@@ -140,6 +140,9 @@ async function launchDownloaded(options: DevServerOptions, claim: PidFileClaim):
   const uiPort = await portOr(options.uiPort);
   let env: TestWorkflowEnvironment;
   try {
+    // Loaded only here: the testing SDK pulls in the worker's, and `bbetl doctor` imports this
+    // module for its constants.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download' },

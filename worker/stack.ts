@@ -1,13 +1,13 @@
 // What a CLI command needs from Temporal: a client on TEMPORAL_ADDRESS or on the embedded dev
 // server, and a worker for the duration of the command when no other worker serves the queue.
+//
+// Client-only commands (schedules, signals, runs) load nothing more than the client: the worker
+// SDK, the services, the workflow bundler and the embedded dev server load only when used.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { workersPolling } from '../client/pollers';
 import type { Logger } from '../lib/log';
-import { createServices } from '../services/services';
 import { type Config, temporalConnectionOptions } from '../temporal.config';
-import { startDevServer } from './devServer';
-import { createWorker } from './worker';
 
 export interface TemporalStack {
   client: Client;
@@ -25,11 +25,19 @@ export class TemporalUnreachableError extends Error {
   override name = 'TemporalUnreachableError';
 }
 
-export async function connectTemporal(config: Config, log: Logger): Promise<TemporalStack> {
+/**
+ * `beforeNative` runs once, before the worker's connection opens (the SDK's runtime must be
+ * installed before its first native object).
+ */
+export async function connectTemporal(
+  config: Config,
+  log: Logger,
+  beforeNative: () => Promise<void> = async () => {},
+): Promise<TemporalStack> {
   const { namespace, taskQueue } = config.temporal;
   const dev = config.temporal.address
     ? undefined
-    : await startDevServer({
+    : await (await import('./devServer')).startDevServer({
         dataDir: config.dataDir,
         namespace,
         uiPort: config.temporal.uiPort,
@@ -59,7 +67,9 @@ export async function connectTemporal(config: Config, log: Logger): Promise<Temp
     taskQueue,
     uiUrl: dev?.uiUrl,
     nativeConnection() {
-      native ??= NativeConnection.connect({ address, ...secure });
+      native ??= beforeNative()
+        .then(() => import('@temporalio/worker'))
+        .then(({ NativeConnection }) => NativeConnection.connect({ address, ...secure }));
       return native;
     },
     async close() {
@@ -79,6 +89,10 @@ export async function withLocalWorkerIfNeeded<T>(
 ): Promise<T> {
   if (await workersPolling(stack)) return body();
   log.info({ taskQueue: stack.taskQueue }, 'no worker polls the task queue: running one in this process');
+  const [{ createServices }, { createWorker }] = await Promise.all([
+    import('../services/services'),
+    import('./worker'),
+  ]);
   const services = await createServices(config, log);
   try {
     const worker = await createWorker({

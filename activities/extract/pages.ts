@@ -89,9 +89,12 @@ export async function readCheckpoint(
   return c && c.runId === scope.runId && c.since === scope.since && c.until === scope.until ? c : undefined;
 }
 
-/** A batch whose writes count in the attempt's tally. */
+/** A batch whose writes count in the attempt's tally, and are told to the worker's metrics. */
 export function newBatch(x: Extraction, scope: SyncScope & { workspaceUuid?: string }): PageBatch {
-  return new PageBatch(x.deps.db, scope, (records, rejects) => x.tally.add(records, rejects));
+  return new PageBatch(x.deps.db, scope, (written) => {
+    x.tally.add(written.records, written.rejects);
+    x.deps.onBatchWritten?.(written);
+  });
 }
 
 /**

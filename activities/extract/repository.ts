@@ -29,9 +29,11 @@ export function repoParent(scope: RepoScope): ParentRef {
 export async function repositoryAnswers(x: Pick<Extraction, 'client'>, scope: RepoScope): Promise<boolean> {
   const ws = encodeURIComponent(scope.workspaceUuid);
   try {
-    await x.client.get(`/repositories/${ws}/${encodeURIComponent(scope.repository.uuid)}`, {
-      fields: 'uuid',
-    });
+    await x.client.get(
+      `/repositories/${ws}/${encodeURIComponent(scope.repository.uuid)}`,
+      { fields: 'uuid' },
+      { stream: 'repositories' },
+    );
     return true;
   } catch (err) {
     if (isBitbucketError(err, 'NOT_FOUND') || isBitbucketError(err, 'GONE')) return false;

@@ -131,6 +131,8 @@ async function readWorkspace(x: Extraction, scope: SyncScope) {
   const known = (cursor as { uuid?: string } | undefined)?.uuid;
   const ws = await x.client.get<{ uuid: string; slug: string }>(
     `/workspaces/${encodeURIComponent(known ?? scope.workspace)}`,
+    {},
+    { stream: identity.stream },
   );
   if (typeof ws?.uuid !== 'string' || !ws.uuid)
     throw new BitbucketError('BAD_PAYLOAD', `workspace ${scope.workspace}: the answer has no uuid`);

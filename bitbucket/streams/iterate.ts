@@ -110,7 +110,7 @@ async function* followNext(
   stop: (records: StreamRecord[]) => Promise<boolean>,
 ): AsyncGenerator<Page> {
   for (let url: string | undefined = start; url; ) {
-    const body: Envelope = await client.get<Envelope>(url);
+    const body: Envelope = await client.get<Envelope>(url, {}, { stream: def.name });
     const { records, rejects } = keyRecords(def, parent, valuesOf(def, body));
     const next: string | undefined = typeof body.next === 'string' ? body.next : undefined;
     const more = next !== undefined && !(await stop(records)) ? next : undefined;
@@ -135,11 +135,11 @@ async function* keysetWindow(
     ]
       .filter(Boolean)
       .join(' AND ');
-    const body = await client.get<Envelope>(def.path(parent), {
-      ...firstQuery(def),
-      sort: 'updated_on',
-      ...(q ? { q } : {}),
-    });
+    const body = await client.get<Envelope>(
+      def.path(parent),
+      { ...firstQuery(def), sort: 'updated_on', ...(q ? { q } : {}) },
+      { stream: def.name },
+    );
     const values = valuesOf(def, body);
     const keyed = keyRecords(def, parent, values);
     const fresh = keyed.records.filter((r) => !seen.has(r.key));
@@ -171,7 +171,7 @@ async function legacyPage(
   def: StreamDef & Required<Pick<StreamDef, 'legacy'>>,
   parent: Required<ParentRef>,
 ): Promise<Page> {
-  const body = await client.get<unknown>(client.legacyUrl(def.path(parent)));
+  const body = await client.get<unknown>(client.legacyUrl(def.path(parent)), {}, { stream: def.name });
   return { stream: def.name, ...keyRecords(def, parent, def.legacy(body, parent)), cursor: null };
 }
 
@@ -243,7 +243,11 @@ export async function fetchPipelines(
   for (const uuid of uuids) {
     try {
       values.push(
-        await client.get(`${def.path(parent)}/${encodeURIComponent(uuid)}`, { fields: '-links,-repository' }),
+        await client.get(
+          `${def.path(parent)}/${encodeURIComponent(uuid)}`,
+          { fields: '-links,-repository' },
+          { stream: def.name },
+        ),
       );
     } catch (err) {
       if (!isBitbucketError(err, 'NOT_FOUND')) throw err;

@@ -2,6 +2,7 @@
 // `bbetl start` and `bbetl demo` run. stop() ends both: the worker lets running activities finish
 // or heartbeat, then the web app and the warehouse close.
 import type { FastifyInstance } from 'fastify';
+import { ProcessMetrics } from '../../services/metrics';
 import { createServices, type Services } from '../../services/services';
 import { createWebApp } from '../../web/app';
 import type { TemporalStack } from '../../worker/stack';
@@ -22,7 +23,7 @@ export async function startAppStack(
   options: { worker: boolean },
 ): Promise<AppStack> {
   const { config } = ctx;
-  const services = await createServices(config, ctx.log);
+  const services = await createServices(config, ctx.log, { metrics: ctx.metrics });
   let app: FastifyInstance | undefined;
   try {
     app = await createWebApp({ config, services, workflows: stack });
@@ -58,6 +59,15 @@ export async function startAppStack(
     await services.close();
     throw err;
   }
+}
+
+/**
+ * The context of a command that serves the web app: with metrics when METRICS_TOKEN is set, so
+ * its /metrics counts what the worker in this process does and carries the Temporal SDK's own.
+ */
+export function withWebMetrics(ctx: CommandContext): CommandContext {
+  const { bearerToken } = ctx.config.metrics;
+  return bearerToken ? { ...ctx, metrics: new ProcessMetrics({ bearerToken, log: ctx.log }) } : ctx;
 }
 
 /** Resolves at the first SIGINT or SIGTERM (a second one then ends the process the default way). */

@@ -14,7 +14,7 @@ function withoutPassword(text: string): string {
 export function redactedConfig(config: ReturnType<typeof loadConfig>): unknown {
   return JSON.parse(
     JSON.stringify(config, (key, value) => {
-      if (['clientSecret', 'secretKey', 'apiKey'].includes(key) && value) return '[redacted]';
+      if (['clientSecret', 'secretKey', 'apiKey', 'bearerToken'].includes(key) && value) return '[redacted]';
       return typeof value === 'string' ? withoutPassword(value) : value;
     }),
   );

@@ -11,7 +11,7 @@ import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { DEFAULT_CONNECTION } from '../../web/deps';
 import type { TemporalStack } from '../../worker/stack';
 import type { backfill } from '../../workflows/backfill';
-import { startAppStack, untilSignal } from './appStack';
+import { startAppStack, untilSignal, withWebMetrics } from './appStack';
 import { commandContext } from './context';
 import type { DemoFlags } from './demo';
 import { connectHeadless, connectThroughWebApp, DEMO_USER, demoAdmin } from './demo/connect';
@@ -28,6 +28,8 @@ const PASSED_THROUGH = [
   'TEMPORAL_UI_PORT',
   'TEMPORAL_TASK_QUEUE',
   'TEMPORAL_WORKFLOW_BUNDLE',
+  // The demo's /metrics, to try the metrics out (README: Metrics).
+  'METRICS_TOKEN',
 ];
 
 async function demoEnv(
@@ -91,7 +93,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     rateLimitPerHour: 1_000_000,
   });
   try {
-    const ctx = commandContext({ env: await demoEnv(sandbox, flags.scale) });
+    const ctx = withWebMetrics(commandContext({ env: await demoEnv(sandbox, flags.scale) }));
     const { config } = ctx;
     console.log(`sandbox (${flags.scale} scale) at ${sandbox.urls.apiUrl}; data in ${config.dataDir}`);
     await withTemporal(ctx, async (stack) => {

@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { SCALES } from '../../sandbox/data/scales';
-import { startSandbox } from '../../sandbox/index';
 import { sandboxOptionsSchema } from '../../sandbox/options';
 
 const number =
@@ -84,6 +83,8 @@ export function registerSandboxCommand(program: Command): void {
         console.error(`Invalid sandbox options:\n${z.prettifyError(parsed.error)}`);
         process.exit(2);
       }
+      // Loaded when it runs: the server (fastify) and the data generator are not every command's.
+      const { startSandbox } = await import('../../sandbox/index');
       const sandbox = await startSandbox(parsed.data);
       const { apiUrl, oauthUrl, clientId, clientSecret, redirectUris, workspaces, controlUrl } = sandbox.urls;
       console.log(

@@ -1,14 +1,14 @@
 // `bbetl web` and `bbetl start`: the web app, with a worker in the same process unless
 // --no-worker. PGlite allows one process, so with the embedded warehouse the app and the worker
 // must share one.
-import { startAppStack, untilSignal } from './appStack';
+import { startAppStack, untilSignal, withWebMetrics } from './appStack';
 import { commandContext } from './context';
 import { UsageError } from './options';
 import { withTemporal } from './temporal';
 import type { WebFlags } from './web';
 
 export async function runWeb(flags: WebFlags): Promise<void> {
-  const ctx = commandContext();
+  const ctx = withWebMetrics(commandContext());
   const { config } = ctx;
   if (!flags.worker && config.warehouse.engine === 'pglite') {
     throw new UsageError(

@@ -5,6 +5,7 @@ import { integer, usageExit } from './options';
 export interface WorkerFlags {
   writeBundle?: string;
   concurrency?: number;
+  metricsPort?: number;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -16,6 +17,11 @@ export function registerWorkerCommand(program: Command): void {
       '--concurrency <n>',
       `activities this worker runs at once, 1-200 (default: WORKER_CONCURRENCY, else ${DEFAULT_WORKER_CONCURRENCY})`,
       integer(1, 200),
+    )
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics (this worker and the Temporal SDK) on GET /metrics of this port, 1-65535 (default: WORKER_METRICS_PORT, else off)',
+      integer(1, 65_535),
     )
     .option(
       '--write-bundle <file>',

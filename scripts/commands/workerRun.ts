@@ -1,16 +1,27 @@
 // `bbetl worker`: polls the task queue until SIGTERM/SIGINT, then shuts down gracefully.
 import { resolve } from 'node:path';
+import { ProcessMetrics } from '../../services/metrics';
 import { createServices } from '../../services/services';
+import { serveMetrics } from '../../worker/metricsServer';
 import { createWorker, writeWorkflowBundle } from '../../worker/worker';
 import { commandContext } from './context';
 import { withTemporal } from './temporal';
 import type { WorkerFlags } from './worker';
 
 export async function runWorker(flags: WorkerFlags): Promise<void> {
-  const ctx = commandContext({ verboseSdk: true });
+  const command = commandContext({ verboseSdk: true });
+  const { workerPort, bearerToken } = command.config.metrics;
+  const metricsPort = flags.metricsPort ?? workerPort;
+  const metrics =
+    metricsPort === undefined ? undefined : new ProcessMetrics({ bearerToken, log: command.log });
+  const ctx = { ...command, metrics };
   const concurrency = flags.concurrency ?? ctx.config.worker.concurrency;
+  // Before Temporal and the warehouse: a port in use stops the command before it starts anything.
+  const metricsServer =
+    metrics && metricsPort !== undefined ? await serveMetrics(metrics, metricsPort) : undefined;
+  if (metricsServer) console.log(`worker metrics on port ${metricsServer.port} (GET /metrics)`);
   await withTemporal(ctx, async (stack) => {
-    const services = await createServices(ctx.config, ctx.log);
+    const services = await createServices(ctx.config, ctx.log, { metrics });
     try {
       const worker = await createWorker({
         connection: await stack.nativeConnection(),
@@ -36,7 +47,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     } finally {
       await services.close();
     }
-  });
+  }).finally(() => metricsServer?.close());
 }
 
 /** `bbetl worker --write-bundle <file>`: the workflow code, bundled once for every worker start. */

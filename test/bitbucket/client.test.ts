@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BitbucketClient, type TokenProvider } from '../../bitbucket/client';
+import { BitbucketClient, type RequestOutcome, type TokenProvider } from '../../bitbucket/client';
 import type { BitbucketError } from '../../bitbucket/errors';
 import { PacedBudget } from '../../bitbucket/requestBudget';
 import { iterateStream } from '../../bitbucket/streams/iterate';
@@ -218,6 +218,44 @@ describe('BitbucketClient', () => {
     });
     const err = await failure(pages.next());
     expect(err?.kind).toBe('BAD_PAYLOAD');
+  });
+
+  it('tells its observer each answer: the stream named, the status (none: no answer), 429s, the budget left', async () => {
+    const outcomes: RequestOutcome[] = [];
+    let clock = 0;
+    const budget = new PacedBudget({
+      limitPerWindow: 100,
+      windowMs: 1_000,
+      burst: 10,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    const client = new BitbucketClient({
+      apiUrl: `${base}/2.0`,
+      tokens: tokens(),
+      budget,
+      maxAttempts: 4,
+      sleep: async () => {},
+      onRequest: (outcome) => outcomes.push(outcome),
+    });
+    api.script.push(
+      (_req, res) => res.writeHead(429, { 'content-type': 'text/plain' }).end('Rate limit exceeded'),
+      (req) => req.socket.destroy(),
+      json(200, { ok: true }),
+      json(200, { ok: true }),
+    );
+    await client.get('/repositories/ws', {}, { stream: 'repositories' });
+    await client.get('/user');
+    expect(outcomes.map(({ stream, status, rateLimited }) => [stream, status, rateLimited])).toEqual([
+      ['repositories', 429, true],
+      ['repositories', undefined, false],
+      ['repositories', 200, false],
+      [undefined, 200, false],
+    ]);
+    // The bucket's tokens after each grant: a burst of 10, less one per request, less the 429's emptying.
+    expect(outcomes.map((o) => o.budgetLeft)).toEqual([9, 0, 0, 0]);
   });
 });
 

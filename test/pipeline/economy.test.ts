@@ -12,6 +12,7 @@ import {
   type Side,
   storedPullRequests,
   syncOf,
+  withSideWorkers,
 } from '../support/economy';
 import { martRows } from '../support/modelSnapshots';
 import { CONNECTION, connect, pipelineServices, sandboxNow, usePipeline } from '../support/pipeline';
@@ -53,70 +54,72 @@ describe.skipIf(!temporalAvailable())('request economy', () => {
             taskQueue: uniqueTaskQueue('every-list'),
           };
           await connect(ctx.sb, thorough.services);
+          // One worker per side for all its backfills and syncs.
+          await withSideWorkers([economical, thorough], async () => {
+            const backfills = {
+              economical: await requestsOf(ctx, () => backfillOf(ctx, economical, false)),
+              thorough: await requestsOf(ctx, () => backfillOf(ctx, thorough, true)),
+            };
+            // An empty parent: a pull request that counts no comments (and whose activity shows
+            // none) or no tasks costs no request for that list; every other one costs one.
+            const prs = await storedPullRequests(economical.db);
+            expect(prs.some((pr) => pr.comments === 0) && prs.some((pr) => pr.tasks === 0)).toBe(true);
+            const withComments = prs.filter((pr) => pr.comments > 0 || pr.activityComment).length;
+            expect(listRequests(backfills.economical, 'comments')).toBe(withComments);
+            expect(listRequests(backfills.economical, 'tasks')).toBe(prs.filter((pr) => pr.tasks > 0).length);
+            expect(listRequests(backfills.economical, 'commits')).toBe(prs.length);
+            expect(listRequests(backfills.thorough, 'comments')).toBe(prs.length);
 
-          const backfills = {
-            economical: await requestsOf(ctx, () => backfillOf(ctx, economical, false)),
-            thorough: await requestsOf(ctx, () => backfillOf(ctx, thorough, true)),
-          };
-          // An empty parent: a pull request that counts no comments (and whose activity shows
-          // none) or no tasks costs no request for that list; every other one costs one.
-          const prs = await storedPullRequests(economical.db);
-          expect(prs.some((pr) => pr.comments === 0) && prs.some((pr) => pr.tasks === 0)).toBe(true);
-          const withComments = prs.filter((pr) => pr.comments > 0 || pr.activityComment).length;
-          expect(listRequests(backfills.economical, 'comments')).toBe(withComments);
-          expect(listRequests(backfills.economical, 'tasks')).toBe(prs.filter((pr) => pr.tasks > 0).length);
-          expect(listRequests(backfills.economical, 'commits')).toBe(prs.length);
-          expect(listRequests(backfills.thorough, 'comments')).toBe(prs.length);
+            // A few days pass: new pull requests, comments on old ones, merges; then a day more,
+            // in which the new pull requests are reviewed.
+            await control(ctx.sb, 'POST', '/clock/advance', { days: 4 });
+            const syncs = {
+              economical: await requestsOf(ctx, () => syncOf(economical, false, 1)),
+              thorough: await requestsOf(ctx, () => syncOf(thorough, true, 1)),
+            };
+            const heads = await sourceHeads(economical.db);
+            const beforeSync = new Date().toISOString();
+            await control(ctx.sb, 'POST', '/clock/advance', { days: 1 });
+            const nextDay = {
+              economical: await requestsOf(ctx, () => syncOf(economical, false, 2, { buildMarts: true })),
+              thorough: await requestsOf(ctx, () => syncOf(thorough, true, 2, { buildMarts: true })),
+            };
+            // A changed pull request costs a commits request only when its source head moved (or
+            // it is new); the environments list, only when a deployment names one not stored.
+            const written = await sourceHeads(economical.db, beforeSync);
+            const moved = [...written].filter(([key, head]) => heads.get(key) !== head);
+            expect(moved.length).toBeLessThan(written.size);
+            expect(listRequests(nextDay.economical, 'commits')).toBe(moved.length);
+            expect(listRequests(nextDay.thorough, 'commits')).toBe(written.size);
+            for (const sync of [syncs, nextDay]) {
+              expect(sync.economical.byRoute[ENVIRONMENTS] ?? 0).toBe(0);
+              expect(sync.thorough.byRoute[ENVIRONMENTS]).toBeGreaterThan(0);
+            }
 
-          // A few days pass: new pull requests, comments on old ones, merges; then a day more,
-          // in which the new pull requests are reviewed.
-          await control(ctx.sb, 'POST', '/clock/advance', { days: 4 });
-          const syncs = {
-            economical: await requestsOf(ctx, () => syncOf(economical, false, 1)),
-            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 1)),
-          };
-          const heads = await sourceHeads(economical.db);
-          const beforeSync = new Date().toISOString();
-          await control(ctx.sb, 'POST', '/clock/advance', { days: 1 });
-          const nextDay = {
-            economical: await requestsOf(ctx, () => syncOf(economical, false, 2, { buildMarts: true })),
-            thorough: await requestsOf(ctx, () => syncOf(thorough, true, 2, { buildMarts: true })),
-          };
-          // A changed pull request costs a commits request only when its source head moved (or
-          // it is new); the environments list, only when a deployment names one not stored.
-          const written = await sourceHeads(economical.db, beforeSync);
-          const moved = [...written].filter(([key, head]) => heads.get(key) !== head);
-          expect(moved.length).toBeLessThan(written.size);
-          expect(listRequests(nextDay.economical, 'commits')).toBe(moved.length);
-          expect(listRequests(nextDay.thorough, 'commits')).toBe(written.size);
-          for (const sync of [syncs, nextDay]) {
-            expect(sync.economical.byRoute[ENVIRONMENTS] ?? 0).toBe(0);
-            expect(sync.thorough.byRoute[ENVIRONMENTS]).toBeGreaterThan(0);
-          }
+            const marts = await martRows(economical.db);
+            expect(Object.keys(marts).length).toBeGreaterThan(10);
+            expect(marts.fct_pull_requests?.length).toBeGreaterThan(0);
+            expect(await martRows(thorough.db)).toEqual(marts);
+            // (Pull request lists only: the streams turned on are the test environment's choice.)
+            expect(childRequests(backfills.economical)).toBeLessThan(childRequests(backfills.thorough) * 0.6);
+            expect(childRequests(syncs.economical)).toBeLessThan(childRequests(syncs.thorough));
 
-          const marts = await martRows(economical.db);
-          expect(Object.keys(marts).length).toBeGreaterThan(10);
-          expect(marts.fct_pull_requests?.length).toBeGreaterThan(0);
-          expect(await martRows(thorough.db)).toEqual(marts);
-          // (Pull request lists only: the streams turned on are the test environment's choice.)
-          expect(childRequests(backfills.economical)).toBeLessThan(childRequests(backfills.thorough) * 0.6);
-          expect(childRequests(syncs.economical)).toBeLessThan(childRequests(syncs.thorough));
-
-          // Unchanged parents: a sync whose window reaches two weeks back (nothing happened
-          // since the last) finds pull requests in it, but none written since their lists were read.
-          const overlapDays = 14;
-          const since = new Date(Date.parse(await sandboxNow(ctx.sb)) - overlapDays * 86_400_000);
-          const inWindow = await selectRaw(economical.db, {
-            stream: 'pullrequests',
-            connectionId: CONNECTION,
-            updatedFrom: since.toISOString(),
+            // Unchanged parents: a sync whose window reaches two weeks back (nothing happened
+            // since the last) finds pull requests in it, but none written since their lists were read.
+            const overlapDays = 14;
+            const since = new Date(Date.parse(await sandboxNow(ctx.sb)) - overlapDays * 86_400_000);
+            const inWindow = await selectRaw(economical.db, {
+              stream: 'pullrequests',
+              connectionId: CONNECTION,
+              updatedFrom: since.toISOString(),
+            });
+            expect(inWindow.length).toBeGreaterThan(0);
+            const again = await requestsOf(ctx, () =>
+              syncOf(economical, false, 3, { overlapMinutes: overlapDays * 24 * 60, buildMarts: true }),
+            );
+            expect(childRequests(again)).toBe(0);
+            expect(await martRows(economical.db)).toEqual(marts);
           });
-          expect(inWindow.length).toBeGreaterThan(0);
-          const again = await requestsOf(ctx, () =>
-            syncOf(economical, false, 3, { overlapMinutes: overlapDays * 24 * 60, buildMarts: true }),
-          );
-          expect(childRequests(again)).toBe(0);
-          expect(await martRows(economical.db)).toEqual(marts);
         } finally {
           await otherWarehouse.cleanup(db);
           await db.close();

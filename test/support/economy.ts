@@ -1,5 +1,6 @@
 // Two ways to read one sandbox, side by side: what the request economy tests share (requests the
 // sandbox answered by route, a backfill or sync on one side, the pull requests stored).
+import type { Client } from '@temporalio/client';
 import type { Services } from '../../services/services';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { parentsOf, selectRaw } from '../../warehouse/rawQueries';
@@ -54,14 +55,36 @@ export interface Side {
   db: WarehouseEngine;
   services: Services;
   taskQueue: string;
+  /** Set inside withSideWorkers: a worker polls the task queue, this client starts workflows. */
+  client?: Client;
+}
+
+/**
+ * Runs `body` while one worker polls each side's task queue: a test that runs many workflows on a
+ * side starts its worker once (a worker per workflow cost about 0.3 s of CPU each).
+ */
+export async function withSideWorkers<T>(sides: readonly Side[], body: () => Promise<T>): Promise<T> {
+  const [side, ...others] = sides;
+  if (!side) return body();
+  return withWorker(workerOptions(side.services, side.taskQueue), async (client) => {
+    side.client = client;
+    try {
+      return await withSideWorkers(others, body);
+    } finally {
+      side.client = undefined;
+    }
+  });
+}
+
+/** Runs `run` with a client while a worker polls the side's task queue (its own, or one for this run). */
+function onSide<T>(side: Side, run: (client: Client) => Promise<T>): Promise<T> {
+  return side.client ? run(side.client) : withWorker(workerOptions(side.services, side.taskQueue), run);
 }
 
 export async function backfillOf(ctx: PipelineFixture, side: Side, readEveryList: boolean) {
   // One window: the windows' order and skipping are backfillOrder.test.ts's.
   const start = await acmeBackfill(ctx.sb, side.taskQueue, { readEveryList, windowDays: 3650 });
-  await withWorker(workerOptions(side.services, side.taskQueue), (client) =>
-    client.workflow.execute(backfill, start),
-  );
+  await onSide(side, (client) => client.workflow.execute(backfill, start));
 }
 
 /** An incremental sync of one side; the marts are built only when `buildMarts` (they cost most of a sync). */
@@ -71,7 +94,7 @@ export async function syncOf(
   n: number,
   options: { overlapMinutes?: number; buildMarts?: boolean } = {},
 ) {
-  await withWorker(workerOptions(side.services, side.taskQueue), (client) =>
+  await onSide(side, (client) =>
     client.workflow.execute(incrementalSync, {
       taskQueue: side.taskQueue,
       workflowId: `sync:${CONNECTION}:${side.taskQueue}:${n}`,

@@ -61,16 +61,16 @@ const LAYERS: Record<string, Layer> = {
     types: ['workflows/'],
   },
   'services/': {
-    job: 'the composition root: builds the warehouse, token vault, request budget and transform runs from the configuration, for the worker, the web app and the CLI',
+    job: 'the composition root: builds the warehouse, token vault, request budget and transform runs from the configuration, for the worker, the web app and the CLI; the Prometheus metrics (`metrics.ts`) wired to them',
     imports: ['lib/', 'temporal.config.ts', 'bitbucket/', 'warehouse/', 'transforms/'],
     types: ['activities/'],
   },
   'worker/': {
-    job: 'the Temporal worker; the Temporal stack of a CLI command (a worker for the command when none polls); the embedded Temporal dev server',
+    job: 'the Temporal worker and its metrics port; the Temporal stack of a CLI command (a worker for the command when none polls); the embedded Temporal dev server',
     imports: ['lib/', 'temporal.config.ts', 'activities/', 'client/', 'services/'],
   },
   'web/': {
-    job: 'the web app: sign-in and sessions (`auth/`), Connections and invites (`connections/`), status (`status/`), dashboard queries (`dashboard/`), views and assets',
+    job: 'the web app: sign-in and sessions (`auth/`), Connections and invites (`connections/`), status (`status/`), dashboard queries (`dashboard/`), `/metrics`, views and assets',
     imports: [
       'lib/',
       'temporal.config.ts',

@@ -52,7 +52,7 @@ describeEachWarehouse(
     const written: Array<[number, number]> = [];
 
     beforeAll(async () => {
-      const batch = new PageBatch(fx.db, SCOPE, (records, rejects) => written.push([records, rejects]));
+      const batch = new PageBatch(fx.db, SCOPE, (w) => written.push([w.records, w.rejects]));
       batch.add(page('pr_tasks', 'pr1', [1, 2]));
       batch.add(page('pr_comments', 'pr1', [1]));
       // The same key again, read later: its later record is the one kept.

@@ -195,6 +195,23 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       ['r3', 'run-1', '2024-06-01T00:00:00.000000Z'],
     ]);
     expect(rows[1]?.payload).toEqual({ id: 2, title: 'two, edited' });
+
+    // Without counts (as the pipeline loads): the same write, a result that says only what was altered.
+    const uncounted = await loadRecords(fx.db, {
+      ...base(
+        c,
+        'run-3',
+        changed.map((r) => (r.key === 'r3' ? { ...r, payload: { id: 3, title: 'x' } } : r)),
+      ),
+      extractedAt: '2024-06-03T00:00:00Z',
+      counts: false,
+    });
+    expect(uncounted).toEqual({ altered: [] });
+    expect((await rawRows('pullrequests', c)).map((r) => [r.key, r.run_id])).toEqual([
+      ['r1', 'run-1'],
+      ['r2', 'run-2'],
+      ['r3', 'run-3'],
+    ]);
   });
 
   it('keeps the last record of a key given twice in one batch', async () => {

@@ -3,7 +3,8 @@
 // The records go to a staging table by a load job (NDJSON; the payload travels as canonical JSON
 // text and becomes JSON through parse_json, so a JSON null stays a JSON null and numbers are not
 // reinterpreted by the loader), then three statements run in this order:
-//   1. a count of what the MERGE will insert and rewrite (for the result only);
+//   1. a count of what the MERGE will insert and rewrite (for the result only, and only when the
+//      caller wants it: the pipeline does not, see load.ts `counts`);
 //   2. MERGE into raw_bitbucket.<stream> (atomic on its own);
 //   3. MERGE into etl_meta.stream_state (atomic on its own), only after 2 succeeded (load.ts).
 // Not one transaction, but the order makes a crash harmless: the state never moves ahead of the
@@ -39,31 +40,47 @@ function requireLoadTable(db: WarehouseEngine): NonNullable<WarehouseEngine['loa
   return db.loadTable.bind(db);
 }
 
+/**
+ * Loads `rows` into a new staging table and runs `fn` on it. After `fn` succeeded, the table is
+ * dropped while the caller goes on: `dropped` settles once it is gone (it never rejects).
+ */
 async function withStagingTable<T>(
   db: WarehouseEngine,
   label: string,
   columns: readonly BulkColumn[],
   rows: readonly Row[],
   fn: (table: string) => Promise<T>,
-): Promise<T> {
+): Promise<{ result: T; dropped: Promise<void> }> {
   const load = requireLoadTable(db);
   const name = `_bbetl_stage_${label}_${randomBytes(6).toString('hex')}`;
   const table = db.table('raw_bitbucket', name);
+  // A failed drop leaves nothing to clean up: the table expires by itself (BQ_STAGE_TTL_MS), and
+  // the load's own outcome (or error) is what the caller must see.
+  const drop = () =>
+    db.query(`drop table if exists ${table}`).then(
+      () => {},
+      () => {},
+    );
   try {
     await load('raw_bitbucket', name, columns, rows, { expiresAt: new Date(Date.now() + BQ_STAGE_TTL_MS) });
-    return await fn(table);
-  } finally {
-    // A failed drop leaves nothing to clean up: the table expires by itself (BQ_STAGE_TTL_MS), and
-    // the load's own outcome (or error) is what the caller must see.
-    await db.query(`drop table if exists ${table}`).catch(() => {});
+    return { result: await fn(table), dropped: drop() };
+  } catch (err) {
+    await drop();
+    throw err;
   }
 }
 
-/** Statements 1 and 2 above; the caller writes the state after. */
-export async function upsertBigQuery(load: StagedLoad): Promise<UpsertCounts> {
+/**
+ * Statements 1 (when `count`) and 2 above. The caller writes the state after, while the staging
+ * table is dropped (`dropped`: see withStagingTable).
+ */
+export async function upsertBigQuery(
+  load: StagedLoad,
+  { count }: { count: boolean },
+): Promise<{ counts: UpsertCounts | undefined; dropped: Promise<void> }> {
   const { db } = load;
   const counts: UpsertCounts = { inserted: 0, updated: 0 };
-  if (load.records.length === 0) return counts;
+  if (load.records.length === 0) return { counts, dropped: Promise.resolve() };
   const rows = load.records.map((r) => ({
     record_key: r.record_key,
     parent_key: r.parent_key,
@@ -71,17 +88,19 @@ export async function upsertBigQuery(load: StagedLoad): Promise<UpsertCounts> {
     payload_text: r.payload,
     _payload_hash: r._payload_hash,
   }));
-  await withStagingTable(db, load.stream, BQ_STAGE_COLUMNS, rows, async (s) => {
+  const { dropped } = await withStagingTable(db, load.stream, BQ_STAGE_COLUMNS, rows, async (s) => {
     const t = rawTable(db, load.stream);
     const changed = '(t._payload_hash != s._payload_hash or t._deleted_at is not null)';
-    const [row] = await db.query(
-      `select countif(t.record_key is null) as inserted,
-              countif(t.record_key is not null and ${changed}) as updated
-       from ${s} s left join ${t} t on t.connection_id = $1 and t.record_key = s.record_key`,
-      [load.connectionId],
-    );
-    counts.inserted = Number(row?.inserted ?? 0);
-    counts.updated = Number(row?.updated ?? 0);
+    if (count) {
+      const [row] = await db.query(
+        `select countif(t.record_key is null) as inserted,
+                countif(t.record_key is not null and ${changed}) as updated
+         from ${s} s left join ${t} t on t.connection_id = $1 and t.record_key = s.record_key`,
+        [load.connectionId],
+      );
+      counts.inserted = Number(row?.inserted ?? 0);
+      counts.updated = Number(row?.updated ?? 0);
+    }
     const payload = `parse_json(s.payload_text, wide_number_mode => 'round')`;
     await db.query(
       `merge ${t} t using ${s} s on t.connection_id = $1 and t.record_key = s.record_key
@@ -96,7 +115,7 @@ export async function upsertBigQuery(load: StagedLoad): Promise<UpsertCounts> {
       [load.connectionId, load.workspaceUuid, load.extractedAt, load.runId],
     );
   });
-  return counts;
+  return { counts: count ? counts : undefined, dropped };
 }
 
 /**
@@ -122,11 +141,13 @@ export async function tombstoneBigQuery(db: WarehouseEngine, input: Tombstoning)
   };
   if (keep.length === 0) return run('', []);
   if (keep.length <= BQ_PARAM_KEYS) return run('and t.record_key not in unnest($3)', [keep]);
-  return withStagingTable(
+  const { result, dropped } = await withStagingTable(
     db,
     'keep',
     [{ name: 'record_key', type: 'STRING' }],
     keep.map((record_key) => ({ record_key })),
     (stageTable) => run(`and t.record_key not in (select record_key from ${stageTable})`, []),
   );
+  await dropped;
+  return result;
 }

@@ -32,6 +32,12 @@ export interface LoadRecordsInput {
   extractedAt?: Date | string;
   /** Written in the same transaction as the records (on BigQuery: after them, see bigquery.ts). */
   state?: StreamStateWrite;
+  /**
+   * false: the result says only which records were `altered`. The counts of inserted, updated and
+   * unchanged rows cost BigQuery a query of its own before each MERGE; the pipeline never reads
+   * them. Default true.
+   */
+  counts?: boolean;
 }
 
 /** Counts are over distinct keys (a key given twice in one call counts once). */
@@ -46,7 +52,15 @@ export interface LoadResult {
   altered: RawRecord[];
 }
 
-export async function loadRecords(db: WarehouseEngine, input: LoadRecordsInput): Promise<LoadResult> {
+export function loadRecords(
+  db: WarehouseEngine,
+  input: LoadRecordsInput & { counts: false },
+): Promise<Pick<LoadResult, 'altered'>>;
+export function loadRecords(db: WarehouseEngine, input: LoadRecordsInput): Promise<LoadResult>;
+export async function loadRecords(
+  db: WarehouseEngine,
+  input: LoadRecordsInput,
+): Promise<LoadResult | Pick<LoadResult, 'altered'>> {
   const stream = assertRawStream(input.stream);
   const connectionId = requireText(input.connectionId, 'connectionId');
   const runId = requireText(input.runId, 'runId');
@@ -55,16 +69,21 @@ export async function loadRecords(db: WarehouseEngine, input: LoadRecordsInput):
   const { staged, altered } = stageRecords(input.records);
   const state = input.state ? prepareState(input.state) : undefined;
   const load: StagedLoad = { db, stream, connectionId, runId, workspaceUuid, extractedAt, records: staged };
-  const result = (counts: UpsertCounts): LoadResult => ({
-    ...counts,
-    unchanged: staged.length - counts.inserted - counts.updated,
-    altered,
-  });
+  const count = input.counts ?? true;
+  const result = (counts: UpsertCounts | undefined) =>
+    count && counts
+      ? { ...counts, unchanged: staged.length - counts.inserted - counts.updated, altered }
+      : { altered };
 
   if (staged.length === 0 && !state) return result({ inserted: 0, updated: 0 });
   if (db.dialect === 'bigquery') {
-    const counts = await upsertBigQuery(load);
-    if (state) await writePreparedState(db, db, connectionId, stream, state);
+    const { counts, dropped } = await upsertBigQuery(load, { count });
+    try {
+      // While the staging table is dropped: the state waits for the records, not for the drop.
+      if (state) await writePreparedState(db, db, connectionId, stream, state);
+    } finally {
+      await dropped;
+    }
     return result(counts);
   }
   return db.transaction(async (tx) => {

@@ -1,7 +1,6 @@
 // App users: roles, and adding or updating one (`bbetl user add`).
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { WebAccountStore } from '../../warehouse/webAccounts';
-import { hashPassword, passwordProblem } from './passwords';
 
 export const ROLES = ['admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,6 +28,8 @@ export async function addUser(
       `"${username}" is not a valid user name: 1-64 letters, digits, and . _ @ - (starting with a letter or digit)`,
     );
   if (!ROLES.includes(role)) throw new UserInputError(`role must be one of: ${ROLES.join(', ')}`);
+  // Loaded here: importing it hashes a password (DUMMY_HASH), which every `bbetl` start would pay.
+  const { hashPassword, passwordProblem } = await import('./passwords');
   const problem = passwordProblem(password);
   if (problem) throw new UserInputError(problem);
   return new WebAccountStore(db).upsertUser(username, await hashPassword(password), role);
