@@ -121,6 +121,16 @@ export class BuildTracker {
     return visit(name);
   }
 
+  /** The model last passed its build and tests with the SQL and yml it has now. */
+  passedBefore(name: string): boolean {
+    return this.builds.get(name)?.sqlHash === this.definition(name);
+  }
+
+  /** The model's rows changed in this run. */
+  changedThisRun(name: string): boolean {
+    return this.changedAt.get(name) === this.stamp.getTime();
+  }
+
   /** The model is current: left as it is. */
   keep(name: string): void {
     this.changedAt.set(name, this.changedOf(name));

@@ -325,8 +325,15 @@ export async function runProject(
         );
     const outcome = built.result;
     if (outcome.status === 'current') tracker.keep(name);
-    else if (isBuilt(outcome.status)) {
-      const [runnable, skipped] = await splitByUnbuiltRefs(db, project, ownTests, inRun);
+    // Rows the same as when these tests last passed on them (current, or rebuilt into the same
+    // rows): only the tests that read another model whose rows changed this run (a relationship).
+    const sameRows =
+      outcome.status === 'current' || (built.materialized?.changed === false && tracker.passedBefore(name));
+    const dueTests = sameRows
+      ? ownTests.filter((t) => t.refs.some((r) => r !== name && tracker.changedThisRun(r)))
+      : ownTests;
+    if (isBuilt(outcome.status)) {
+      const [runnable, skipped] = await splitByUnbuiltRefs(db, project, dueTests, inRun);
       const testResults = [...skipped, ...(await runDataTests(db, runnable))];
       const failed = testResults.filter(testFailed);
       if (failed.length > 0) {
@@ -340,6 +347,8 @@ export async function runProject(
       results.tests.push(...ownTests.map((t) => skippedTest(t, `model "${name}" was not built`)));
     }
     if (built.materialized) tracker.built(name, { ...built.materialized, ok: isBuilt(outcome.status) });
+    // A current model whose test now fails is built (and tested) again next run.
+    else if (outcome.status === 'error') tracker.built(name, { changed: false, full: false, ok: false });
     status.set(name, outcome.status);
     results.models.push(outcome);
     await runDueCustomTests();

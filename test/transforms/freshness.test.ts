@@ -187,4 +187,29 @@ describeEachWarehouse('a whole run builds what changed', (engine) => {
     // A selection builds what it selects, current or not.
     expect(await run({ select: ['fct_role_count'] })).toEqual({ fct_role_count: 'success' });
   }, 180_000);
+
+  it("runs a current model's test that reads a model changed in the run, and fails it", async () => {
+    const pinned = tempProject({
+      ...FILES,
+      'marts/fct_pinned.sql': "{{ config(materialized='table') }}\nselect 'b' as role",
+      'marts/fct_pinned.yml': `description: A role kept by hand.
+columns:
+  role:
+    description: The role (dim_roles.role).
+    tests:
+      - relationships: { to: dim_roles, field: role }
+`,
+    }).project;
+    const pinnedRun = async () => (await runModels(fx.db, pinned())).find((r) => r.name === 'fct_pinned');
+    expect((await pinnedRun())?.status).toBe('success');
+    expect((await pinnedRun())?.status).toBe('current');
+    // t2, the only thing of role b, takes another role: b leaves dim_roles, and fct_pinned, whose
+    // rows did not change, fails its relationships test, this run and the next.
+    await load([['t2', 'd', '2026-01-02']]);
+    for (const round of [1, 2]) {
+      const result = await pinnedRun();
+      expect(result?.status, `round ${round}`).toBe('error');
+      expect(result?.error).toMatch(/test fct_pinned\.role\.relationships failed/);
+    }
+  }, 180_000);
 });
