@@ -32,8 +32,12 @@ export interface MaterializeContext {
   models: ReadonlyMap<string, ModelFile>;
   /** The models this run builds after this one: a view of theirs that no longer fits is left to that build. */
   later: ReadonlySet<string>;
-  /** The relation was built from the same SQL: a table rebuilt into the same rows is kept as it is. */
-  sameSql: boolean;
+  /**
+   * A table rebuilt into the same rows is kept as it is (found by comparing): the relation was
+   * built from the same SQL, and models read it (for a model nothing reads, the comparison would
+   * only cost).
+   */
+  keepIfSameRows: boolean;
 }
 
 /** Whether the relation's rows may have changed. */
@@ -216,7 +220,7 @@ async function materializeTable(
   await db.query(`create table ${staged} as\n${model.sql}`);
   const rename = (tx: Queryable) => tx.query(`alter table ${staged} rename to ${quotePgIdent(model.name)}`);
   try {
-    if (existing === 'table' && context.sameSql && (await sameRows(db, staged, model.relation))) {
+    if (existing === 'table' && context.keepIfSameRows && (await sameRows(db, staged, model.relation))) {
       await db.query(`drop table ${staged}`);
       return { changed: false };
     }

@@ -160,6 +160,8 @@ interface BuildStep {
   tracker: BuildTracker;
   /** A whole run: the model is left as it is when current. */
   skipCurrent: boolean;
+  /** Other models read this one. */
+  hasDependents: boolean;
 }
 
 interface Built {
@@ -172,7 +174,7 @@ interface Built {
 async function buildModel(
   db: WarehouseEngine,
   project: Project,
-  { file, materialized, later, tracker, skipCurrent }: BuildStep,
+  { file, materialized, later, tracker, skipCurrent, hasDependents }: BuildStep,
   options: RunOptions,
 ): Promise<Built> {
   const startedAt = new Date();
@@ -213,7 +215,7 @@ async function buildModel(
       incremental,
       models: project.models,
       later,
-      sameSql,
+      keepIfSameRows: sameSql && hasDependents,
     });
     done = { changed, full: !incremental };
     for (const [i, hook] of model.postHooks.entries()) {
@@ -298,19 +300,18 @@ export async function runProject(
     const upstreamFailed = [...(plan.dag.parents.get(name) ?? [])].find(
       (p) => status.get(p) === 'error' || status.get(p) === 'skipped',
     );
-    const skipped: Built = {
-      result: {
-        name,
-        materialized,
-        startedAt: new Date(),
-        ms: 0,
-        status: 'skipped',
-        rows: null,
-        error: `upstream "${upstreamFailed}" failed`,
-      },
-    };
-    const built = upstreamFailed
-      ? skipped
+    const built: Built = upstreamFailed
+      ? {
+          result: {
+            name,
+            materialized,
+            startedAt: new Date(),
+            ms: 0,
+            status: 'skipped',
+            rows: null,
+            error: `upstream "${upstreamFailed}" failed`,
+          },
+        }
       : await buildModel(
           db,
           project,
@@ -320,6 +321,7 @@ export async function runProject(
             later: new Set(plan.order.slice(i + 1)),
             tracker,
             skipCurrent,
+            hasDependents: (plan.dag.children.get(name)?.size ?? 0) > 0,
           },
           options,
         );

@@ -3,6 +3,7 @@
 // which its rows last changed. Read once per transform run, written once at its end.
 import { createHash } from 'node:crypto';
 import type { WarehouseEngine } from './engine';
+import { toDate } from './jsonValues';
 
 export const sqlHash = (sql: string) => createHash('sha256').update(sql).digest('hex');
 
@@ -18,14 +19,6 @@ export interface ModelBuild {
 
 const table = (db: WarehouseEngine) => db.table('etl_meta', 'model_builds');
 
-const asDate = (value: unknown): Date | null => {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  // BigQuery's TIMESTAMP values are objects holding `value`
-  const text = typeof value === 'object' && 'value' in value ? String(value.value) : String(value);
-  return new Date(text);
-};
-
 /** Every model's last build, by model. */
 export async function modelBuilds(db: WarehouseEngine): Promise<Map<string, ModelBuild>> {
   const rows = await db.query<{
@@ -40,9 +33,9 @@ export async function modelBuilds(db: WarehouseEngine): Promise<Map<string, Mode
       r.model,
       {
         sqlHash: r.sql_hash,
-        builtAt: asDate(r.built_at) as Date,
-        changedAt: asDate(r.changed_at),
-        rebuiltAt: asDate(r.rebuilt_at),
+        builtAt: toDate(r.built_at) as Date,
+        changedAt: toDate(r.changed_at),
+        rebuiltAt: toDate(r.rebuilt_at),
       },
     ]),
   );
