@@ -9,6 +9,9 @@ renamed as (
     record_key,
     connection_id,
     coalesce({{ json_text('workspace.uuid') }}, workspace_uuid) as workspace_uuid,
+    -- the workspace's display name: every membership carries the workspace (the listing of the
+    -- user's workspaces does not), so names cost no request of their own
+    {{ json_text('workspace.name') }} as workspace_name,
     {{ json_text('user.uuid') }} as user_uuid,
     {{ json_text('user.account_id') }} as account_id,
     {{ json_text('user.display_name') }} as display_name,

@@ -20,6 +20,9 @@ async function expectedLines(db: WarehouseEngine): Promise<string[]> {
   const [{ as_of } = { as_of: '' }] = await db.query<{ as_of: string }>(
     `select cast(max(date_day) as text) as as_of from ${m('dim_date')}`,
   );
+  const [ws] = await db.query<{ workspace_name: string }>(
+    `select workspace_name from ${m('dim_workspaces')} where workspace_slug = 'acme'`,
+  );
   const [seats] = await db.query(
     `select seats, active_users_30d, idle_seats_30d from ${m('fct_seat_utilization_daily')} where date_day = $1`,
     [as_of],
@@ -43,7 +46,7 @@ async function expectedLines(db: WarehouseEngine): Promise<string[]> {
   );
   return [
     `Summary (data as of ${as_of}):`,
-    `  acme: ${num(seats?.seats)} seats · ${num(seats?.active_users_30d)} active users (30 days) · ${num(seats?.idle_seats_30d)} idle seats`,
+    `  ${ws?.workspace_name} (acme): ${num(seats?.seats)} seats · ${num(seats?.active_users_30d)} active users (30 days) · ${num(seats?.idle_seats_30d)} idle seats`,
     `    top features (30 days): ${features.map((f) => `${f.feature} ${num(f.events)}`).join(' · ')}`,
     `    PR cycle time (90 days): median ${Number(cycle?.median_hours).toFixed(1)} h over ${num(cycle?.merged)} merged pull requests`,
     `    pipelines (30 days): ${num(pipelines?.minutes)} build minutes in ${num(pipelines?.runs)} runs`,

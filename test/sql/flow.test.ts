@@ -43,7 +43,8 @@ const LOADED_AT = '2024-07-01T00:00:00.000000Z';
 const C2_LOADED_AT = '2024-07-01T12:00:00.000000Z';
 const RELISTED_AT = '2024-07-02T00:00:00Z';
 
-const workspaceLink = (ws: string) => ({ type: 'workspace', uuid: ws, slug: SLUGS[ws], name: SLUGS[ws] });
+const NAMES: Record<string, string> = { [WS]: 'Acme Corp', [WS2]: 'Beta Labs', [WS3]: 'Gamma' };
+const workspaceLink = (ws: string) => ({ type: 'workspace', uuid: ws, slug: SLUGS[ws], name: NAMES[ws] });
 
 /** An item of GET /user/workspaces: only the workspace's uuid and slug (and links, left out here). */
 const workspaceAccess = (ws: string) => ({
@@ -661,10 +662,12 @@ describeEachWarehouse('the flow marts', (engine) => {
     ]);
   });
 
-  it('dim_workspaces: every workspace with its slug, synced or not, and its current counts', async () => {
+  it('dim_workspaces: every workspace with its slug and name, synced or not, and its current counts', async () => {
     const row = (ws: string, isDeleted: boolean, isSynced: boolean, counts: [number, number, number]) => ({
       workspace_uuid: ws,
       workspace_slug: SLUGS[ws],
+      // from the members listing: none for a workspace never synced
+      workspace_name: isSynced ? NAMES[ws] : null,
       is_deleted: isDeleted,
       is_synced: isSynced,
       seats: counts[0],

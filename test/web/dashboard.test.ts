@@ -111,6 +111,15 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
 
       it('seat utilization: the tiles and the day-by-day table are the mart’s figures', async () => {
         const html = await page('/dashboard');
+        // the workspace by its name (from the members listing), its slug in small print
+        const [ws] = await martRows(
+          db(),
+          'select workspace_name from {dim_workspaces} where workspace_uuid = $1',
+          [fx.workspaceUuid],
+        );
+        expect(ws?.workspace_name).toEqual(expect.any(String));
+        expect(html).toContain(`<p class="workspace-label">${ws?.workspace_name} <small>acme</small></p>`);
+        expect(html).toContain(`>${ws?.workspace_name} (acme)</option>`);
         const [today] = await martRows(
           db(),
           `select seats, active_seats_30d, idle_seats_30d, seat_utilization_30d, active_users_30d
@@ -504,7 +513,7 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
         // The scope's marts with a day of data, and none of the page's own.
         for (const ddl of [
           `create table {dim_date} as select date '2026-10-01' as date_day`,
-          `create table {dim_workspaces} as select 'ws-1'::text as workspace_uuid, 'acme'::text as workspace_slug, true as is_synced`,
+          `create table {dim_workspaces} as select 'ws-1'::text as workspace_uuid, 'acme'::text as workspace_slug, 'Acme'::text as workspace_name, true as is_synced`,
         ])
           await martRows(fx.db, ddl);
         expect(await text('/dashboard')).toContain('No data yet for this page');

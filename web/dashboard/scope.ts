@@ -6,6 +6,8 @@ export interface Workspace {
   uuid: string;
   /** The slug (the uuid should Bitbucket list none): what URLs carry. */
   key: string;
+  /** The display name, when a members listing gave one. */
+  name: string | null;
 }
 
 export interface Team {
@@ -38,12 +40,12 @@ export async function loadScope(reader: MartReader): Promise<Scope | null> {
   if (!firstDay || !lastDay) return null;
   // a workspace a connection can see but does not sync has no data to show
   const rows = await reader.rows(
-    `select workspace_uuid, workspace_slug from ${reader.mart('dim_workspaces')} where is_synced`,
+    `select workspace_uuid, workspace_slug, workspace_name from ${reader.mart('dim_workspaces')} where is_synced`,
   );
   const workspaces = rows
     .map((r) => {
       const uuid = String(r.workspace_uuid);
-      return { uuid, key: toText(r.workspace_slug) ?? uuid };
+      return { uuid, key: toText(r.workspace_slug) ?? uuid, name: toText(r.workspace_name) };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
   return workspaces.length > 0 ? { firstDay, lastDay, workspaces } : null;

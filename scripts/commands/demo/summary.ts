@@ -2,11 +2,14 @@
 // seats and their use, the most used features, pull-request cycle time and pipeline minutes.
 import type { WarehouseEngine } from '../../../warehouse/engine';
 import { MartReader, toNumber, toText } from '../../../web/dashboard/marts';
-import { loadScope } from '../../../web/dashboard/scope';
+import { loadScope, type Workspace } from '../../../web/dashboard/scope';
 import { median } from '../../../web/dashboard/stats';
 
 export interface WorkspaceSummary {
+  /** The slug. */
   workspace: string;
+  /** The display name, when Bitbucket gave one. */
+  workspaceName: string | null;
   seats: number;
   activeUsers30d: number;
   idleSeats30d: number;
@@ -28,8 +31,7 @@ const daysBefore = (day: string, days: number) =>
 
 async function summarize(
   reader: MartReader,
-  uuid: string,
-  key: string,
+  { uuid, key, name }: Workspace,
   asOf: string,
 ): Promise<WorkspaceSummary> {
   const from30 = daysBefore(asOf, 29);
@@ -56,6 +58,7 @@ async function summarize(
   );
   return {
     workspace: key,
+    workspaceName: name,
     seats: toNumber(seats?.seats) ?? 0,
     activeUsers30d: toNumber(seats?.active_users_30d) ?? 0,
     idleSeats30d: toNumber(seats?.idle_seats_30d) ?? 0,
@@ -74,7 +77,7 @@ export async function demoSummary(db: WarehouseEngine): Promise<DemoSummary | un
   const scope = await loadScope(reader);
   if (!scope) return undefined;
   const workspaces: WorkspaceSummary[] = [];
-  for (const w of scope.workspaces) workspaces.push(await summarize(reader, w.uuid, w.key, scope.lastDay));
+  for (const w of scope.workspaces) workspaces.push(await summarize(reader, w, scope.lastDay));
   return { asOf: scope.lastDay, workspaces };
 }
 
@@ -85,7 +88,7 @@ export function formatSummary(summary: DemoSummary): string {
   for (const w of summary.workspaces) {
     const utilization = w.utilization30d === null ? 'n/a' : `${(w.utilization30d * 100).toFixed(1)}%`;
     lines.push(
-      `  ${w.workspace}: ${n(w.seats)} seats · ${n(w.activeUsers30d)} active users (30 days) · ${n(w.idleSeats30d)} idle seats · utilization ${utilization}`,
+      `  ${w.workspaceName ? `${w.workspaceName} (${w.workspace})` : w.workspace}: ${n(w.seats)} seats · ${n(w.activeUsers30d)} active users (30 days) · ${n(w.idleSeats30d)} idle seats · utilization ${utilization}`,
       `    top features (30 days): ${w.topFeatures.map((f) => `${f.feature} ${n(f.events)}`).join(' · ') || 'none'}`,
       `    PR cycle time (90 days): ${
         w.medianCycleHours90d === null
