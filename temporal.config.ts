@@ -98,6 +98,19 @@ export const ENV_DOCS = {
   ],
   PUBLIC_URL: ['http://localhost:3000', 'URL where users reach the web app (OAuth callback base)'],
   PORT: ['3000', 'port the web app listens on'],
+  SIGN_IN_MAX_FAILURES: [
+    '5',
+    'failed sign-ins to one account within SIGN_IN_WINDOW_MINUTES that lock it for SIGN_IN_LOCKOUT_MINUTES, 1-1000',
+  ],
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: [
+    '20',
+    'failed sign-ins from one client address (any accounts) within SIGN_IN_WINDOW_MINUTES that lock the address out, 1-10000',
+  ],
+  SIGN_IN_WINDOW_MINUTES: ['15', 'how far back failed sign-ins count, 1-1440 minutes'],
+  SIGN_IN_LOCKOUT_MINUTES: [
+    '15',
+    'how long a locked account or address answers every sign-in, even a correct one, with 429, 1-1440 minutes',
+  ],
   LOG_LEVEL: ['info', `log level: ${LOG_LEVELS.join(', ')}`],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -170,6 +183,10 @@ const envSchema = z.object({
   BBETL_SECRET_KEY: z.string().refine(isSecretKeyText).optional(),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   PORT: port.default(3000),
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(20),
+  SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  SIGN_IN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -228,7 +245,16 @@ export interface Config {
   secretKey?: string;
   publicUrl: string;
   port: number;
+  /** The web app's sign-in throttle (web/auth/signInThrottle.ts). */
+  signIn: SignInPolicy;
   logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export interface SignInPolicy {
+  maxFailuresPerAccount: number;
+  maxFailuresPerAddress: number;
+  windowMinutes: number;
+  lockoutMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -258,6 +284,10 @@ const HINTS: Partial<Record<EnvName, string>> = {
   TRANSFORM_LOOKBACK_MINUTES: 'a whole number of minutes, 0 to 10080 (a week)',
   INITIAL_BACKFILL_DAYS: 'a whole number of days, 1 to 3650',
   SYNC_INTERVAL_MINUTES: 'a whole number of minutes, 1 to 10080 (a week)',
+  SIGN_IN_MAX_FAILURES: 'a whole number of failed sign-ins, 1 to 1000',
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: 'a whole number of failed sign-ins, 1 to 10000',
+  SIGN_IN_WINDOW_MINUTES: 'a whole number of minutes, 1 to 1440 (a day)',
+  SIGN_IN_LOCKOUT_MINUTES: 'a whole number of minutes, 1 to 1440 (a day)',
 };
 
 /** The value as a message may show it: never the secret key, an API key or a database password. */
@@ -412,6 +442,12 @@ function toConfig(env: Env): Config {
     secretKey: env.BBETL_SECRET_KEY,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     port: env.PORT,
+    signIn: {
+      maxFailuresPerAccount: env.SIGN_IN_MAX_FAILURES,
+      maxFailuresPerAddress: env.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowMinutes: env.SIGN_IN_WINDOW_MINUTES,
+      lockoutMinutes: env.SIGN_IN_LOCKOUT_MINUTES,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -3,7 +3,14 @@
 // may not import bitbucket/ and bitbucket/ may not import warehouse/: both sides import these
 // types, neither knows the other.
 
-export const CONNECTION_STATUSES = ['not_connected', 'connected', 'reconnect_required', 'revoked'] as const;
+export const CONNECTION_STATUSES = [
+  'not_connected',
+  'connected',
+  'reconnect_required',
+  'revoked',
+  // an admin disconnected it: tokens deleted, syncs stopped, on purpose
+  'disconnected',
+] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
 /** A connection as the store keeps it: secrets are opaque ciphertext, the status plain text. */
@@ -48,14 +55,14 @@ export interface ConnectionStore {
   ): Promise<boolean>;
   /**
    * Sets the status and appends a connection_events row. With `expectedVersion`, only while
-   * token_version still equals it; `clearSecrets` drops the tokens and bumps token_version.
-   * True if the connection now has `status`.
+   * token_version still equals it; with `expectedStatus`, only from that status; `clearSecrets`
+   * drops the tokens and bumps token_version. True if the connection now has `status`.
    */
   setStatus(
     id: string,
     status: ConnectionStatus,
     reason: string,
-    options?: { expectedVersion?: number; clearSecrets?: boolean },
+    options?: { expectedVersion?: number; expectedStatus?: ConnectionStatus; clearSecrets?: boolean },
   ): Promise<boolean>;
 }
 

@@ -8,6 +8,7 @@ import { registerConnectCommand } from './commands/connect';
 import { registerDemoCommand } from './commands/demo';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerIdentitiesCommand } from './commands/identities';
+import { registerReportCommand } from './commands/report';
 import { registerRunsCommand } from './commands/runs';
 import { registerSandboxCommand } from './commands/sandbox';
 import { registerScheduleCommand } from './commands/schedule';
@@ -17,6 +18,7 @@ import { registerTransformCommand } from './commands/transform';
 import { registerUserCommand } from './commands/user';
 import { registerWebCommand } from './commands/web';
 import { registerWorkerCommand } from './commands/worker';
+import { registerWorkspaceCommand } from './commands/workspace';
 
 /**
  * Failures whose message says all a user needs, printed without a stack trace. Known by name, so
@@ -54,6 +56,8 @@ registerStreamsCommand(program);
 registerRunsCommand(program);
 registerTransformCommand(program);
 registerIdentitiesCommand(program);
+registerWorkspaceCommand(program);
+registerReportCommand(program);
 registerUserCommand(program);
 registerWebCommand(program);
 registerDemoCommand(program);

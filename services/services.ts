@@ -28,6 +28,8 @@ export interface Services extends ActivityDeps {
   secretKey: Buffer;
   /** This process's metrics, when it serves them (ServiceOptions.metrics). */
   metrics?: ProcessMetrics;
+  /** Every model rebuilt in full (after raw data was deleted), under the one-build-at-a-time lock. */
+  rebuildTransforms(trigger: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,8 +89,9 @@ export async function createServices(
 
   // One model build at a time, in this process and across every worker on the warehouse (two
   // builds must not replace the same table at once); requests meanwhile share the next build.
+  // A full refresh (data deleted) shares no build: an incremental one would keep the deleted rows.
   const holder = runHolder('worker');
-  const transforms = coalescedRuns(async () => {
+  const build = async (trigger: string, fullRefresh: boolean) => {
     const exclusive = await runExclusive(
       db,
       TRANSFORMS_JOB,
@@ -97,7 +100,8 @@ export async function createServices(
         const ended = (how: TransformRunOutcome) =>
           metrics?.transformRun(how, (performance.now() - startedAt) / 1000);
         const outcome = await runTransformProject(db, {
-          trigger: 'sync',
+          trigger,
+          fullRefresh,
           vars: { incremental_lookback_minutes: config.transforms.lookbackMinutes },
         }).catch((err: unknown) => {
           ended('error');
@@ -107,13 +111,14 @@ export async function createServices(
         if (!outcome.ok) throw new TransformFailedError(outcome);
         return outcome;
       },
-      { holder, coalesce: true },
+      { holder, coalesce: !fullRefresh },
     );
     if (exclusive.ran) {
       const { runId, results } = exclusive.value;
-      log.info({ transformRunId: runId, models: results.models.length }, 'transforms done');
+      log.info({ transformRunId: runId, models: results.models.length, fullRefresh }, 'transforms done');
     } else log.info('transforms done by a run another worker started after this request');
-  });
+  };
+  const transforms = coalescedRuns(() => build('sync', false));
 
   return {
     db,
@@ -124,10 +129,13 @@ export async function createServices(
     log,
     clientFor,
     async onAuthFailure(connectionId, reason) {
-      await store.setStatus(connectionId, 'reconnect_required', reason);
-      log.warn({ connectionId, reason }, 'connection needs a reconnect');
+      // Only a connected one: an activity still finishing after a disconnect fails for want of
+      // tokens, which must not turn "disconnected" into "reconnect required".
+      if (await store.setStatus(connectionId, 'reconnect_required', reason, { expectedStatus: 'connected' }))
+        log.warn({ connectionId, reason }, 'connection needs a reconnect');
     },
     runTransforms: () => transforms(),
+    rebuildTransforms: (trigger) => build(trigger, true),
     onBatchWritten: metrics && ((written) => metrics.batchWritten(written)),
     async workspacesOf(connectionId) {
       const known = (await vault.status(connectionId)).workspaces;

@@ -121,10 +121,10 @@ export class WarehouseConnectionStore implements ConnectionStore {
     id: string,
     status: ConnectionStatus,
     reason: string,
-    options: { expectedVersion?: number; clearSecrets?: boolean } = {},
+    options: { expectedVersion?: number; expectedStatus?: ConnectionStatus; clearSecrets?: boolean } = {},
   ): Promise<boolean> {
     const pg = this.db.dialect === 'postgres';
-    const { expectedVersion, clearSecrets = false } = options;
+    const { expectedVersion, expectedStatus, clearSecrets = false } = options;
     return this.db.transaction(async (q) => {
       const [row] = await q.query(
         `select status, token_version from ${this.connections} where id = $1${pg ? ' for update' : ''}`,
@@ -135,6 +135,7 @@ export class WarehouseConnectionStore implements ConnectionStore {
       if (expectedVersion !== undefined && version !== expectedVersion) return false;
       // Idempotent: several workers reporting the same dead grant leave one event.
       if (row.status === status && !clearSecrets) return true;
+      if (expectedStatus !== undefined && row.status !== expectedStatus) return false;
       const clear = clearSecrets
         ? ', secrets = null, access_expires_at = null, token_version = token_version + 1'
         : '';

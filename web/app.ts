@@ -5,10 +5,13 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AuditEventStore } from '../warehouse/auditEvents';
 import { WebAccountStore } from '../warehouse/webAccounts';
 import { registerAssets } from './assets';
 import { cookieOptions, registerSessions } from './auth/sessions';
+import { SignInThrottle } from './auth/signInThrottle';
 import type { WebContext } from './context';
 import { DEFAULT_CONNECTION, type WebDeps } from './deps';
 import { HttpError } from './errors';
@@ -18,6 +21,7 @@ import { requestForLog } from './requestLog';
 import { registerAccountRoutes } from './routes/account';
 import { registerConnectionRoutes } from './routes/connections';
 import { registerDashboardRoutes } from './routes/dashboard';
+import { registerDisconnectRoutes } from './routes/disconnect';
 import { registerMetricsRoute } from './routes/metrics';
 import { registerStatusRoutes } from './routes/status';
 
@@ -26,13 +30,17 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
   const { config, services } = deps;
   const https = config.publicUrl.startsWith('https:');
+  const now = deps.now ?? (() => new Date());
+  const audit = new AuditEventStore(services.db);
   const ctx: WebContext = {
     deps,
     accounts: new WebAccountStore(services.db),
+    audit,
+    signIns: new SignInThrottle(audit, config.signIn, now),
     cookies: { secure: https },
     connectionId: deps.connectionId ?? DEFAULT_CONNECTION,
     inviteKey: deriveKey(services.secretKey, 'invites'),
-    now: deps.now ?? (() => new Date()),
+    now,
   };
 
   // Behind HTTPS the app usually sits behind a proxy that terminates TLS.
@@ -72,6 +80,15 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
     if (SAFE_METHODS.has(req.method)) return done();
     app.csrfProtection(req, reply, done);
   });
+  // Only routes that ask for it (POST /login): see web/auth/signInThrottle.ts for why.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      Object.assign(
+        new Error(`Too many sign-in requests from your network address; try again in ${context.after}.`),
+        { statusCode: context.statusCode },
+      ),
+  });
   registerSessions(app, ctx.accounts);
   registerAssets(app);
 
@@ -100,6 +117,7 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ ok: true }));
   registerAccountRoutes(app, ctx);
   registerConnectionRoutes(app, ctx);
+  registerDisconnectRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerDashboardRoutes(app, ctx);
   registerMetricsRoute(app, ctx);

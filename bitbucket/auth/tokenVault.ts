@@ -119,6 +119,12 @@ export class TokenVault {
     };
   }
 
+  /** An admin disconnected the connection here: forget the tokens for good. */
+  async disconnect(connectionId: string, reason: string): Promise<void> {
+    await this.store.setStatus(connectionId, 'disconnected', reason, { clearSecrets: true });
+    this.options.log?.info({ connectionId, reason }, 'connection disconnected');
+  }
+
   /** The user disconnected or revoked access in Bitbucket: forget the tokens for good. */
   async markRevoked(connectionId: string, reason: string): Promise<void> {
     await this.store.setStatus(connectionId, 'revoked', reason, { clearSecrets: true });

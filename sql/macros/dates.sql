@@ -91,3 +91,12 @@ select d::date as date_day from generate_series({{ start }}, {{ end }}, interval
 cast(extract(isodow from {{ date }}) as integer)
 {%- endif -%}
 {%- endmacro %}
+
+{#- The number of days in the month of `month_start` (the first day of a month). -#}
+{% macro days_in_month(month_start) -%}
+{%- if target.type == 'bigquery' -%}
+EXTRACT(DAY FROM DATE_SUB(DATE_ADD({{ month_start }}, INTERVAL 1 MONTH), INTERVAL 1 DAY))
+{%- else -%}
+cast(extract(day from ({{ month_start }}) + interval '1 month' - interval '1 day') as integer)
+{%- endif -%}
+{%- endmacro %}

@@ -2,7 +2,8 @@
 -- One row per workspace and user: every member (seat or app user, current or departed) and every
 -- resolved user who acted in the workspace without being a member. Activity and the inactivity
 -- reason are as of the data's as-of date (int_date_bounds); "inactive" means no action in the last
--- var inactive_days (default 30) days.
+-- var inactive_days (default 30) days; idle_days counts, for a seat holder, the days since they last
+-- acted, held the seat, or the data starts, whichever is latest.
 with seats as (
   select * from {{ ref('int_seats') }}
 ),
@@ -27,6 +28,24 @@ activity as (
     {{ sorted_list('feature') }} as feature_list
   from events
   group by 1, 2
+),
+
+-- the feature of each user's latest action (ties: the first feature by name)
+latest_events as (
+  select
+    workspace_uuid,
+    user_uuid,
+    feature,
+    row_number() over (
+      partition by workspace_uuid, user_uuid order by occurred_at desc, feature
+    ) as event_rank
+  from events
+),
+
+last_features as (
+  select workspace_uuid, user_uuid, feature as last_feature
+  from latest_events
+  where event_rank = 1
 ),
 
 non_members as (
@@ -59,12 +78,34 @@ joined as (
     coalesce(activity.events, 0) as events,
     coalesce(activity.features_used, 0) as features_used,
     activity.feature_list,
-    {{ days_between(utc_date('activity.last_activity_at'), 'bounds.as_of_date') }} as days_inactive
+    last_features.last_feature,
+    {{ days_between(utc_date('activity.last_activity_at'), 'bounds.as_of_date') }} as days_inactive,
+    bounds.first_date as data_first_date,
+    bounds.as_of_date
   from people
   left join activity
     on people.workspace_uuid = activity.workspace_uuid
     and people.user_uuid = activity.user_uuid
+  left join last_features
+    on people.workspace_uuid = last_features.workspace_uuid
+    and people.user_uuid = last_features.user_uuid
   cross join bounds
+),
+
+-- a seat holder is idle since the latest of: their last action, the seat's first day, the data's
+-- first day
+idleness as (
+  select
+    joined.*,
+    case
+      when is_billable and seat_end_date is null then
+        case
+          when coalesce(last_active_date, data_first_date) > coalesce(seat_start_date, data_first_date)
+            then coalesce(last_active_date, data_first_date)
+          else coalesce(seat_start_date, data_first_date)
+        end
+    end as idle_since
+  from joined
 )
 
 select
@@ -81,15 +122,18 @@ select
   seat_end_date as left_on,
   first_activity_at,
   last_activity_at,
+  last_activity_at as last_active_at,
   last_active_date,
+  last_feature,
   cast(events as integer) as events,
   cast(features_used as integer) as features_used,
   feature_list,
   cast(days_inactive as integer) as days_inactive,
+  cast({{ days_between('idle_since', 'as_of_date') }} as integer) as idle_days,
   case
     when user_type = 'app_user' then 'app user'
     when seat_end_date is not null then 'left the workspace'
     when last_activity_at is null then 'never active'
     when days_inactive >= {{ var('inactive_days', 30) }} then 'inactive ' || cast(days_inactive as {{ 'STRING' if target.type == 'bigquery' else 'text' }}) || ' days'
   end as inactivity_reason
-from joined
+from idleness

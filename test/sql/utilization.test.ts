@@ -19,6 +19,8 @@ import {
   commitPayload,
   deployment,
   GRACE,
+  membership,
+  permission,
   plain,
   REPO,
   repositoryRecord,
@@ -36,22 +38,6 @@ const IVY = account('{u-ivy}', 'Ivy');
 const HOPPER = account('{u-hopper}', 'Hopper');
 const LISTED_AT = '2024-06-30T12:00:00.000000Z';
 
-const membership = (ws: string, user: Account) => ({
-  key: `${ws}:${user.uuid}`,
-  parentKey: ws,
-  payload: { type: 'workspace_membership', user, workspace: { type: 'workspace', uuid: ws, slug: ws } },
-});
-const permission = (ws: string, user: Account, addedOn?: string) => ({
-  key: `${ws}:${user.uuid}`,
-  parentKey: ws,
-  payload: {
-    type: 'workspace_membership',
-    permission: 'member',
-    user,
-    workspace: { type: 'workspace', uuid: ws, slug: ws },
-    ...(addedOn ? { added_on: addedOn } : {}),
-  },
-});
 const commit = (repo: string, hash: string, date: string, authorRaw: string, user?: Account) => ({
   key: `${repo}:${hash}`,
   parentKey: repo,

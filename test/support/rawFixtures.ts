@@ -40,6 +40,26 @@ export const endpoint = (branch: string, hash: string) => ({
   commit: { type: 'commit', hash },
 });
 
+/** A workspace membership record (the members stream); the slug defaults to the uuid. */
+export const membership = (ws: string, user: Account, slug = ws) => ({
+  key: `${ws}:${user.uuid}`,
+  parentKey: ws,
+  payload: { type: 'workspace_membership', user, workspace: { type: 'workspace', uuid: ws, slug } },
+});
+
+/** A workspace permission record (the permissions stream), with the day it was added when known. */
+export const permission = (ws: string, user: Account, addedOn?: string, slug = ws) => ({
+  key: `${ws}:${user.uuid}`,
+  parentKey: ws,
+  payload: {
+    type: 'workspace_membership',
+    permission: 'member',
+    user,
+    workspace: { type: 'workspace', uuid: ws, slug },
+    ...(addedOn ? { added_on: addedOn } : {}),
+  },
+});
+
 /** Loads a dataset (stream → records) as connection c1's extraction of workspace WS, run run-c1. */
 export async function loadDataset(
   db: WarehouseEngine,

@@ -29,7 +29,7 @@ export interface WebUnderTest {
 export async function startWebApp(
   sb: Sandbox,
   db: WarehouseEngine,
-  options: { taskQueue: string; env?: Record<string, string>; logLines?: string[] },
+  options: { taskQueue: string; env?: Record<string, string>; logLines?: string[]; now?: () => Date },
 ): Promise<WebUnderTest> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -45,7 +45,7 @@ export async function startWebApp(
   });
   const client = await temporalClient();
   const workflows: WorkflowTarget = { client, namespace: 'default', taskQueue: options.taskQueue };
-  const app = await createWebApp({ config, services, workflows, accessCheckTtlMs: 0 });
+  const app = await createWebApp({ config, services, workflows, accessCheckTtlMs: 0, now: options.now });
   await app.listen({ port, host: '127.0.0.1' });
   return {
     url,

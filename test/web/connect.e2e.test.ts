@@ -3,10 +3,13 @@
 // replayed and tampered state, a member refused and their invite completed by a Bitbucket admin
 // with no account here, expired and reused invites, and a grant revoked on Bitbucket's side.
 import { join } from 'node:path';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSyncWorkflow } from '../../client/launch';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
+import { AuditEventStore } from '../../warehouse/auditEvents';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { migrate } from '../../warehouse/migrate';
 import { WebAccountStore } from '../../warehouse/webAccounts';
@@ -249,6 +252,17 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         expect(cut?.status()).toBe(400);
         expect(await stranger.getByRole('alert').textContent()).toContain('not valid');
         await stranger.context().close();
+
+        // Who connected, reconnected and invited is on record (newest first; the invited admin has no account).
+        const audit = await new AuditEventStore(db).recent(new Date(0), {
+          actions: ['invite', 'connect', 'reconnect'],
+        });
+        expect(audit.map((e) => [e.action, e.actor, e.detail?.via])).toEqual([
+          ['reconnect', null, 'invite'],
+          ['invite', 'max', undefined],
+          ['reconnect', 'ada', 'admin'],
+          ['connect', 'ada', 'admin'],
+        ]);
       }, 120_000);
 
       it('refuses an expired invite', async () => {
@@ -286,6 +300,129 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
           for (const html of pages) expect(html).not.toContain(secret);
         }
       });
+
+      it('disconnects after a confirmation: schedule deleted, a running sync cancelled, tokens gone, data kept', async () => {
+        const rawRows = async () => {
+          const [r] = await db.query<{ n: string }>(
+            `select count(*) as n from ${db.table('raw_bitbucket', 'pullrequests')} where connection_id = 'default'`,
+          );
+          return Number(r?.n);
+        };
+        const rowsBefore = await rawRows();
+        expect(rowsBefore).toBeGreaterThan(0);
+        // A sync slowed down by the sandbox, so it is still running when the admin disconnects.
+        await control(sb, 'PUT', '/faults', { latencyMs: 1500 });
+        const { handle: sync } = await startSyncWorkflow(web.workflows, 'default', ['acme']);
+        // Running, and listed as such (the disconnect finds running workflows by listing them).
+        const listed = async () => {
+          for await (const wf of web.workflows.client.workflow.list({
+            query: `WorkflowId = '${sync.workflowId}' AND ExecutionStatus = 'Running'`,
+          }))
+            return wf.workflowId;
+          return undefined;
+        };
+        await expect.poll(listed, { timeout: 15_000 }).toBe('sync:default:acme');
+
+        const page = await signedInPage(browser, web, 'ada');
+        await page.goto(`${web.url}/connections`);
+        await card(page).getByRole('link', { name: 'Disconnect' }).click();
+        await page.waitForURL(`${web.url}/connections/disconnect`);
+        expect(await page.locator('main').textContent()).toContain('Personal settings → App authorizations');
+        await shot(page, 'connections-disconnect-confirm');
+        await page.getByRole('button', { name: 'Disconnect' }).click();
+        await page.waitForURL(`${web.url}/connections?notice=disconnected`);
+        await control(sb, 'PUT', '/faults', { latencyMs: 0 });
+        expect(await card(page).getAttribute('data-status')).toBe('disconnected');
+        expect(await card(page).locator('.badge').textContent()).toBe('Disconnected');
+        expect(await card(page).getByRole('button', { name: 'Connect' }).isVisible()).toBe(true);
+        expect(await card(page).getByRole('link', { name: 'Disconnect' }).count()).toBe(0);
+        await shot(page, 'connections-disconnected-data-kept');
+        pages.push(await page.content());
+
+        await expect(web.services.vault.getAccessToken('default')).rejects.toThrow();
+        await expect(
+          web.workflows.client.schedule.getHandle('incremental:default').describe(),
+        ).rejects.toThrow(ScheduleNotFoundError);
+        // The disconnect waited for the sync to close, which recorded its run as cancelled.
+        expect((await sync.describe()).status.name).toBe('CANCELLED');
+        const [run] = await db.query<{ status: string }>(
+          `select status from ${db.table('etl_meta', 'runs')} where workflow_id = $1 order by started_at desc limit 1`,
+          [sync.workflowId],
+        );
+        expect(run?.status).toBe('cancelled');
+        expect(await rawRows()).toBe(rowsBefore);
+        const [audit] = await db.query<{ actor: string; detail: string }>(
+          `select actor, detail from ${db.table('etl_meta', 'audit_events')} where action = 'disconnect'`,
+        );
+        expect(audit?.actor).toBe('ada');
+        expect(JSON.parse(audit?.detail ?? '{}')).toMatchObject({
+          schedule: 'deleted',
+          cancelled: ['sync:default:acme'],
+          terminated: [],
+          dataDeleted: false,
+        });
+        // A member sees no Disconnect and cannot post one.
+        const member = new HttpSession(web.url);
+        await member.post('/login', {
+          username: 'max',
+          password: PASSWORD,
+          _csrf: await member.csrfFrom('/login'),
+        });
+        const refused = await member.post('/connections/disconnect', {
+          _csrf: await member.csrfFrom('/connections'),
+        });
+        expect(refused.status).toBe(403);
+        // Whatever the cancelled sync's last activity met after the tokens went, the card stays
+        // "Disconnected" (an AUTH failure marks only a connected connection).
+        expect((await web.services.vault.status('default')).status).toBe('disconnected');
+        await page.context().close();
+      }, 120_000);
+
+      it('connects again, then disconnects with "also delete data": raw rows and marts of the connection go', async () => {
+        const page = await signedInPage(browser, web, 'ada');
+        await page.goto(`${web.url}/connections`);
+        await card(page).getByRole('button', { name: 'Connect' }).click();
+        await consentOnSandbox(page, 'Grant access');
+        await page.waitForURL(`${web.url}/connections?notice=connected`);
+        // Data kept: the connect resumes from the watermark with a sync, not a backfill.
+        expect((await web.workflows.client.workflow.getHandle('sync:default:acme').result()).errors).toBe(0);
+
+        await page.goto(`${web.url}/connections/disconnect`);
+        await page.getByLabel("Also delete this connection's data").check();
+        await page.getByRole('button', { name: 'Disconnect' }).click();
+        await page.waitForURL(`${web.url}/connections?notice=disconnected_deleted`);
+        expect(await page.getByRole('status').first().textContent()).toContain('The marts are being rebuilt');
+        await shot(page, 'connections-disconnected-data-deleted');
+        pages.push(await page.content());
+
+        for (const stream of ['pullrequests', 'members', 'commits']) {
+          const [r] = await db.query<{ n: string }>(
+            `select count(*) as n from ${db.table('raw_bitbucket', stream)} where connection_id = 'default'`,
+          );
+          expect(Number(r?.n), stream).toBe(0);
+        }
+        const [runs] = await db.query<{ n: string }>(
+          `select count(*) as n from ${db.table('etl_meta', 'runs')} where connection_id = 'default'`,
+        );
+        expect(Number(runs?.n)).toBe(0);
+        // The rebuild runs in the background: the next transform run shows the marts empty.
+        await expect
+          .poll(
+            async () =>
+              (
+                await db.query(
+                  `select 1 from ${db.table('etl_meta', 'transform_runs')} where triggered_by = 'disconnect' and kind = 'model' and node = 'fct_seat_utilization_daily'`,
+                )
+              ).length,
+            { timeout: 60_000 },
+          )
+          .toBe(1);
+        for (const mart of ['fct_seat_utilization_daily', 'fct_pull_requests', 'dim_workspaces']) {
+          const [r] = await db.query<{ n: string }>(`select count(*) as n from ${db.table('marts', mart)}`);
+          expect(Number(r?.n), mart).toBe(0);
+        }
+        await page.context().close();
+      }, 180_000);
     },
     ['pglite'],
   );

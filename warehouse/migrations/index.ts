@@ -11,6 +11,8 @@ import { connectionStreams } from './009_connection_streams';
 import { exclusiveRuns } from './010_exclusive_runs';
 import { modelBuilds } from './011_model_builds';
 import { modelChanges } from './012_model_changes';
+import { auditEvents } from './013_audit_events';
+import { seatPrices } from './014_seat_prices';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -26,4 +28,6 @@ export const MIGRATIONS: Migration[] = [
   exclusiveRuns,
   modelBuilds,
   modelChanges,
+  auditEvents,
+  seatPrices,
 ];

@@ -7,6 +7,7 @@ import { BitbucketError } from '../../bitbucket/errors';
 import { startConnectionSyncs } from '../../client/connectionSyncs';
 import { listRuns } from '../../warehouse/ledger';
 import { requireAdmin, requireUser } from '../auth/sessions';
+import { auditConnection as audit } from '../connections/audit';
 import {
   type CompletedGrant,
   consumeCallbackState,
@@ -31,6 +32,14 @@ const NOTICES = {
     text: 'Bitbucket is connected, but the backfill could not be started (see the server log). Start it from Status.',
   },
   denied: { level: 'error', text: 'Access was not granted on Bitbucket, so nothing was connected.' },
+  disconnected: {
+    level: 'ok',
+    text: 'Disconnected: syncs stopped and tokens deleted; the data already loaded is kept.',
+  },
+  disconnected_deleted: {
+    level: 'ok',
+    text: "Disconnected: syncs stopped, tokens deleted, and the connection's raw data deleted. The marts are being rebuilt without it (follow it on Status).",
+  },
 } as const;
 
 const cardQuery = z.object({ notice: z.enum(Object.keys(NOTICES) as [keyof typeof NOTICES]).optional() });
@@ -62,16 +71,29 @@ async function renderCard(
     accessProblem,
     lastSync: runs.find((r) => r.status === 'completed'),
     running: runs.filter((r) => r.status === 'running').length,
+    signInTrouble: req.user?.role === 'admin' ? await signInTrouble(ctx) : [],
     ...extra,
   });
+}
+
+/** Accounts with failed sign-ins in the last day, for admins: someone may be guessing passwords. */
+async function signInTrouble(ctx: WebContext) {
+  const rows = await ctx.signIns.trouble(new Date(ctx.now().getTime() - 86_400_000));
+  return Promise.all(
+    rows.map(async (row) => ({ ...row, known: (await ctx.accounts.getUser(row.actor)) !== undefined })),
+  );
 }
 
 async function connectionFinished(
   ctx: WebContext,
   req: FastifyRequest,
   grant: CompletedGrant,
+  via: FlowPurpose['kind'],
 ): Promise<keyof typeof NOTICES> {
   const { account, workspaces, tokens } = grant;
+  const before = await ctx.deps.services.vault.status(ctx.connectionId);
+  const fresh = before.status === 'not_connected' || before.status === 'disconnected';
+  await audit(ctx, req, fresh ? 'connect' : 'reconnect', { via, account: account.uuid });
   await ctx.deps.services.vault.saveGrant(ctx.connectionId, tokens, {
     account: { uuid: account.uuid, display_name: account.displayName, nickname: account.nickname ?? null },
     workspaces,
@@ -115,6 +137,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
 
   app.post('/connections/invite', { preHandler: requireUser }, async (req, reply) => {
     const invite = await createInvite(ctx, req.user?.username as string);
+    await audit(ctx, req, 'invite', { expiresAt: invite.expiresAt.toISOString() });
     return renderCard(ctx, req, reply, { invite });
   });
 
@@ -177,12 +200,12 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
       throw err;
     }
     if (purpose.kind === 'admin')
-      return reply.redirect(`/connections?notice=${await connectionFinished(ctx, req, grant)}`);
+      return reply.redirect(`/connections?notice=${await connectionFinished(ctx, req, grant, 'admin')}`);
     // Used up only now: a denied consent or a failed exchange leaves the invite usable.
     const outcome = await ctx.accounts.consumeInvite(purpose.inviteId, ctx.now());
     if (outcome !== 'ok')
       throw new HttpError(410, 'This invite link has been used already. Ask for a new one if needed.');
-    const notice = await connectionFinished(ctx, req, grant);
+    const notice = await connectionFinished(ctx, req, grant, 'invite');
     return renderPage(req, reply, 'invite-done.njk', {
       notice: NOTICES[notice],
       account: grant.account,

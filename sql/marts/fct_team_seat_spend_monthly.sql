@@ -1,0 +1,41 @@
+{{ config(materialized='table') }}
+-- Per team (workspace group) and month: the paid seats of its members, active and idle, and what
+-- they cost (int_seat_cost_days), counting a seat while its holder was in the group
+-- (int_team_memberships). A person in several groups counts in each. The price and its currency
+-- are the workspace's (fct_seat_spend_monthly); spend is null unless every seat day counted has a
+-- price, in one currency.
+with seat_cost_days as (
+  select * from {{ ref('int_seat_cost_days') }}
+),
+
+memberships as (
+  select * from {{ ref('int_team_memberships') }}
+),
+
+workspace_months as (
+  select * from {{ ref('fct_seat_spend_monthly') }}
+),
+
+team_months as (
+  select
+    memberships.team_key,
+    seat_cost_days.workspace_uuid,
+    seat_cost_days.month_start,
+    {{ seat_spend_sums('seat_cost_days') }}
+  from seat_cost_days
+  join memberships
+    on memberships.workspace_uuid = seat_cost_days.workspace_uuid
+    and memberships.user_uuid = seat_cost_days.user_uuid
+    and (memberships.membership_end_date is null or seat_cost_days.date_day < memberships.membership_end_date)
+  group by 1, 2, 3
+)
+
+select
+  team_months.team_key,
+  team_months.workspace_uuid,
+  team_months.month_start,
+  {{ seat_spend_columns('team_months', 'workspace_months') }}
+from team_months
+left join workspace_months
+  on workspace_months.workspace_uuid = team_months.workspace_uuid
+  and workspace_months.month_start = team_months.month_start
