@@ -44,6 +44,8 @@ export interface StoredGrant {
 
 export interface ConnectionStore {
   get(id: string): Promise<StoredConnection | undefined>;
+  /** Every connection ever stored (disconnected ones too), oldest first. */
+  list(): Promise<StoredConnection[]>;
   /** Creates or updates the connection with new secrets and `grant.status`, bumps token_version, appends an event. */
   saveGrant(id: string, grant: StoredGrant, reason: string): Promise<void>;
   /** Writes the secrets only if token_version still equals `expectedVersion` (and bumps it); true if it did. */

@@ -35,6 +35,9 @@ function toConnection(row: Row): StoredConnection {
   };
 }
 
+const COLUMNS = `id, status, status_reason, status_changed_at, secrets, access_expires_at, token_version,
+  scopes, grant_type, account, workspaces`;
+
 export class WarehouseConnectionStore implements ConnectionStore {
   private readonly connections: string;
   private readonly events: string;
@@ -48,13 +51,13 @@ export class WarehouseConnectionStore implements ConnectionStore {
   }
 
   async get(id: string): Promise<StoredConnection | undefined> {
-    const [row] = await this.db.query(
-      `select id, status, status_reason, status_changed_at, secrets, access_expires_at, token_version,
-              scopes, grant_type, account, workspaces
-       from ${this.connections} where id = $1`,
-      [id],
-    );
+    const [row] = await this.db.query(`select ${COLUMNS} from ${this.connections} where id = $1`, [id]);
     return row ? toConnection(row) : undefined;
+  }
+
+  async list(): Promise<StoredConnection[]> {
+    const rows = await this.db.query(`select ${COLUMNS} from ${this.connections} order by created_at, id`);
+    return rows.map(toConnection);
   }
 
   async saveGrant(id: string, grant: StoredGrant, reason: string): Promise<void> {

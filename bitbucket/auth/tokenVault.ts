@@ -105,18 +105,12 @@ export class TokenVault {
   }
 
   async status(connectionId: string): Promise<ConnectionInfo> {
-    const record = await this.store.get(connectionId);
-    return {
-      id: connectionId,
-      status: record ? toStatus(record) : 'not_connected',
-      reason: record?.statusReason ?? null,
-      changedAt: record?.statusChangedAt ?? null,
-      grantType: record?.grantType ?? null,
-      scopes: record?.scopes ?? [],
-      account: record?.account ?? null,
-      workspaces: record?.workspaces ?? [],
-      accessExpiresAt: record?.accessExpiresAt ?? null,
-    };
+    return toInfo(connectionId, await this.store.get(connectionId));
+  }
+
+  /** Every connection stored, oldest first (none: an empty list). */
+  async list(): Promise<ConnectionInfo[]> {
+    return (await this.store.list()).map((record) => toInfo(record.id, record));
   }
 
   /** An admin disconnected the connection here: forget the tokens for good. */
@@ -232,4 +226,18 @@ function toStatus(record: StoredConnection): ConnectionStatus {
   if (!status)
     throw new Error(`connection ${record.id} has an unknown status ${JSON.stringify(record.status)}`);
   return status;
+}
+
+function toInfo(id: string, record: StoredConnection | undefined): ConnectionInfo {
+  return {
+    id,
+    status: record ? toStatus(record) : 'not_connected',
+    reason: record?.statusReason ?? null,
+    changedAt: record?.statusChangedAt ?? null,
+    grantType: record?.grantType ?? null,
+    scopes: record?.scopes ?? [],
+    account: record?.account ?? null,
+    workspaces: record?.workspaces ?? [],
+    accessExpiresAt: record?.accessExpiresAt ?? null,
+  };
 }

@@ -31,18 +31,26 @@ import {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 
-/** Logs in on the sandbox (unless this browser is logged in there already) and answers the consent page. */
-async function consentOnSandbox(page: Page, decision: 'Grant access' | 'Deny access'): Promise<void> {
+/**
+ * Logs in on the sandbox as `as` (unless this browser is logged in there already) and answers the
+ * consent page.
+ */
+async function consentOnSandbox(
+  page: Page,
+  decision: 'Grant access' | 'Deny access',
+  as: 'admin' | 'member' = 'admin',
+): Promise<void> {
   await page.waitForURL((u) => u.pathname.includes('/site/oauth2/'));
   if (await page.getByRole('button', { name: 'Log in' }).isVisible()) {
-    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Username').fill(as);
     await page.getByLabel('Password').fill('sandbox');
     await page.getByRole('button', { name: 'Log in' }).click();
   }
   await page.getByRole('button', { name: decision }).click();
 }
 
-const card = (page: Page) => page.locator('.connection-card');
+/** The card of one connection: the first one's (its id is 'default') unless another is named. */
+const card = (page: Page, id = 'default') => page.locator(`.connection-card[data-connection="${id}"]`);
 
 describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections in Chromium', () => {
   describeEachWarehouse(
@@ -93,9 +101,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         await page.goto(`${web.url}/connections`);
         await expect(card(page).getByText('Not connected')).toBeTruthy();
         expect(await card(page).getByRole('button', { name: 'Connect' }).count()).toBe(0);
-        expect(await card(page).getByText('Only an admin of bbetl can connect Bitbucket').isVisible()).toBe(
-          true,
-        );
+        expect(await page.getByText('Only an admin of bbetl can connect Bitbucket').isVisible()).toBe(true);
         await shot(page, 'connections-member');
         await page.context().close();
 
@@ -127,6 +133,8 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
 
       let callback: string;
       let inviteLink: string;
+      /** The second connection's id (added as another Bitbucket account). */
+      let second: string;
       it('connects as admin: consent, back on the card which says Reconnect, backfill runs, dashboard has numbers', async () => {
         const page = await signedInPage(browser, web, 'ada');
         page.on('request', (r) => {
@@ -301,6 +309,55 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         }
       });
 
+      it('adds a second connection as another Bitbucket account: two cards, each with its own status and sync', async () => {
+        const page = await signedInPage(browser, web, 'ada');
+        await page.goto(`${web.url}/connections`);
+        await page.getByRole('button', { name: 'Add a connection' }).click();
+        await consentOnSandbox(page, 'Grant access', 'member');
+        await page.waitForURL(`${web.url}/connections?notice=connected`);
+        const listed = await web.services.vault.list();
+        expect(listed.map((c) => c.id)).toEqual(['default', expect.stringMatching(/^conn-[0-9a-f]{8}$/)]);
+        second = listed[1]?.id as string;
+        expect(listed[1]?.account?.uuid).not.toBe(listed[0]?.account?.uuid);
+        expect(await page.locator('.connection-card').count()).toBe(2);
+        const other = card(page, second);
+        expect(await other.getAttribute('data-status')).toBe('connected');
+        expect(await other.locator('.account').textContent()).toContain(
+          String(listed[1]?.account?.display_name),
+        );
+        expect(await other.locator('.workspaces').textContent()).toBe(listed[1]?.workspaces.join(', '));
+        expect(await card(page).getAttribute('data-status')).toBe('connected');
+
+        // Its own backfill and schedule, under its own id.
+        let backfill: string | undefined;
+        for await (const wf of web.workflows.client.workflow.list({ query: `WorkflowType = 'backfill'` }))
+          if (wf.workflowId.startsWith(`backfill:${second}:`) && wf.taskQueue === web.workflows.taskQueue)
+            backfill = wf.workflowId;
+        expect(backfill).toBeDefined();
+        expect(
+          (await web.workflows.client.workflow.getHandle(backfill as string).result()).records,
+        ).toBeGreaterThan(0);
+        await web.workflows.client.schedule.getHandle(`incremental:${second}`).describe();
+        const [audit] = await db.query<{ action: string; connection_id: string }>(
+          `select action, connection_id from ${db.table('etl_meta', 'audit_events')} where connection_id = $1`,
+          [second],
+        );
+        expect(audit).toEqual({ action: 'connect', connection_id: second });
+
+        await page.goto(`${web.url}/connections`);
+        expect(await card(page, second).locator('.last-sync').textContent()).toMatch(
+          /backfill, [\d,]+ records/,
+        );
+        await shot(page, 'connections-two-connected');
+        // The status page shows either connection, with a choice between them.
+        await page.goto(`${web.url}/status?connection=${second}`);
+        expect(await page.locator('#connection-title').textContent()).toContain(second);
+        expect(await page.locator('.connection-choice a').count()).toBe(2);
+        const unknown = await page.goto(`${web.url}/status?connection=nope`);
+        expect(unknown?.status()).toBe(404);
+        await page.context().close();
+      }, 120_000);
+
       it('disconnects after a confirmation: schedule deleted, a running sync cancelled, tokens gone, data kept', async () => {
         const rawRows = async () => {
           const [r] = await db.query<{ n: string }>(
@@ -326,7 +383,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         const page = await signedInPage(browser, web, 'ada');
         await page.goto(`${web.url}/connections`);
         await card(page).getByRole('link', { name: 'Disconnect' }).click();
-        await page.waitForURL(`${web.url}/connections/disconnect`);
+        await page.waitForURL(`${web.url}/connections/default/disconnect`);
         expect(await page.locator('main').textContent()).toContain('Personal settings → App authorizations');
         await shot(page, 'connections-disconnect-confirm');
         await page.getByRole('button', { name: 'Disconnect' }).click();
@@ -336,6 +393,9 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         expect(await card(page).locator('.badge').textContent()).toBe('Disconnected');
         expect(await card(page).getByRole('button', { name: 'Connect' }).isVisible()).toBe(true);
         expect(await card(page).getByRole('link', { name: 'Disconnect' }).count()).toBe(0);
+        // The other connection is untouched.
+        expect(await card(page, second).getAttribute('data-status')).toBe('connected');
+        await web.workflows.client.schedule.getHandle(`incremental:${second}`).describe();
         await shot(page, 'connections-disconnected-data-kept');
         pages.push(await page.content());
 
@@ -368,7 +428,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
           password: PASSWORD,
           _csrf: await member.csrfFrom('/login'),
         });
-        const refused = await member.post('/connections/disconnect', {
+        const refused = await member.post('/connections/default/disconnect', {
           _csrf: await member.csrfFrom('/connections'),
         });
         expect(refused.status).toBe(403);
@@ -378,16 +438,49 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         await page.context().close();
       }, 120_000);
 
-      it('connects again, then disconnects with "also delete data": raw rows and marts of the connection go', async () => {
+      it('disconnects each connection with "also delete data": its raw rows go, the other\'s stay; with none left the marts are empty', async () => {
+        const rawRows = async (connectionId: string) => {
+          const [r] = await db.query<{ n: string }>(
+            `select count(*) as n from ${db.table('raw_bitbucket', 'pullrequests')} where connection_id = $1`,
+            [connectionId],
+          );
+          return Number(r?.n);
+        };
+        const rebuilds = async () =>
+          (
+            await db.query(
+              `select 1 from ${db.table('etl_meta', 'transform_runs')} where triggered_by = 'disconnect' and kind = 'model' and node = 'fct_seat_utilization_daily'`,
+            )
+          ).length;
         const page = await signedInPage(browser, web, 'ada');
+        const keptRows = await rawRows('default');
+        expect(await rawRows(second)).toBeGreaterThan(0);
+
+        // The second connection, its data deleted: the first one's rows stay.
+        await page.goto(`${web.url}/connections/${second}/disconnect`);
+        await page.getByLabel("Also delete this connection's data").check();
+        await page.getByRole('button', { name: 'Disconnect' }).click();
+        await page.waitForURL(`${web.url}/connections?notice=disconnected_deleted`);
+        expect(await card(page, second).getAttribute('data-status')).toBe('disconnected');
+        await shot(page, 'connections-second-disconnected-data-deleted');
+        expect(await rawRows(second)).toBe(0);
+        expect(await rawRows('default')).toBe(keptRows);
+        await expect.poll(rebuilds, { timeout: 60_000 }).toBe(1);
+        // Both accounts read the same workspace, so the marts keep it from the first one's rows.
+        const [kept] = await db.query<{ n: string }>(
+          `select count(*) as n from ${db.table('marts', 'fct_pull_requests')}`,
+        );
+        expect(Number(kept?.n)).toBeGreaterThan(0);
+
+        // The first one connected again (its data was kept: a sync resumes, no backfill), then
+        // disconnected with its data deleted.
         await page.goto(`${web.url}/connections`);
         await card(page).getByRole('button', { name: 'Connect' }).click();
         await consentOnSandbox(page, 'Grant access');
         await page.waitForURL(`${web.url}/connections?notice=connected`);
-        // Data kept: the connect resumes from the watermark with a sync, not a backfill.
         expect((await web.workflows.client.workflow.getHandle('sync:default:acme').result()).errors).toBe(0);
 
-        await page.goto(`${web.url}/connections/disconnect`);
+        await page.goto(`${web.url}/connections/default/disconnect`);
         await page.getByLabel("Also delete this connection's data").check();
         await page.getByRole('button', { name: 'Disconnect' }).click();
         await page.waitForURL(`${web.url}/connections?notice=disconnected_deleted`);
@@ -406,17 +499,7 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('web: Connections 
         );
         expect(Number(runs?.n)).toBe(0);
         // The rebuild runs in the background: the next transform run shows the marts empty.
-        await expect
-          .poll(
-            async () =>
-              (
-                await db.query(
-                  `select 1 from ${db.table('etl_meta', 'transform_runs')} where triggered_by = 'disconnect' and kind = 'model' and node = 'fct_seat_utilization_daily'`,
-                )
-              ).length,
-            { timeout: 60_000 },
-          )
-          .toBe(1);
+        await expect.poll(rebuilds, { timeout: 60_000 }).toBe(2);
         for (const mart of ['fct_seat_utilization_daily', 'fct_pull_requests', 'dim_workspaces']) {
           const [r] = await db.query<{ n: string }>(`select count(*) as n from ${db.table('marts', mart)}`);
           expect(Number(r?.n), mart).toBe(0);

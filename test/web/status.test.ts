@@ -241,14 +241,18 @@ describe.skipIf(!temporalAvailable())('web app', () =>
         const started = await postForm(admin, '/status/sync');
         expect(started.status).toBe(302);
         const id = syncId(DEFAULT_CONNECTION, []);
-        expect(started.headers.get('location')).toBe(`/status?started=${encodeURIComponent(id)}`);
+        expect(started.headers.get('location')).toBe(
+          `/status?connection=default&started=${encodeURIComponent(id)}`,
+        );
         // No worker polls now: the workflow waits, running, on the app's task queue.
         const described = await web.workflows.client.workflow.getHandle(id).describe();
         expect(described.status.name).toBe('RUNNING');
         expect(described.taskQueue).toBe(taskQueue);
 
         const again = await postForm(admin, '/status/sync');
-        expect(again.headers.get('location')).toBe(`/status?started=${encodeURIComponent(id)}&attached=1`);
+        expect(again.headers.get('location')).toBe(
+          `/status?connection=default&started=${encodeURIComponent(id)}&attached=1`,
+        );
         const shown = await (await admin.request(again.headers.get('location') as string)).text();
         expect(shown).toContain('Already running, so nothing new was started');
         await web.workflows.client.workflow.getHandle(id).terminate('status test');
@@ -290,7 +294,9 @@ describe.skipIf(!temporalAvailable())('web app', () =>
 
         beforeAll(async () => {
           const started = await postForm(admin, '/status/backfill', BACKFILL_FORM);
-          expect(started.headers.get('location')).toBe(`/status?started=${encodeURIComponent(BACKFILL_ID)}`);
+          expect(started.headers.get('location')).toBe(
+            `/status?connection=default&started=${encodeURIComponent(BACKFILL_ID)}`,
+          );
           // Paused before any worker sees it: it lists the repositories, then waits.
           await web.workflows.client.workflow.getHandle(BACKFILL_ID).signal('pause');
         });

@@ -8,6 +8,7 @@ export function auditConnection(
   ctx: WebContext,
   req: FastifyRequest,
   action: AuditAction,
+  connectionId: string,
   detail?: Record<string, unknown>,
 ): Promise<void> {
   return ctx.audit.record({
@@ -15,7 +16,7 @@ export function auditConnection(
     action,
     actor: req.user?.username ?? null,
     clientAddress: req.ip,
-    connectionId: ctx.connectionId,
+    connectionId,
     detail,
   });
 }

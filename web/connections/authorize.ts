@@ -4,6 +4,7 @@
 // with the new token before anything is stored.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import {
   type BitbucketAccount,
   currentAccount,
@@ -16,25 +17,35 @@ import { BitbucketClient } from '../../bitbucket/client';
 import { WarehouseOAuthStateStore } from '../../warehouse/connections';
 import { cookieOptions } from '../auth/sessions';
 import type { WebContext } from '../context';
+import { HttpError } from '../errors';
 
 const FLOW_COOKIE = 'bbetl_oauth';
 const FLOW_SECONDS = 600;
 
 export const callbackUrl = (ctx: WebContext) => `${ctx.deps.config.publicUrl}/oauth/callback`;
 
-/** Who started the flow: an admin of ours, or the Bitbucket admin holding an invite. */
-export type FlowPurpose = { kind: 'admin'; username: string } | { kind: 'invite'; inviteId: string };
+/**
+ * Who started the flow: an admin of ours (for the connection named, or a new one when none is),
+ * or the Bitbucket admin holding an invite (which names its connection).
+ */
+export type FlowPurpose =
+  | { kind: 'admin'; username: string; connectionId?: string }
+  | { kind: 'invite'; inviteId: string };
 
-const encodePurpose = (p: FlowPurpose) =>
-  p.kind === 'admin' ? `admin:${p.username}` : `invite:${p.inviteId}`;
+const encodePurpose = (p: FlowPurpose) => JSON.stringify(p);
+
+const purposeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('admin'), username: z.string().min(1), connectionId: z.string().optional() }),
+  z.object({ kind: z.literal('invite'), inviteId: z.string().min(1) }),
+]);
 
 function decodePurpose(value: string): FlowPurpose | undefined {
-  const [kind, ...rest] = value.split(':');
-  const id = rest.join(':');
-  if (!id) return undefined;
-  if (kind === 'admin') return { kind, username: id };
-  if (kind === 'invite') return { kind, inviteId: id };
-  return undefined;
+  try {
+    const parsed = purposeSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Answers with the redirect to Bitbucket's authorize page. */
@@ -66,7 +77,11 @@ export async function consumeCallbackState(
     await consumeState(new WarehouseOAuthStateStore(ctx.deps.services.db), state, binding),
   );
   // Only this app writes states, so an undecodable purpose means a state from another version.
-  if (!purpose) throw new Error('the OAuth state carries an unknown purpose');
+  if (!purpose)
+    throw new HttpError(
+      400,
+      'This connection was started by another version of bbetl. Start again from Connections.',
+    );
   return purpose;
 }
 

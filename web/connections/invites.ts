@@ -13,13 +13,15 @@ export interface CreatedInvite {
   expiresAt: Date;
 }
 
-export async function createInvite(ctx: WebContext, createdBy: string): Promise<CreatedInvite> {
+/** An invite to connect `connectionId` (a new connection's id, or one to reconnect). */
+export async function createInvite(
+  ctx: WebContext,
+  createdBy: string,
+  connectionId: string,
+): Promise<CreatedInvite> {
   const inviteId = randomBytes(16).toString('base64url');
   const expiresAt = new Date(ctx.now().getTime() + INVITE_DAYS * 86_400_000);
-  await ctx.accounts.insertInvite(
-    { inviteId, connectionId: ctx.connectionId, createdBy, expiresAt },
-    ctx.now(),
-  );
+  await ctx.accounts.insertInvite({ inviteId, connectionId, createdBy, expiresAt }, ctx.now());
   return { url: `${ctx.deps.config.publicUrl}/invite/${inviteToken(ctx, inviteId)}`, expiresAt };
 }
 
@@ -28,7 +30,7 @@ export async function usableInvite(ctx: WebContext, token: string): Promise<Invi
   const payload = verifyToken(ctx.inviteKey, token);
   const id = typeof payload?.id === 'string' ? payload.id : undefined;
   const invite = id ? await ctx.accounts.getInvite(id) : undefined;
-  if (!invite || invite.connectionId !== ctx.connectionId)
+  if (!invite)
     throw new HttpError(
       400,
       'This invite link is not valid: it was changed or cut short. Ask for a new one.',

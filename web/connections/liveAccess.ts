@@ -11,15 +11,15 @@ export type AccessCheck = { ok: true } | { ok: false; problem: string };
 
 const lastChecked = new WeakMap<WebContext, Map<string, number>>();
 
-export async function checkAccess(ctx: WebContext): Promise<AccessCheck> {
+export async function checkAccess(ctx: WebContext, connectionId: string): Promise<AccessCheck> {
   const ttl = ctx.deps.accessCheckTtlMs ?? DEFAULT_TTL_MS;
   const seen = lastChecked.get(ctx) ?? new Map<string, number>();
   lastChecked.set(ctx, seen);
-  const at = seen.get(ctx.connectionId);
+  const at = seen.get(connectionId);
   if (at !== undefined && Date.now() - at < ttl) return { ok: true };
   try {
-    await currentAccount(await ctx.deps.services.clientFor(ctx.connectionId));
-    seen.set(ctx.connectionId, Date.now());
+    await currentAccount(await ctx.deps.services.clientFor(connectionId));
+    seen.set(connectionId, Date.now());
     return { ok: true };
   } catch (err) {
     // AUTH: the vault has already recorded reconnect_required; the caller re-reads the status.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DUMMY_HASH, verifyPassword } from '../auth/passwords';
 import { endSession, requireUser, safeNext, startSession } from '../auth/sessions';
 import { lockMessage, retryAfterSeconds, type SignInLock } from '../auth/signInThrottle';
+import { anyConnectionMade } from '../connections/registry';
 import type { WebContext } from '../context';
 import { renderPage } from '../render';
 
@@ -21,8 +22,7 @@ const LOGIN_REQUEST_LIMIT = { max: 100, timeWindow: 60_000 };
 
 export function registerAccountRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/', { preHandler: requireUser }, async (_req, reply) => {
-    const status = await ctx.deps.services.vault.status(ctx.connectionId);
-    return reply.redirect(status.status === 'not_connected' ? '/connections' : '/dashboard');
+    return reply.redirect((await anyConnectionMade(ctx)) ? '/dashboard' : '/connections');
   });
 
   app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) =>

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { OAuthStateError } from '../../bitbucket/auth/oauthState';
+import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
 import { BitbucketError } from '../../bitbucket/errors';
 import { startConnectionSyncs } from '../../client/connectionSyncs';
 import { listRuns } from '../../warehouse/ledger';
@@ -17,6 +18,12 @@ import {
 } from '../connections/authorize';
 import { createInvite, inviteToken, usableInvite } from '../connections/invites';
 import { checkAccess } from '../connections/liveAccess';
+import {
+  connectionForGrant,
+  knownConnection,
+  listConnections,
+  newConnectionId,
+} from '../connections/registry';
 import type { WebContext } from '../context';
 import { HttpError } from '../errors';
 import { renderPage } from '../render';
@@ -42,6 +49,8 @@ const NOTICES = {
   },
 } as const;
 
+const connectionForm = z.object({ connection: z.string().min(1).max(100).optional() });
+
 const cardQuery = z.object({ notice: z.enum(Object.keys(NOTICES) as [keyof typeof NOTICES]).optional() });
 
 const callbackQuery = z.object({
@@ -51,26 +60,34 @@ const callbackQuery = z.object({
   error_description: z.string().max(1000).optional(),
 });
 
-async function renderCard(
+/** One card: the connection, its live access check, its last finished and running syncs. */
+async function cardOf(ctx: WebContext, listed: ConnectionInfo) {
+  let connection = listed;
+  let accessProblem: string | undefined;
+  if (connection.status === 'connected') {
+    const check = await checkAccess(ctx, connection.id);
+    if (!check.ok) accessProblem = check.problem;
+    connection = await ctx.deps.services.vault.status(connection.id);
+  }
+  const runs = await listRuns(ctx.deps.services.db, { connectionId: connection.id, limit: 50 });
+  return {
+    connection,
+    accessProblem,
+    lastSync: runs.find((r) => r.status === 'completed'),
+    running: runs.filter((r) => r.status === 'running').length,
+  };
+}
+
+async function renderCards(
   ctx: WebContext,
   req: FastifyRequest,
   reply: FastifyReply,
   extra: Record<string, unknown> = {},
 ) {
-  const { vault, db } = ctx.deps.services;
-  let connection = await vault.status(ctx.connectionId);
-  let accessProblem: string | undefined;
-  if (connection.status === 'connected') {
-    const check = await checkAccess(ctx);
-    if (!check.ok) accessProblem = check.problem;
-    connection = await vault.status(ctx.connectionId);
-  }
-  const runs = await listRuns(db, { connectionId: ctx.connectionId, limit: 50 });
+  const cards = await Promise.all((await listConnections(ctx)).map((c) => cardOf(ctx, c)));
   return renderPage(req, reply, 'connections.njk', {
-    connection,
-    accessProblem,
-    lastSync: runs.find((r) => r.status === 'completed'),
-    running: runs.filter((r) => r.status === 'running').length,
+    cards,
+    canAdd: cards.some((c) => c.connection.status !== 'not_connected'),
     signInTrouble: req.user?.role === 'admin' ? await signInTrouble(ctx) : [],
     ...extra,
   });
@@ -89,12 +106,14 @@ async function connectionFinished(
   req: FastifyRequest,
   grant: CompletedGrant,
   via: FlowPurpose['kind'],
+  requested: string | undefined,
 ): Promise<keyof typeof NOTICES> {
   const { account, workspaces, tokens } = grant;
-  const before = await ctx.deps.services.vault.status(ctx.connectionId);
+  const connectionId = await connectionForGrant(ctx, requested, account.uuid);
+  const before = await ctx.deps.services.vault.status(connectionId);
   const fresh = before.status === 'not_connected' || before.status === 'disconnected';
-  await audit(ctx, req, fresh ? 'connect' : 'reconnect', { via, account: account.uuid });
-  await ctx.deps.services.vault.saveGrant(ctx.connectionId, tokens, {
+  await audit(ctx, req, fresh ? 'connect' : 'reconnect', connectionId, { via, account: account.uuid });
+  await ctx.deps.services.vault.saveGrant(connectionId, tokens, {
     account: { uuid: account.uuid, display_name: account.displayName, nickname: account.nickname ?? null },
     workspaces,
   });
@@ -102,7 +121,7 @@ async function connectionFinished(
     const { config, workflows } = ctx.deps;
     const started = await startConnectionSyncs(workflows, {
       db: ctx.deps.services.db,
-      connectionId: ctx.connectionId,
+      connectionId,
       workspaces,
       initialBackfillDays: config.sync.initialBackfillDays,
       intervalMinutes: config.sync.intervalMinutes,
@@ -110,7 +129,7 @@ async function connectionFinished(
     });
     req.log.info(
       {
-        connectionId: ctx.connectionId,
+        connectionId,
         workflows: [...started.backfills, ...started.syncs].map((h) => h.workflowId),
         schedule: started.schedule,
       },
@@ -118,27 +137,50 @@ async function connectionFinished(
     );
     return 'connected';
   } catch (err) {
-    req.log.error({ err, connectionId: ctx.connectionId }, 'connected, but starting the backfill failed');
+    req.log.error({ err, connectionId }, 'connected, but starting the backfill failed');
     return 'connected_no_sync';
   }
+}
+
+/** The form's `connection` field: names a connection already listed, or none (a new one). */
+async function requestedConnection(ctx: WebContext, body: unknown): Promise<string | undefined> {
+  const form = connectionForm.safeParse(body ?? {});
+  if (!form.success)
+    throw new HttpError(
+      400,
+      'The form named no valid connection; reload the Connections page and try again.',
+    );
+  const id = form.data.connection;
+  return id === undefined ? undefined : (await knownConnection(ctx, id)).id;
 }
 
 export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/connections', { preHandler: requireUser }, async (req, reply) => {
     const query = cardQuery.safeParse(req.query);
-    return renderCard(ctx, req, reply, {
+    return renderCards(ctx, req, reply, {
       notice: query.success && query.data.notice ? NOTICES[query.data.notice] : undefined,
     });
   });
 
-  app.post('/connections/connect', { preHandler: requireAdmin }, async (req, reply) =>
-    redirectToBitbucket(ctx, reply, { kind: 'admin', username: req.user?.username as string }),
-  );
+  // With a `connection`: Connect again or Reconnect that one; without: add a connection.
+  app.post('/connections/connect', { preHandler: requireAdmin }, async (req, reply) => {
+    const connectionId = await requestedConnection(ctx, req.body);
+    return redirectToBitbucket(ctx, reply, {
+      kind: 'admin',
+      username: req.user?.username as string,
+      connectionId,
+    });
+  });
 
   app.post('/connections/invite', { preHandler: requireUser }, async (req, reply) => {
-    const invite = await createInvite(ctx, req.user?.username as string);
-    await audit(ctx, req, 'invite', { expiresAt: invite.expiresAt.toISOString() });
-    return renderCard(ctx, req, reply, { invite });
+    const connections = await listConnections(ctx);
+    const connectionId =
+      (await requestedConnection(ctx, req.body)) ??
+      connections.find((c) => c.status === 'not_connected')?.id ??
+      newConnectionId();
+    const invite = await createInvite(ctx, req.user?.username as string, connectionId);
+    await audit(ctx, req, 'invite', connectionId, { expiresAt: invite.expiresAt.toISOString() });
+    return renderCards(ctx, req, reply, { invite });
   });
 
   app.get<{ Params: { token: string } }>('/invite/:token', async (req, reply) => {
@@ -170,7 +212,10 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
       throw err;
     }
     const { code, error, error_description } = query.data;
+    // The connection the flow was started for (none: "Add a connection").
+    let requested: string | undefined;
     if (purpose.kind === 'admin') {
+      requested = purpose.connectionId;
       if (req.user?.username !== purpose.username || req.user.role !== 'admin')
         throw new HttpError(
           403,
@@ -179,6 +224,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
       if (error === 'access_denied') return reply.redirect('/connections?notice=denied');
     } else {
       const invite = await usableInvite(ctx, inviteToken(ctx, purpose.inviteId));
+      requested = invite.connectionId;
       if (error === 'access_denied')
         return renderPage(req, reply, 'invite.njk', {
           invite,
@@ -200,12 +246,14 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
       throw err;
     }
     if (purpose.kind === 'admin')
-      return reply.redirect(`/connections?notice=${await connectionFinished(ctx, req, grant, 'admin')}`);
+      return reply.redirect(
+        `/connections?notice=${await connectionFinished(ctx, req, grant, 'admin', requested)}`,
+      );
     // Used up only now: a denied consent or a failed exchange leaves the invite usable.
     const outcome = await ctx.accounts.consumeInvite(purpose.inviteId, ctx.now());
     if (outcome !== 'ok')
       throw new HttpError(410, 'This invite link has been used already. Ask for a new one if needed.');
-    const notice = await connectionFinished(ctx, req, grant, 'invite');
+    const notice = await connectionFinished(ctx, req, grant, 'invite', requested);
     return renderPage(req, reply, 'invite-done.njk', {
       notice: NOTICES[notice],
       account: grant.account,

@@ -3,8 +3,10 @@
 // page, naming the workflow in the query.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
 import { startBackfillWorkflow, startSyncWorkflow, workflowUrl } from '../../client/launch';
 import { requireAdmin, requireUser } from '../auth/sessions';
+import { knownConnection, listConnections } from '../connections/registry';
 import type { WebContext } from '../context';
 import { HttpError } from '../errors';
 import { renderPage } from '../render';
@@ -16,9 +18,21 @@ const notice = z.object({
   attached: z.literal('1').optional().catch(undefined),
 });
 
+/** The `connection` of a query or form; without one, the first connection. */
+const connectionChoice = z.object({ connection: z.string().min(1).max(100).optional() });
+
+/** The connection a request names (checked against the list; a 404 otherwise), or the first. */
+async function chosenConnection(ctx: WebContext, input: unknown): Promise<ConnectionInfo> {
+  const choice = connectionChoice.safeParse(input ?? {});
+  if (!choice.success)
+    throw new HttpError(400, 'The connection named is not valid; pick one on the Connections page.');
+  if (choice.data.connection) return knownConnection(ctx, choice.data.connection);
+  const [first] = await listConnections(ctx);
+  return first as ConnectionInfo;
+}
+
 /** The connection's workspaces; workflows for a connection that is not connected would only fail. */
-async function connectedWorkspaces(ctx: WebContext): Promise<string[]> {
-  const connection = await ctx.deps.services.vault.status(ctx.connectionId);
+async function connectedWorkspaces(connection: ConnectionInfo): Promise<string[]> {
   if (connection.status !== 'connected')
     throw new HttpError(
       409,
@@ -27,8 +41,12 @@ async function connectedWorkspaces(ctx: WebContext): Promise<string[]> {
   return connection.workspaces;
 }
 
-function backToStatus(reply: FastifyReply, started: { handle: { workflowId: string }; attached: boolean }) {
-  const query = new URLSearchParams({ started: started.handle.workflowId });
+function backToStatus(
+  reply: FastifyReply,
+  connectionId: string,
+  started: { handle: { workflowId: string }; attached: boolean },
+) {
+  const query = new URLSearchParams({ connection: connectionId, started: started.handle.workflowId });
   if (started.attached) query.set('attached', '1');
   return reply.redirect(`/status?${query}`);
 }
@@ -36,8 +54,10 @@ function backToStatus(reply: FastifyReply, started: { handle: { workflowId: stri
 export function registerStatusRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/status', { preHandler: requireUser }, async (req, reply) => {
     const { started, attached } = notice.parse(req.query ?? {});
+    const connection = await chosenConnection(ctx, req.query);
     return renderPage(req, reply, 'status.njk', {
-      ...(await loadStatusReport(ctx)),
+      ...(await loadStatusReport(ctx, connection.id)),
+      connections: await listConnections(ctx),
       started,
       startedUrl: started && workflowUrl(ctx.deps.workflows, started),
       attached: attached === '1',
@@ -45,16 +65,19 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: WebContext): voi
     });
   });
 
-  app.post('/status/sync', { preHandler: requireAdmin }, async (_req, reply) => {
-    await connectedWorkspaces(ctx);
-    return backToStatus(reply, await startSyncWorkflow(ctx.deps.workflows, ctx.connectionId));
+  app.post('/status/sync', { preHandler: requireAdmin }, async (req, reply) => {
+    const connection = await chosenConnection(ctx, req.body);
+    await connectedWorkspaces(connection);
+    return backToStatus(reply, connection.id, await startSyncWorkflow(ctx.deps.workflows, connection.id));
   });
 
   app.post('/status/backfill', { preHandler: requireAdmin }, async (req, reply) => {
-    const range = parseBackfillForm(req.body, await connectedWorkspaces(ctx), ctx.now());
+    const connection = await chosenConnection(ctx, req.body);
+    const range = parseBackfillForm(req.body, await connectedWorkspaces(connection), ctx.now());
     return backToStatus(
       reply,
-      await startBackfillWorkflow(ctx.deps.workflows, { connectionId: ctx.connectionId, ...range }),
+      connection.id,
+      await startBackfillWorkflow(ctx.deps.workflows, { connectionId: connection.id, ...range }),
     );
   });
 }

@@ -76,10 +76,11 @@ function workspaceNames(connection: ConnectionInfo, runs: WorkspaceRuns[], loads
 
 async function listBackfills(
   ctx: WebContext,
+  connectionId: string,
 ): Promise<Pick<StatusReport, 'backfills' | 'backfillsUnavailable'>> {
   const target = ctx.deps.workflows;
   try {
-    const running = await runningBackfills(target, ctx.connectionId);
+    const running = await runningBackfills(target, connectionId);
     const ratePerHour = running.length
       ? await budgetPerHour(ctx.deps.services.db, ctx.deps.config.bitbucket)
       : 0;
@@ -108,10 +109,10 @@ async function lastTransform(ctx: WebContext): Promise<TransformSummary | undefi
   return runId ? summarizeTransformRun(await listTransformRun(db, runId)) : undefined;
 }
 
-export async function loadStatusReport(ctx: WebContext): Promise<StatusReport> {
+/** The status of one connection (and the warehouse's last transform run, shared by all). */
+export async function loadStatusReport(ctx: WebContext, id: string): Promise<StatusReport> {
   const { db, vault } = ctx.deps.services;
   const { sync } = ctx.deps.config;
-  const id = ctx.connectionId;
   const now = ctx.now();
   const [connection, streams, wsRuns, loads, errorCounts, runs, errors, transform, backfills] =
     await Promise.all([
@@ -123,7 +124,7 @@ export async function loadStatusReport(ctx: WebContext): Promise<StatusReport> {
       listRuns(db, { connectionId: id, limit: RECENT_RUNS }),
       recentErrors(db, id, RECENT_ERRORS),
       lastTransform(ctx),
-      listBackfills(ctx),
+      listBackfills(ctx, id),
     ]);
   const ago = (at: Date | null | undefined) => (at ? relativeTime(at, now) : undefined);
   const workspaces = workspaceNames(connection, wsRuns, loads).map((workspace): WorkspaceStatus => {
