@@ -10,6 +10,7 @@ import {
   resolveStreams,
   type StreamSetting,
 } from './bitbucket/streams/selection';
+import { parseSeatPriceSetting, type SeatPriceSetting, seatPriceSettingText } from './lib/seatPrice';
 import { isSecretKeyText, secretKeyProblem } from './lib/secretKeyText';
 
 const WAREHOUSES = ['pglite', 'postgres', 'bigquery'] as const;
@@ -85,6 +86,10 @@ export const ENV_DOCS = {
   TRANSFORM_LOOKBACK_MINUTES: [
     '10',
     'incremental models re-read rows extracted this long before their newest (covers loads still committing)',
+  ],
+  SEAT_PRICE: [
+    '(none)',
+    'default price of a seat per month and its ISO 4217 currency, e.g. `19 USD`, where no price set by `bbetl workspace price` applies; unset: such months have no spend',
   ],
   INITIAL_BACKFILL_DAYS: ['90', 'days of history the backfill started by a new connection reads'],
   SYNC_INTERVAL_MINUTES: ['60', 'how often the schedule a new connection gets runs an incremental sync'],
@@ -169,6 +174,21 @@ const envSchema = z.object({
   BITBUCKET_OAUTH_URL: httpUrl.default('https://bitbucket.org/site/oauth2'),
   BITBUCKET_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(1000),
   TRANSFORM_LOOKBACK_MINUTES: z.coerce.number().int().min(0).max(10_080).default(10),
+  SEAT_PRICE: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return parseSeatPriceSetting(text);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${(err as Error).message}; set the price of a seat per month and its currency, e.g. SEAT_PRICE="19 USD", or unset it`,
+        });
+        return z.NEVER;
+      }
+    }),
   INITIAL_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   BBETL_STREAMS: z
@@ -236,8 +256,11 @@ export interface Config {
     oauthUrl: string;
     rateLimitPerHour: number;
   };
-  /** Run variables of the transforms started after syncs. */
-  transforms: { lookbackMinutes: number };
+  /**
+   * Run variables of the transforms started after syncs; seatPrice (SEAT_PRICE): the price of a
+   * seat where no stored price applies.
+   */
+  transforms: { lookbackMinutes: number; seatPrice?: SeatPriceSetting };
   /** What a connection made in the web app starts: its first backfill and its schedule. */
   sync: { initialBackfillDays: number; intervalMinutes: number };
   /** Streams turned on or off for every connection (BBETL_STREAMS); a connection's settings win. */
@@ -436,7 +459,7 @@ function toConfig(env: Env): Config {
       oauthUrl: env.BITBUCKET_OAUTH_URL.replace(/\/+$/, ''),
       rateLimitPerHour: env.BITBUCKET_RATE_LIMIT_PER_HOUR,
     },
-    transforms: { lookbackMinutes: env.TRANSFORM_LOOKBACK_MINUTES },
+    transforms: { lookbackMinutes: env.TRANSFORM_LOOKBACK_MINUTES, seatPrice: env.SEAT_PRICE },
     sync: { initialBackfillDays: env.INITIAL_BACKFILL_DAYS, intervalMinutes: env.SYNC_INTERVAL_MINUTES },
     streams: env.BBETL_STREAMS,
     secretKey: env.BBETL_SECRET_KEY,
@@ -463,6 +486,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems = crossChecks(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
+}
+
+/** The run variables the configuration gives every transform run: `seat_price` (SEAT_PRICE) when set. */
+export function configuredTransformVars(transforms: Config['transforms']): { seat_price?: string } {
+  return transforms.seatPrice ? { seat_price: seatPriceSettingText(transforms.seatPrice) } : {};
 }
 
 /**

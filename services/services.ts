@@ -10,7 +10,7 @@ import { BitbucketClient } from '../bitbucket/client';
 import { PacedBudget, type RequestBudget, SharedBudget } from '../bitbucket/requestBudget';
 import { coalescedRuns } from '../lib/coalescedRuns';
 import type { Logger } from '../lib/log';
-import type { Config } from '../temporal.config';
+import { type Config, configuredTransformVars } from '../temporal.config';
 import { runHolder, runTransformProject, TRANSFORMS_JOB, TransformFailedError } from '../transforms/service';
 import { WarehouseConnectionStore } from '../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../warehouse/engine';
@@ -102,7 +102,10 @@ export async function createServices(
         const outcome = await runTransformProject(db, {
           trigger,
           fullRefresh,
-          vars: { incremental_lookback_minutes: config.transforms.lookbackMinutes },
+          vars: {
+            incremental_lookback_minutes: config.transforms.lookbackMinutes,
+            ...configuredTransformVars(config.transforms),
+          },
         }).catch((err: unknown) => {
           ended('error');
           throw err;

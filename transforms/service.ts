@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSeatPriceSetting, seatPriceSettingText } from '../lib/seatPrice';
 import type { WarehouseEngine } from '../warehouse/engine';
 import { recordTransformRun, type TransformNodeRecord } from '../warehouse/transformLedger';
 import { loadProject } from './project';
@@ -88,6 +89,18 @@ function ledgerNodes(results: RunResults): TransformNodeRecord[] {
   ];
 }
 
+/**
+ * The run's variables as given (the callers add the configuration's, SEAT_PRICE as `seat_price`).
+ * A `seat_price` is checked as `bbetl workspace price` checks a price (SeatPriceError) and passed
+ * on as `<amount> <CURRENCY>`, the form int_seat_price_days reads.
+ */
+function runVars(given: RunOptions['vars']): Record<string, unknown> {
+  const vars: Record<string, unknown> = { ...given };
+  if (vars.seat_price !== undefined && vars.seat_price !== null)
+    vars.seat_price = seatPriceSettingText(parseSeatPriceSetting(String(vars.seat_price)));
+  return vars;
+}
+
 /** Builds and tests the project (or its selection) and records the run in the ledger. */
 export async function runTransformProject(
   db: WarehouseEngine,
@@ -95,7 +108,7 @@ export async function runTransformProject(
 ): Promise<TransformOutcome> {
   const runId = options.runId ?? randomUUID();
   const project = loadProject(options.projectDir ?? DEFAULT_PROJECT_DIR);
-  const results = await runProject(db, project, options);
+  const results = await runProject(db, project, { ...options, vars: runVars(options.vars) });
   await recordTransformRun(db, { runId, triggeredBy: options.trigger, nodes: ledgerNodes(results) });
   return { runId, results, ok: failedNodes(results).length === 0 };
 }

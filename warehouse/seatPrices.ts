@@ -2,66 +2,17 @@
 // every workspace without a price of its own), dated: a price applies from its effective_from day
 // until the next price of the same workspace. The transforms read it (fct_seat_spend_monthly);
 // this module validates and keeps the rows. A bad price is refused before anything is stored.
-import { z } from 'zod';
+// Where no stored price applies, the configured default (SEAT_PRICE, the transforms' `seat_price`
+// run variable) does; it is checked here too.
+import {
+  DEFAULT_WORKSPACE,
+  parseSeatPrice,
+  type SeatPrice,
+  SeatPriceError,
+  type SeatPriceInput,
+} from '../lib/seatPrice';
 import type { WarehouseEngine } from './engine';
 import { toDate } from './jsonValues';
-
-/** The workspace of the global default price. */
-export const DEFAULT_WORKSPACE = '*';
-
-export interface SeatPrice {
-  workspace: string;
-  /** YYYY-MM-DD */
-  effectiveFrom: string;
-  /** The amount as decimal text, e.g. "19.5". */
-  amount: string;
-  currency: string;
-  setAt: Date;
-}
-
-export class SeatPriceError extends Error {
-  override name = 'SeatPriceError';
-}
-
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
-
-const priceSchema = z.object({
-  workspace: z
-    .string()
-    .trim()
-    .regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/, {
-      error: (issue) =>
-        `"${String(issue.input)}" is not a workspace slug (give the slug as in bitbucket.org/<slug>, or '*' for the default of every workspace)`,
-    }),
-  amount: z
-    .string()
-    .trim()
-    .regex(/^\d{1,12}(\.\d{1,6})?$/, {
-      error: (issue) =>
-        `amount "${String(issue.input)}" is not a price (give a number of at least 0 with at most 6 decimals, e.g. 19.50)`,
-    }),
-  currency: z
-    .string()
-    .trim()
-    .transform((c) => c.toUpperCase())
-    .refine((c) => CURRENCIES.has(c), {
-      error: (issue) =>
-        `currency "${String(issue.input)}" is not an ISO 4217 code (give three letters, e.g. USD, EUR, GBP)`,
-    }),
-  effectiveFrom: z.iso.date({
-    error: (issue) => `date "${String(issue.input)}" is not a day (give it as YYYY-MM-DD, e.g. 2025-01-01)`,
-  }),
-});
-
-export type SeatPriceInput = z.input<typeof priceSchema>;
-
-/** Checks a price and returns it as stored (trimmed amount without leading zeros, upper-case currency). */
-export function parseSeatPrice(input: SeatPriceInput): Omit<SeatPrice, 'setAt'> {
-  const parsed = priceSchema.safeParse(input);
-  if (!parsed.success) throw new SeatPriceError(parsed.error.issues.map((i) => i.message).join('; '));
-  const { workspace, amount, currency, effectiveFrom } = parsed.data;
-  return { workspace, amount: String(Number(amount)), currency, effectiveFrom };
-}
 
 /**
  * The workspace slugs the warehouse knows: those a connection was granted, and those the

@@ -1,7 +1,8 @@
 // The work of `bbetl report` (loaded only when it runs).
 import { formatTable } from '../../lib/table';
-import { toDate } from '../../warehouse/jsonValues';
 import { toCsv } from '../../web/dashboard/csv';
+import { MartReader } from '../../web/dashboard/marts';
+import { readReclaimableSeats } from '../../web/dashboard/reclaimableSeats';
 import { UsageError } from './options';
 import type { ReportFlags } from './report';
 import { withWarehouse } from './warehouseCommand';
@@ -19,41 +20,13 @@ const COLUMNS = [
   'currency',
 ] as const;
 
-type Seat = Record<(typeof COLUMNS)[number], string | number | null>;
-
 export async function reportSeats(flags: ReportFlags): Promise<void> {
   const seats = await withWarehouse(async (db) => {
-    const seatsTable = db.table('marts', 'fct_reclaimable_seats');
-    let rows: Record<string, unknown>[];
     try {
-      rows = await db.query(
-        `select workspaces.workspace_slug as workspace, seats.workspace_uuid, seats.user_uuid,
-                seats.display_name, seats.last_active_at, seats.last_feature, seats.idle_days, seats.teams,
-                seats.monthly_saving, seats.currency
-         from ${seatsTable} seats
-         left join ${db.table('marts', 'dim_workspaces')} workspaces
-           on workspaces.workspace_uuid = seats.workspace_uuid
-         order by seats.monthly_saving desc nulls last, seats.idle_days desc, seats.workspace_uuid,
-                  seats.user_uuid`,
-      );
+      return await readReclaimableSeats(new MartReader(db));
     } catch {
       throw new UsageError('no reclaimable seats yet: the marts are not built (run `bbetl transform`)');
     }
-    return rows.map((r): Seat => {
-      const at = toDate(r.last_active_at);
-      return {
-        workspace: (r.workspace as string | null) ?? null,
-        workspace_uuid: String(r.workspace_uuid),
-        user_uuid: String(r.user_uuid),
-        display_name: (r.display_name as string | null) ?? null,
-        last_active_at: at ? at.toISOString() : null,
-        last_feature: (r.last_feature as string | null) ?? null,
-        idle_days: Number(r.idle_days),
-        teams: (r.teams as string | null) ?? null,
-        monthly_saving: r.monthly_saving === null ? null : Number(r.monthly_saving),
-        currency: (r.currency as string | null) ?? null,
-      };
-    });
   });
   if (flags.format === 'json') {
     console.log(JSON.stringify(seats, null, 2));

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatTable } from '../../lib/table';
-import { loadConfig, type WarehouseConfig } from '../../temporal.config';
+import { configuredTransformVars, loadConfig, type WarehouseConfig } from '../../temporal.config';
 import { compileModel, type RelationNamer } from '../../transforms/compile';
 import { dbtProjectFiles, writeDbtProject } from '../../transforms/dbtExport';
 import { renderDocs } from '../../transforms/docs';
@@ -91,7 +91,7 @@ export async function runTransform(flags: TransformFlags): Promise<void> {
           runTransformProject(db, {
             select: flags.select,
             fullRefresh: flags.fullRefresh,
-            vars: flags.var,
+            vars: { ...configuredTransformVars(config.transforms), ...flags.var },
             trigger: 'cli',
             projectDir: flags.project,
           }),

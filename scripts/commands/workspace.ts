@@ -1,6 +1,6 @@
 // `bbetl workspace price`: the price of a seat per month, dated, per workspace or as the default
 // of every workspace ('*'); `bbetl workspace prices` lists them. The transforms read them on their
-// next run (fct_seat_spend_monthly, fct_reclaimable_seats).
+// next run (fct_seat_spend_monthly, fct_reclaimable_seats); where none applies, SEAT_PRICE does.
 import type { Command } from 'commander';
 import { usageExit } from './options';
 
@@ -24,6 +24,6 @@ export function registerWorkspaceCommand(program: Command): void {
     );
   workspace
     .command('prices')
-    .description('list the seat prices and the days they apply from')
+    .description('list the seat prices, the days they apply from, and the SEAT_PRICE default')
     .action(async () => (await import('./workspaceRun')).listPrices());
 }

@@ -1,6 +1,8 @@
 // The work of `bbetl workspace` (loaded only when it runs).
+
+import { SeatPriceError, seatPriceSettingText } from '../../lib/seatPrice';
 import { formatTable } from '../../lib/table';
-import { listSeatPrices, SeatPriceError, setSeatPrice } from '../../warehouse/seatPrices';
+import { listSeatPrices, setSeatPrice } from '../../warehouse/seatPrices';
 import { UsageError } from './options';
 import { withWarehouse } from './warehouseCommand';
 import type { PriceFlags } from './workspace';
@@ -23,7 +25,7 @@ export async function setPrice(ws: string, amount: string, currency: string, fla
 }
 
 export async function listPrices() {
-  await withWarehouse(async (db) => {
+  await withWarehouse(async (db, config) => {
     const prices = await listSeatPrices(db);
     console.log(
       prices.length
@@ -32,6 +34,12 @@ export async function listPrices() {
             ...prices.map((p) => [p.workspace, p.effectiveFrom, `${p.amount} ${p.currency}`]),
           ])
         : "no seat prices (set one with: bbetl workspace price <workspace|'*'> <amount> <currency>)",
+    );
+    const fallback = config.transforms.seatPrice;
+    console.log(
+      fallback
+        ? `SEAT_PRICE: ${seatPriceSettingText(fallback)} a month, where none of these prices applies`
+        : 'SEAT_PRICE not set: where none of these prices applies, spend is not known',
     );
   });
 }

@@ -9,14 +9,17 @@ count(distinct {{ days }}.user_uuid) as paid_seats,
     sum(case when {{ days }}.is_active then 0 else {{ days }}.day_cost end) as idle_seat_spend
 {%- endmacro %}
 
-{#- The seat spend marts' columns from those sums (relation `sums`) and the month's price (`prices`):
-    seats as integers, spend rounded to cents and null unless is_priced. -#}
-{% macro seat_spend_columns(sums, prices) -%}
+{#- The seat spend marts' columns from those sums (relation `sums`, with month_start) and the
+    month's price (`prices`): seats as integers, spend rounded to cents and null unless is_priced;
+    active and idle seats (and idle_seat_spend) null unless the whole month is covered (`coverage`,
+    int_workspace_coverage). -#}
+{% macro seat_spend_columns(sums, prices, coverage) -%}
+{%- set month_covered = covered(sums ~ '.month_start', coverage ~ '.coverage_start_date') -%}
 cast({{ sums }}.paid_seats as integer) as paid_seats,
-  cast({{ sums }}.active_seats as integer) as active_seats,
-  cast({{ sums }}.paid_seats - {{ sums }}.active_seats as integer) as idle_seats,
+  case when {{ month_covered }} then cast({{ sums }}.active_seats as integer) end as active_seats,
+  case when {{ month_covered }} then cast({{ sums }}.paid_seats - {{ sums }}.active_seats as integer) end as idle_seats,
   {{ prices }}.seat_price,
   {{ prices }}.currency,
   case when {{ sums }}.is_priced then {{ money(sums ~ '.spend') }} end as spend,
-  case when {{ sums }}.is_priced then {{ money(sums ~ '.idle_seat_spend') }} end as idle_seat_spend
+  case when {{ sums }}.is_priced and {{ month_covered }} then {{ money(sums ~ '.idle_seat_spend') }} end as idle_seat_spend
 {%- endmacro %}

@@ -3,7 +3,8 @@
 -- resolved user who acted in the workspace without being a member. Activity and the inactivity
 -- reason are as of the data's as-of date (int_date_bounds); "inactive" means no action in the last
 -- var inactive_days (default 30) days; idle_days counts, for a seat holder, the days since they last
--- acted, held the seat, or the data starts, whichever is latest.
+-- acted, held the seat, or the data starts (or its coverage, int_workspace_coverage), whichever is
+-- latest.
 with seats as (
   select * from {{ ref('int_seats') }}
 ),
@@ -15,6 +16,10 @@ events as (
 
 bounds as (
   select * from {{ ref('int_date_bounds') }}
+),
+
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
 ),
 
 activity as (
@@ -80,7 +85,11 @@ joined as (
     activity.feature_list,
     last_features.last_feature,
     {{ days_between(utc_date('activity.last_activity_at'), 'bounds.as_of_date') }} as days_inactive,
-    bounds.first_date as data_first_date,
+    -- the first day the data covers whole: before the workspace's coverage an action may be missing
+    case
+      when coverage.coverage_start_date > bounds.first_date then coverage.coverage_start_date
+      else bounds.first_date
+    end as data_first_date,
     bounds.as_of_date
   from people
   left join activity
@@ -90,10 +99,11 @@ joined as (
     on people.workspace_uuid = last_features.workspace_uuid
     and people.user_uuid = last_features.user_uuid
   cross join bounds
+  left join coverage on people.workspace_uuid = coverage.workspace_uuid
 ),
 
--- a seat holder is idle since the latest of: their last action, the seat's first day, the data's
--- first day
+-- a seat holder is idle since the latest of: their last action, the seat's first day, the first
+-- day the data covers whole
 idleness as (
   select
     joined.*,

@@ -1,6 +1,7 @@
 {{ config(materialized='table') }}
 -- One row per workspace a connection can see, synced or not: its slug and name (the labels to show
--- for workspace_uuid) and its current seats, projects and repositories.
+-- for workspace_uuid) and its current seats, projects and repositories, and the first day its
+-- extracted history covers (int_workspace_coverage).
 with workspaces as (
   select * from {{ ref('stg_workspaces') }}
 ),
@@ -62,6 +63,10 @@ repository_counts as (
   group by 1
 ),
 
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
+),
+
 final as (
   select
     workspaces.uuid as workspace_uuid,
@@ -72,12 +77,14 @@ final as (
     seat_counts.workspace_uuid is not null as is_synced,
     cast(coalesce(seat_counts.seats, 0) as integer) as seats,
     cast(coalesce(project_counts.projects, 0) as integer) as projects,
-    cast(coalesce(repository_counts.repositories, 0) as integer) as repositories
+    cast(coalesce(repository_counts.repositories, 0) as integer) as repositories,
+    coverage.coverage_start_date
   from workspaces
   left join workspace_names on workspace_names.workspace_uuid = workspaces.uuid
   left join seat_counts on seat_counts.workspace_uuid = workspaces.uuid
   left join project_counts on project_counts.workspace_uuid = workspaces.uuid
   left join repository_counts on repository_counts.workspace_uuid = workspaces.uuid
+  left join coverage on coverage.workspace_uuid = workspaces.uuid
 )
 
 select * from final

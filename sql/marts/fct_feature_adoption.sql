@@ -4,6 +4,7 @@
 -- Per week and month, workspace and feature: how many people used the feature and what share of
 -- the seats that is. Every feature of dim_features has a row in every period, zero when unused,
 -- so a chart of adoption has no gaps. Seats are those held on the period's last covered day.
+-- Usage is null in a period that starts before the workspace's coverage (int_workspace_coverage).
 -- Incremental: the weeks and months from the one holding the first day a change reaches
 -- (macros/windows.sql); a change to seats, features or the identity map rebuilds every period.
 with dates as (
@@ -48,6 +49,10 @@ workspaces as (
   select distinct workspace_uuid from seats
   union distinct
   select distinct workspace_uuid from events
+),
+
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
 ),
 
 seat_holders as (
@@ -99,10 +104,10 @@ select
   periods.period_start,
   workspaces.workspace_uuid,
   features.feature,
-  cast(coalesce(usage.active_users, 0) as integer) as active_users,
-  cast(coalesce(usage.active_seats, 0) as integer) as active_seats,
+  {{ if_covered('cast(coalesce(usage.active_users, 0) as integer)', 'periods.period_start', 'coverage.coverage_start_date') }} as active_users,
+  {{ if_covered('cast(coalesce(usage.active_seats, 0) as integer)', 'periods.period_start', 'coverage.coverage_start_date') }} as active_seats,
   cast(coalesce(seat_counts.seats, 0) as integer) as seats,
-  {{ ratio('coalesce(usage.active_seats, 0)', 'seat_counts.seats') }} as share_of_seats,
+  {{ if_covered(ratio('coalesce(usage.active_seats, 0)', 'seat_counts.seats'), 'periods.period_start', 'coverage.coverage_start_date') }} as share_of_seats,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from periods
 cross join workspaces
@@ -116,3 +121,5 @@ left join seat_counts
   on periods.period = seat_counts.period
   and periods.period_start = seat_counts.period_start
   and workspaces.workspace_uuid = seat_counts.workspace_uuid
+left join coverage
+  on workspaces.workspace_uuid = coverage.workspace_uuid

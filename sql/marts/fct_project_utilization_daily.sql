@@ -2,7 +2,8 @@
 {{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_source_events']) }}
 -- Per day and project (every project × dim_date, no gaps): the seat holders who can reach the
 -- project (int_project_access: a group permission through their membership, or a direct user
--- permission) and the users acting in its repositories (int_project_events).
+-- permission) and the users acting in its repositories (int_project_events). An activity figure
+-- whose window reaches before the workspace's coverage (int_workspace_coverage) is null.
 -- Incremental: the days from the first one a change reaches (macros/windows.sql); a change to
 -- anything else it reads (seats, memberships, projects, the identity map) rebuilds every day.
 with dates as (
@@ -62,6 +63,10 @@ active_30d as (
   group by 1, 2
 ),
 
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
+),
+
 daily as (
   select activity_date, project_uuid, count(distinct user_uuid) as active_users, count(*) as events
   from project_events
@@ -74,9 +79,9 @@ select
   projects.workspace_uuid,
   projects.project_key,
   cast(coalesce(seat_counts.seats_with_access, 0) as integer) as seats_with_access,
-  cast(coalesce(daily.active_users, 0) as integer) as active_users,
-  cast(coalesce(active_30d.active_users_30d, 0) as integer) as active_users_30d,
-  cast(coalesce(daily.events, 0) as integer) as events,
+  {{ if_covered('cast(coalesce(daily.active_users, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date') }} as active_users,
+  {{ if_covered('cast(coalesce(active_30d.active_users_30d, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date', 30) }} as active_users_30d,
+  {{ if_covered('cast(coalesce(daily.events, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date') }} as events,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from dates
 cross join projects
@@ -89,3 +94,5 @@ left join daily
 left join active_30d
   on dates.date_day = active_30d.date_day
   and projects.project_uuid = active_30d.project_uuid
+left join coverage
+  on projects.workspace_uuid = coverage.workspace_uuid

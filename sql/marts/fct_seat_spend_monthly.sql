@@ -3,7 +3,8 @@
 -- in a month when held on any of its days; active when its holder did anything in the workspace
 -- that month, idle otherwise; each day held costs its share of the price in effect that day
 -- (int_seat_cost_days). Spend is null unless every seat day of the month has a price, in one
--- currency: a price is never invented.
+-- currency: a price is never invented. Active and idle seats are null in a month the workspace's
+-- extracted history does not cover whole (int_workspace_coverage).
 with dates as (
   select date_day, month_start from {{ ref('dim_date') }}
 ),
@@ -14,6 +15,10 @@ seat_cost_days as (
 
 price_days as (
   select * from {{ ref('int_seat_price_days') }}
+),
+
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
 ),
 
 months as (
@@ -48,8 +53,10 @@ month_prices as (
 select
   months.workspace_uuid,
   months.month_start,
-  {{ seat_spend_columns('months', 'month_prices') }}
+  {{ seat_spend_columns('months', 'month_prices', 'coverage') }}
 from months
 left join month_prices
   on month_prices.workspace_uuid = months.workspace_uuid
   and month_prices.month_start = months.month_start
+left join coverage
+  on coverage.workspace_uuid = months.workspace_uuid

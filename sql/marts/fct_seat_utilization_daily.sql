@@ -75,6 +75,10 @@ seat_counts as (
   group by 1, 2
 ),
 
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
+),
+
 active_counts as (
   select
     date_day,
@@ -91,13 +95,12 @@ select
   workspace_days.date_day,
   workspace_days.workspace_uuid,
   cast(coalesce(seat_counts.seats, 0) as integer) as seats,
-  cast(coalesce(active_counts.active_users_1d, 0) as integer) as active_users_1d,
-  cast(coalesce(active_counts.active_users_7d, 0) as integer) as active_users_7d,
-  cast(coalesce(active_counts.active_users_30d, 0) as integer) as active_users_30d,
-  cast(coalesce(active_counts.active_users_90d, 0) as integer) as active_users_90d,
-  cast(coalesce(seat_counts.active_seats_30d, 0) as integer) as active_seats_30d,
-  cast(coalesce(seat_counts.seats, 0) - coalesce(seat_counts.active_seats_30d, 0) as integer) as idle_seats_30d,
-  {{ ratio('seat_counts.active_seats_30d', 'seat_counts.seats') }} as seat_utilization_30d,
+  {%- for days in [1, 7, 30, 90] %}
+  {{ if_covered('cast(coalesce(active_counts.active_users_' ~ days ~ 'd, 0) as integer)', 'workspace_days.date_day', 'coverage.coverage_start_date', days) }} as active_users_{{ days }}d,
+  {%- endfor %}
+  {{ if_covered('cast(coalesce(seat_counts.active_seats_30d, 0) as integer)', 'workspace_days.date_day', 'coverage.coverage_start_date', 30) }} as active_seats_30d,
+  {{ if_covered('cast(coalesce(seat_counts.seats, 0) - coalesce(seat_counts.active_seats_30d, 0) as integer)', 'workspace_days.date_day', 'coverage.coverage_start_date', 30) }} as idle_seats_30d,
+  {{ if_covered(ratio('seat_counts.active_seats_30d', 'seat_counts.seats'), 'workspace_days.date_day', 'coverage.coverage_start_date', 30) }} as seat_utilization_30d,
   cast(coalesce(seat_counts.seats_in_several_workspaces, 0) as integer) as seats_in_several_workspaces,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from workspace_days
@@ -107,3 +110,5 @@ left join seat_counts
 left join active_counts
   on workspace_days.date_day = active_counts.date_day
   and workspace_days.workspace_uuid = active_counts.workspace_uuid
+left join coverage
+  on workspace_days.workspace_uuid = coverage.workspace_uuid

@@ -3,7 +3,8 @@
 -- they cost (int_seat_cost_days), counting a seat while its holder was in the group
 -- (int_team_memberships). A person in several groups counts in each. The price and its currency
 -- are the workspace's (fct_seat_spend_monthly); spend is null unless every seat day counted has a
--- price, in one currency.
+-- price, in one currency. Active and idle seats are null in a month the workspace's extracted
+-- history does not cover whole (int_workspace_coverage).
 with seat_cost_days as (
   select * from {{ ref('int_seat_cost_days') }}
 ),
@@ -14,6 +15,10 @@ memberships as (
 
 workspace_months as (
   select * from {{ ref('fct_seat_spend_monthly') }}
+),
+
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
 ),
 
 team_months as (
@@ -34,8 +39,10 @@ select
   team_months.team_key,
   team_months.workspace_uuid,
   team_months.month_start,
-  {{ seat_spend_columns('team_months', 'workspace_months') }}
+  {{ seat_spend_columns('team_months', 'workspace_months', 'coverage') }}
 from team_months
 left join workspace_months
   on workspace_months.workspace_uuid = team_months.workspace_uuid
   and workspace_months.month_start = team_months.month_start
+left join coverage
+  on coverage.workspace_uuid = team_months.workspace_uuid

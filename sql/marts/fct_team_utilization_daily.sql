@@ -2,7 +2,8 @@
 {{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
 -- Per day and team (dim_teams × dim_date, no gaps): members, seats, active and idle seats, and the
 -- members' actions. Membership counts on the days it was held (until the member left the group);
--- a user in two teams counts in each.
+-- a user in two teams counts in each. An activity figure whose window reaches before the
+-- workspace's coverage (int_workspace_coverage) is null: the data there is not whole.
 -- Incremental: the days from the first one a change reaches (macros/windows.sql); a change to
 -- anything else it reads (seats, memberships, projects, the identity map) rebuilds every day.
 with dates as (
@@ -76,6 +77,10 @@ member_counts as (
   group by 1, 2
 ),
 
+coverage as (
+  select * from {{ ref('int_workspace_coverage') }}
+),
+
 event_counts as (
   select activity_date, team_key, count(distinct user_uuid) as active_members, count(*) as events
   from team_events
@@ -88,11 +93,11 @@ select
   teams.workspace_uuid,
   cast(coalesce(member_counts.members, 0) as integer) as members,
   cast(coalesce(member_counts.seats, 0) as integer) as seats,
-  cast(coalesce(member_counts.active_seats_30d, 0) as integer) as active_seats_30d,
-  cast(coalesce(member_counts.seats, 0) - coalesce(member_counts.active_seats_30d, 0) as integer) as idle_seats_30d,
-  {{ ratio('member_counts.active_seats_30d', 'member_counts.seats') }} as seat_utilization_30d,
-  cast(coalesce(event_counts.active_members, 0) as integer) as active_members,
-  cast(coalesce(event_counts.events, 0) as integer) as events,
+  {{ if_covered('cast(coalesce(member_counts.active_seats_30d, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date', 30) }} as active_seats_30d,
+  {{ if_covered('cast(coalesce(member_counts.seats, 0) - coalesce(member_counts.active_seats_30d, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date', 30) }} as idle_seats_30d,
+  {{ if_covered(ratio('member_counts.active_seats_30d', 'member_counts.seats'), 'dates.date_day', 'coverage.coverage_start_date', 30) }} as seat_utilization_30d,
+  {{ if_covered('cast(coalesce(event_counts.active_members, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date') }} as active_members,
+  {{ if_covered('cast(coalesce(event_counts.events, 0) as integer)', 'dates.date_day', 'coverage.coverage_start_date') }} as events,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from dates
 cross join teams
@@ -102,3 +107,5 @@ left join member_counts
 left join event_counts
   on dates.date_day = event_counts.activity_date
   and teams.team_key = event_counts.team_key
+left join coverage
+  on teams.workspace_uuid = coverage.workspace_uuid

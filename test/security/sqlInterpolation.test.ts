@@ -61,6 +61,10 @@ const REVIEWED: Record<string, Record<string, string>> = {
     source: 'rows of `$n` placeholders, cast',
     "values.join(', ')": 'rows of `$n` placeholders, cast',
   },
+  'web/dashboard/reclaimableSeats.ts': {
+    teamCondition: 'one of two literal conditions whose values are $n parameters',
+  },
+  'web/dashboard/seatSpend.ts': { key: "the literal 'team_key' or 'workspace_uuid', picked by the filter" },
   'web/dashboard/dora.ts': { "MONTHLY.map(([c]) => c).join(', ')": 'column names of a constant table' },
   'web/dashboard/seats.ts': {
     "source.metrics.map((m) => m.column).join(', ')": 'column names of a constant table',

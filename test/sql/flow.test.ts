@@ -673,6 +673,8 @@ describeEachWarehouse('the flow marts', (engine) => {
       seats: counts[0],
       projects: counts[1],
       repositories: counts[2],
+      // no extraction run recorded (loaded by hand): every day of the data counts
+      coverage_start_date: null,
     });
     expect(sortRows(await model('dim_workspaces'), ['workspace_uuid'])).toEqual([
       // [seats, projects, repositories]: Ada and Lin hold seats (Grace left, the bot is an app

@@ -3,7 +3,8 @@
 // month of changes, tombstones, rows of a second connection for keys the first holds (one older,
 // one newer) and a late-arriving record dated long ago; an incremental build; then a full refresh:
 // the rows are the same both ways (bookkeeping columns apart). Then the same after a record from
-// before the first day, and after a change to the identity map. The incremental build read only what changed: a staging row edited by
+// before the first day, after a change to the identity map, and after a completed backfill starts a
+// workspace's coverage. The incremental build read only what changed: a staging row edited by
 // hand (and its event), whose raw record did not change, keeps the edit.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BitbucketClient } from '../../bitbucket/client';
@@ -11,6 +12,7 @@ import { type Sandbox, startSandbox } from '../../sandbox/index';
 import { loadProject } from '../../transforms/project';
 import { planRun, type RunOptions, runModels } from '../../transforms/run';
 import { mapIdentity } from '../../warehouse/identityMap';
+import { finishRun, startRun } from '../../warehouse/ledger';
 import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
 import { sandboxTokens } from '../support/crawl';
@@ -257,5 +259,31 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     const afterIdentity = await snapshot();
     await build({ fullRefresh: true });
     expectSameRows(await snapshot(), afterIdentity);
+
+    // A completed backfill recorded for a workspace: its coverage starts (int_workspace_coverage),
+    // and the daily models that null activity before it are built in full. (Not on BigQuery, where
+    // no model built here reads the coverage.)
+    if (fx.db.dialect !== 'bigquery') {
+      const [listed] = await fx.db.query<{ slug: string }>(
+        `select slug from ${fx.db.table('staging', 'stg_workspaces')} where slug is not null order by slug limit 1`,
+      );
+      const since = new Date(firstDay.getTime() + 20 * 86_400_000).toISOString();
+      await startRun(fx.db, {
+        runId: 'r7',
+        connectionId: 'c1',
+        kind: 'backfill',
+        workspace: listed?.slug,
+        windowSince: since,
+      });
+      await finishRun(fx.db, { runId: 'r7', status: 'completed' });
+      const covered = await build();
+      expect(covered.find((r) => r.name === 'fct_seat_utilization_daily')?.build).toMatchObject({
+        incremental: false,
+        fullBecause: 'int_workspace_coverage changed',
+      });
+      const afterCoverage = await snapshot();
+      await build({ fullRefresh: true });
+      expectSameRows(await snapshot(), afterCoverage);
+    }
   }, 300_000);
 });

@@ -16,10 +16,7 @@ import {
   account,
   asText,
   BOT,
-  commitPayload,
   GRACE,
-  membership as listedMember,
-  permission as listedPermission,
   plain,
   REPO,
   repositoryRecord,
@@ -29,32 +26,19 @@ import {
   WS,
 } from '../support/rawFixtures';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import {
+  commit,
+  groupMember,
+  LISTED_AT,
+  membership,
+  permission,
+  REPO2,
+  spendMonth,
+  WS2,
+  workspace,
+} from './seatFixtures';
 
-const WS2 = '{ws-2}';
-const REPO2 = '{repo-2}';
 const IVY = account('{u-ivy}', 'Ivy');
-const LISTED_AT = '2024-08-31T12:00:00.000000Z';
-const SLUGS: Record<string, string> = { [WS]: 'acme', [WS2]: 'beta' };
-
-const workspace = (ws: string) => ({
-  key: ws,
-  payload: { type: 'workspace_access', workspace: { type: 'workspace_base', uuid: ws, slug: SLUGS[ws] } },
-});
-const membership = (ws: string, user: Account) => listedMember(ws, user, SLUGS[ws]);
-const permission = (ws: string, user: Account, addedOn?: string) =>
-  listedPermission(ws, user, addedOn, SLUGS[ws]);
-const commit = (repo: string, hash: string, date: string, user: Account) => ({
-  key: `${repo}:${hash}`,
-  parentKey: repo,
-  updatedOn: date,
-  payload: commitPayload(hash, date, `${user.display_name} <${user.nickname}@example.com>`, user),
-});
-const groupMember = (slug: string, name: string, user: Account) => ({
-  key: `${WS}:${slug}:${user.uuid}`,
-  parentKey: `${WS}:${slug}`,
-  updatedOn: LISTED_AT,
-  payload: { group: { name, slug, permission: 'read' }, user, workspace: { uuid: WS, slug: 'acme' } },
-});
 
 const LOADS: Array<{ ws: string; stream: string; records: RawRecord[] }> = [
   { ws: WS, stream: 'workspaces', records: [workspace(WS), workspace(WS2)] },
@@ -95,25 +79,7 @@ const BUILT = ['fct_seat_spend_monthly', 'fct_team_seat_spend_monthly', 'fct_rec
   (model) => `+${model}`,
 );
 
-const month = (
-  ws: string,
-  start: string,
-  [paid, active, idle]: number[],
-  price: number | null,
-  currency: string | null,
-  spend: number | null,
-  idleSpend: number | null,
-) => ({
-  workspace_uuid: ws,
-  month_start: start,
-  paid_seats: paid,
-  active_seats: active,
-  idle_seats: idle,
-  seat_price: price,
-  currency,
-  spend,
-  idle_seat_spend: idleSpend,
-});
+const month = spendMonth;
 
 describeEachWarehouse('seat spend and reclaimable seats', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });

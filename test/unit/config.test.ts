@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { envDocsTable } from '../../scripts/commands/config';
-import { ENV_DOCS, loadConfig } from '../../temporal.config';
+import { configuredTransformVars, ENV_DOCS, loadConfig } from '../../temporal.config';
 import { problemsOf } from '../support/configProblems';
 
 const run = promisify(execFile);
@@ -89,6 +89,29 @@ describe('configuration', () => {
     expect(problemsOf({ BBETL_STREAMS: '-pipelines,+pipeline_steps' })).toEqual([
       'BBETL_STREAMS: pipeline_steps is read under pipelines, which is off; turn them on together or off together',
     ]);
+  });
+
+  it('reads SEAT_PRICE as an amount and an ISO 4217 currency, checked as `bbetl workspace price` checks them', () => {
+    expect(loadConfig({}).transforms.seatPrice).toBeUndefined();
+    expect(loadConfig({ SEAT_PRICE: ' 19.50  eur ' }).transforms.seatPrice).toEqual({
+      amount: '19.5',
+      currency: 'EUR',
+    });
+    const fix = 'set the price of a seat per month and its currency, e.g. SEAT_PRICE="19 USD", or unset it';
+    expect(problemsOf({ SEAT_PRICE: '19 dollars' })).toEqual([
+      `SEAT_PRICE="19 dollars": currency "DOLLARS" is not an ISO 4217 code (give three letters, e.g. USD, EUR, GBP); ${fix}`,
+    ]);
+    expect(problemsOf({ SEAT_PRICE: '-5 USD' })).toEqual([
+      `SEAT_PRICE="-5 USD": amount "-5" is not a price (give a number of at least 0 with at most 6 decimals, e.g. 19.50); ${fix}`,
+    ]);
+    expect(problemsOf({ SEAT_PRICE: '19' })).toEqual([
+      `SEAT_PRICE="19": "19" is not a price and its currency (give the amount, a space and an ISO 4217 code, e.g. "19 USD"); ${fix}`,
+    ]);
+    // the transforms read it as their seat_price run variable, and stop on a bad one alike
+    expect(configuredTransformVars(loadConfig({ SEAT_PRICE: '19 usd' }).transforms)).toEqual({
+      seat_price: '19 USD',
+    });
+    expect(configuredTransformVars(loadConfig({ SEAT_PRICE: '' }).transforms)).toEqual({});
   });
 
   it('the README documents every variable exactly as the code does', () => {

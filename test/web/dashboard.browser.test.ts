@@ -1,6 +1,8 @@
 // The dashboard in headless Chromium, on real data: every page draws its charts under the strict
 // CSP (no console error, no CSP report), and a full-page screenshot of each lands in
-// test-results/screenshots/dashboard-<page>.png for a person to look at. A repository named
+// test-results/screenshots/dashboard-<page>.png for a person to look at; with a seat price set,
+// the Seats page draws its spend too and the Reclaimable seats page sorts from its headers
+// (dashboard-seats-spend.png, dashboard-reclaimable-seats-priced.png). A repository named
 // <script>alert(1)</script> shows as text and runs nothing.
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -10,12 +12,12 @@ import { chromiumAvailable, launchChromium, screenshotDir } from '../support/bro
 import { temporalAvailable } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
 import { signedInPage } from '../support/web';
-import { HOSTILE_NAME, useDashboardData } from './dashboardFixture';
+import { HOSTILE_NAME, setSeatPrices, useDashboardData } from './dashboardFixture';
 
 /** Each page, the name of its screenshot and how many charts it draws. */
 const PAGES = [
   { path: '/dashboard', name: 'seats', charts: 1 },
-  { path: '/dashboard/idle-seats', name: 'idle-seats', charts: 0 },
+  { path: '/dashboard/reclaimable-seats', name: 'reclaimable-seats', charts: 0 },
   { path: '/dashboard/adoption', name: 'adoption', charts: 1 },
   { path: '/dashboard/usage', name: 'usage', charts: 1 },
   { path: '/dashboard/pull-requests', name: 'pull-requests', charts: 1 },
@@ -77,6 +79,32 @@ describe.skipIf(!temporalAvailable() || !chromiumAvailable())('dashboard in Chro
         expect(await cell.isVisible()).toBe(true);
         expect(await cell.textContent()).toBe(HOSTILE_NAME);
         expect(dialogs).toEqual([]);
+        expect(problems).toEqual([]);
+      });
+
+      it('with a seat price: draws the spend and sorts the reclaimable seats, with screenshots', async () => {
+        await setSeatPrices(fx.pipeline.db, [
+          { workspace: 'acme', amount: '19.5', currency: 'EUR', effectiveFrom: '2024-01-01' },
+        ]);
+        await page.goto(`${fx.web.url}/dashboard`);
+        expect(await chartsDrawn(page)).toBe(2);
+        expect(await page.locator('[data-metric="spend"] .value').textContent()).toMatch(
+          /^\s*[\d,]+\.\d\d\s*$/,
+        );
+        await page.screenshot({ path: join(screenshotDir, 'dashboard-seats-spend.png'), fullPage: true });
+
+        await page.goto(`${fx.web.url}/dashboard/reclaimable-seats`);
+        await page.locator('#reclaimable-seats th', { hasText: 'Idle days' }).locator('a.sort').click();
+        await page.waitForURL((u) => u.searchParams.get('sort') === 'idle_days');
+        const idle = (await page.locator('#reclaimable-seats tbody td:nth-child(4)').allTextContents()).map(
+          (t) => Number(t.replace(/,/g, '')),
+        );
+        expect(idle.length).toBeGreaterThan(0);
+        expect(idle).toEqual([...idle].sort((a, b) => a - b));
+        await page.screenshot({
+          path: join(screenshotDir, 'dashboard-reclaimable-seats-priced.png'),
+          fullPage: true,
+        });
         expect(problems).toEqual([]);
       });
 

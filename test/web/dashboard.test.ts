@@ -1,13 +1,14 @@
 // The dashboard over HTTP, on real data (a tiny sandbox backfilled through Temporal): every page
 // shows the figures the marts hold (each test queries the marts itself and reads the page back),
-// filters change them, the idle-seat CSV is the table row for row, bad filters get a 400 that
-// says what to fix, and an empty warehouse gets an empty state that says why.
+// filters change them, seat spend is not set until a price is and then the spend marts' to the
+// cent, the reclaimable-seat CSV is the table row for row, bad filters get a 400 that says what to
+// fix, and an empty warehouse gets an empty state that says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
 import { toCsv } from '../../web/dashboard/csv';
 import { addDays, weekStart } from '../../web/dashboard/days';
 import { DEFAULT_CONNECTION } from '../../web/deps';
-import { usePipeline } from '../support/pipeline';
+import { CONNECTION, usePipeline } from '../support/pipeline';
 import { temporalAvailable, uniqueTaskQueue } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
 import { addTestUser, HttpSession, startWebApp, type WebUnderTest } from '../support/web';
@@ -16,6 +17,8 @@ import {
   kpiText,
   martRows,
   sameFigure,
+  sameMoney,
+  setSeatPrices,
   signIn,
   tableOf,
   textOf,
@@ -24,7 +27,7 @@ import {
 
 const PAGES = [
   ['/dashboard', 'Seat utilization'],
-  ['/dashboard/idle-seats', 'Idle seats to reclaim'],
+  ['/dashboard/reclaimable-seats', 'Reclaimable seats'],
   ['/dashboard/adoption', 'Feature adoption'],
   ['/dashboard/usage', 'Feature usage by user'],
   ['/dashboard/pull-requests', 'Pull-request flow'],
@@ -100,7 +103,7 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
           expect(html).not.toContain('No data yet');
         }
         const visitor = new HttpSession(fx.web.url);
-        for (const path of [...PAGES.map(([p]) => p), '/dashboard/idle-seats.csv', '/glossary']) {
+        for (const path of [...PAGES.map(([p]) => p), '/dashboard/reclaimable-seats.csv', '/glossary']) {
           const res = await visitor.request(`${path}?workspace=acme`);
           expect(res.status, path).toBe(302);
           expect(res.headers.get('location')).toBe(
@@ -184,70 +187,54 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
           expect(sameFigure(kpiText(projectHtml, metric), project?.[metric]), metric).toBe(true);
       });
 
-      it('idle seats: the table is dim_users’ idle seat holders and the CSV is the table, row for row', async () => {
-        const html = await page('/dashboard/idle-seats');
-        const idle = await martRows(
+      it('with no seat price, spend shows as not set (never 0) and the pages say how to set one', async () => {
+        const months = await martRows(
           db(),
-          `select display_name, inactivity_reason, days_inactive from {dim_users}
-           where workspace_uuid = $1 and holds_seat and inactivity_reason is not null`,
+          `select count(*) as months, count(spend) as priced from {fct_seat_spend_monthly}
+           where workspace_uuid = $1`,
           [fx.workspaceUuid],
         );
+        expect(Number(months[0]?.months)).toBeGreaterThan(0);
+        expect(Number(months[0]?.priced)).toBe(0);
+        const html = await page('/dashboard');
+        const hint = 'bbetl workspace price acme <amount> <currency>';
+        for (const metric of ['spend', 'idle_seat_spend', 'could_save'])
+          expect(kpiText(html, metric), metric).toBe('not set');
+        expect(textOf(html)).toContain(hint);
+        const table = tableOf(html, 'spend-months');
+        expect(table.rows.length).toBeGreaterThan(0);
+        for (const row of table.rows) expect(row.slice(4, 7)).toEqual(['not set', 'not set', 'not set']);
+        // nothing to draw without a price
+        expect(html).not.toContain('spend-chart');
+
+        const reclaimable = await page('/dashboard/reclaimable-seats');
         const [seats] = await martRows(
           db(),
-          'select count(*) as n from {dim_users} where workspace_uuid = $1 and holds_seat',
+          'select count(*) as n, count(monthly_saving) as priced from {fct_reclaimable_seats} where workspace_uuid = $1',
           [fx.workspaceUuid],
         );
-        expect(idle.length).toBeGreaterThan(0);
-        const table = tableOf(html, 'idle-seats');
-        expect(table.rows.map((r) => `${r[0]} | ${r[3]}`).sort()).toEqual(
-          idle.map((u) => `${u.display_name} | ${u.inactivity_reason}`).sort(),
+        expect(Number(seats?.n)).toBeGreaterThan(0);
+        expect(Number(seats?.priced)).toBe(0);
+        expect(kpiText(reclaimable, 'could_save')).toBe('not set');
+        expect(textOf(reclaimable)).toContain(hint);
+        expect(new Set(tableOf(reclaimable, 'reclaimable-seats').rows.map((r) => r[5]))).toEqual(
+          new Set(['not set']),
         );
-        expect(sameFigure(kpiText(html, 'idle_seats'), idle.length)).toBe(true);
-        expect(sameFigure(kpiText(html, 'seats'), seats?.n)).toBe(true);
-        expect(tableOf(html, 'idle-by-team').rows.length).toBeGreaterThan(0);
+      });
 
-        const csvHref = /href="(\/dashboard\/idle-seats\.csv\?[^"]+)"/
-          .exec(html)?.[1]
-          ?.replace(/&amp;/g, '&');
-        expect(csvHref).toBeDefined();
-        const res = await member.request(csvHref as string);
-        expect(res.status).toBe(200);
-        expect(res.headers.get('content-type')).toContain('text/csv');
-        expect(res.headers.get('content-disposition')).toMatch(
-          /^attachment; filename="idle-seats-acme-[\d-]+\.csv"$/,
-        );
-        const [header, ...rows] = parseCsv(await res.text());
-        // The page writes 1,055 and – where the CSV has 1055 and nothing.
-        const plain = (cell: string) =>
-          cell === '–' ? '' : /^[\d,]+$/.test(cell) ? cell.replace(/,/g, '') : cell;
-        expect(header).toEqual(table.header);
-        expect(rows).toEqual(table.rows.map((r) => r.map(plain)));
-
-        const [team] = await martRows(
-          db(),
-          `select t.group_slug, t.team_key from {dim_teams} t
-           where exists (select 1 from {bridge_user_teams} b join {dim_users} u
-             on u.workspace_uuid = b.workspace_uuid and u.user_uuid = b.user_uuid
-             where b.team_key = t.team_key and u.holds_seat and u.inactivity_reason is not null)
-           order by t.group_slug limit 1`,
-        );
-        const teamIdle = await martRows(
-          db(),
-          `select u.display_name from {dim_users} u join {bridge_user_teams} b
-             on u.workspace_uuid = b.workspace_uuid and u.user_uuid = b.user_uuid
-           where b.team_key = $1 and u.holds_seat and u.inactivity_reason is not null`,
-          [team?.team_key],
-        );
-        const teamCsv = parseCsv(
-          await (await member.request(`/dashboard/idle-seats.csv?team=${team?.group_slug}`)).text(),
-        );
-        expect(
-          teamCsv
-            .slice(1)
-            .map((r) => r[0])
-            .sort(),
-        ).toEqual(teamIdle.map((u) => u.display_name).sort());
-        expect(teamCsv.length - 1).toBeLessThanOrEqual(rows.length);
+      it('sends the old idle-seats addresses to the reclaimable seats, query and all', async () => {
+        for (const [from, to] of [
+          [
+            '/dashboard/idle-seats?team=x&workspace=acme',
+            '/dashboard/reclaimable-seats?team=x&workspace=acme',
+          ],
+          ['/dashboard/idle-seats', '/dashboard/reclaimable-seats'],
+          ['/dashboard/idle-seats.csv?workspace=acme', '/dashboard/reclaimable-seats.csv?workspace=acme'],
+        ] as const) {
+          const res = await member.request(from);
+          expect(res.status, from).toBe(301);
+          expect(res.headers.get('location')).toBe(to);
+        }
       });
 
       it('feature adoption: the last whole week’s shares are the mart’s', async () => {
@@ -452,7 +439,7 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
           ['/dashboard/adoption?period=year', 'period: write one of week, month'],
           ['/dashboard/dora?environment=prod', 'environment: write one of Production, Staging, Test'],
           ['/dashboard?from=2026-01-01&from=2026-02-01', 'from: give it once'],
-          ['/dashboard/idle-seats.csv?workspace=nope', 'there is no workspace "nope"'],
+          ['/dashboard/reclaimable-seats.csv?workspace=nope', 'there is no workspace "nope"'],
         ];
         for (const [path, message] of cases) {
           const res = await member.request(path);
@@ -462,6 +449,235 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
         const hostile = await (await member.request('/dashboard?workspace=<b>x</b>')).text();
         expect(hostile).toContain('&lt;b&gt;x&lt;/b&gt;');
         expect(hostile).not.toContain('<b>x</b>');
+      });
+
+      // Last in the block: the prices stay set for whatever runs after.
+      describe('with a seat price', () => {
+        /** A price change inside the range, so a month is prorated across two prices. */
+        const changeDay = () => addDays(fx.lastDay, -40);
+        beforeAll(async () => {
+          await setSeatPrices(db(), [
+            { workspace: 'acme', amount: '19.5', currency: 'EUR', effectiveFrom: '2024-01-01' },
+            { workspace: 'acme', amount: '23.25', currency: 'eur', effectiveFrom: changeDay() },
+          ]);
+        }, 120_000);
+
+        /** The months of a spend mart the page shows for the default range, as the page writes them. */
+        const spendMonths = (mart: string, key: string, value: string) =>
+          martRows(
+            db(),
+            `select to_char(month_start, 'YYYY-MM') as month, paid_seats, active_seats, idle_seats, seat_price,
+               spend, idle_seat_spend, currency
+             from {${mart}}
+             where ${key} = $1 and month_start >= date_trunc('month', cast($2 as date)) and month_start <= cast($3 as date)
+             order by month_start`,
+            [value, defaultFrom(), fx.lastDay],
+          );
+        const sameMonths = (shown: string[][], months: Record<string, unknown>[]) => {
+          expect(shown.map((r) => r[0])).toEqual(months.map((m) => m.month));
+          months.forEach((m, i) => {
+            const row = shown[i] ?? [];
+            // the figures in the query's column order, the page's too: paid seats … idle-seat spend
+            const figures = Object.keys(m).filter((k) => k !== 'month' && k !== 'currency');
+            expect(figures).toHaveLength(6);
+            figures.forEach((column, c) => {
+              const cell = row[c + 1] ?? '';
+              expect(sameMoney(cell, m[column]), `${m.month} ${column}: ${cell} vs ${m[column]}`).toBe(true);
+            });
+            expect(row[7]).toBe(m.currency);
+          });
+        };
+        /** The reclaimable seats' monthly amounts, summed by the database. */
+        const saving = async (join = '', params: unknown[] = []) =>
+          (
+            await martRows(
+              db(),
+              `select sum(s.monthly_saving) as amount, count(*) as seats from {fct_reclaimable_seats} s ${join}
+               where s.workspace_uuid = $1`,
+              [fx.workspaceUuid, ...params],
+            )
+          )[0];
+
+        it('seats: spend, idle-seat spend and the months are fct_seat_spend_monthly’s, the saving fct_reclaimable_seats’', async () => {
+          const months = await spendMonths('fct_seat_spend_monthly', 'workspace_uuid', fx.workspaceUuid);
+          expect(months.length).toBeGreaterThan(1);
+          expect(months.every((m) => m.spend !== null && m.currency === 'EUR')).toBe(true);
+          // the change day's month is prorated: neither price times the paid seats
+          expect(months.map((m) => Number(m.seat_price))).toContain(23.25);
+          const html = await page('/dashboard');
+          const last = months.at(-1);
+          expect(sameMoney(kpiText(html, 'spend'), last?.spend), kpiText(html, 'spend')).toBe(true);
+          expect(sameMoney(kpiText(html, 'idle_seat_spend'), last?.idle_seat_spend)).toBe(true);
+          sameMonths(tableOf(html, 'spend-months').rows, months);
+          const all = await saving();
+          expect(Number(all?.seats)).toBeGreaterThan(0);
+          expect(sameMoney(kpiText(html, 'could_save'), all?.amount), kpiText(html, 'could_save')).toBe(true);
+          expect(textOf(html)).not.toContain('bbetl workspace price');
+          expect(html).toContain('id="spend-chart-data"');
+        });
+
+        it('seats for a team: its members’ spend is fct_team_seat_spend_monthly’s, its saving its members’', async () => {
+          const [team] = await martRows(
+            db(),
+            `select t.team_key, t.group_slug from {dim_teams} t
+             where t.workspace_uuid = $1 and exists (select 1 from {fct_team_seat_spend_monthly} m where m.team_key = t.team_key)
+             order by t.members desc, t.group_slug limit 1`,
+            [fx.workspaceUuid],
+          );
+          expect(team).toBeDefined();
+          const months = await spendMonths('fct_team_seat_spend_monthly', 'team_key', String(team?.team_key));
+          const html = await page(`/dashboard?team=${team?.group_slug}`);
+          sameMonths(tableOf(html, 'spend-months').rows, months);
+          expect(sameMoney(kpiText(html, 'spend'), months.at(-1)?.spend)).toBe(true);
+          const inTeam = await saving(
+            'join {bridge_user_teams} b on b.workspace_uuid = s.workspace_uuid and b.user_uuid = s.user_uuid and b.team_key = $2',
+            [team?.team_key],
+          );
+          expect(
+            sameMoney(kpiText(html, 'could_save'), inTeam?.amount ?? 0),
+            kpiText(html, 'could_save'),
+          ).toBe(true);
+        });
+
+        it('reclaimable seats: the rows are fct_reclaimable_seats’, sortable, and the CSV is the table', async () => {
+          const seats = await martRows(
+            db(),
+            `select coalesce(display_name, user_uuid) as name, to_char(last_active_at at time zone 'UTC', 'YYYY-MM-DD') as last_day,
+               last_feature, idle_days, teams, monthly_saving, currency
+             from {fct_reclaimable_seats} where workspace_uuid = $1`,
+            [fx.workspaceUuid],
+          );
+          expect(seats.length).toBeGreaterThan(0);
+          const html = await page('/dashboard/reclaimable-seats');
+          const table = tableOf(html, 'reclaimable-seats');
+          expect(table.header).toEqual([
+            'User',
+            'Last activity',
+            'Last feature',
+            'Idle days',
+            'Teams',
+            'Saves a month',
+            'Currency',
+          ]);
+          const asShown = (s: Record<string, unknown>) =>
+            [s.name, s.last_day ?? 'never', s.last_feature ?? '–', String(s.idle_days), s.teams ?? '–'].join(
+              ' | ',
+            );
+          expect(table.rows.map((r) => r.slice(0, 5).join(' | ')).sort()).toEqual(seats.map(asShown).sort());
+          for (const row of table.rows) {
+            const s = seats.find((x) => asShown(x) === row.slice(0, 5).join(' | '));
+            expect(sameMoney(row[5] ?? '', s?.monthly_saving), `${row[0]}: ${row[5]}`).toBe(true);
+            expect(row[6]).toBe(s?.currency);
+          }
+          expect(sameFigure(kpiText(html, 'reclaimable_seats'), seats.length)).toBe(true);
+          expect(sameMoney(kpiText(html, 'could_save'), (await saving())?.amount)).toBe(true);
+          expect(
+            sameFigure(
+              kpiText(html, 'longest_idle_days'),
+              Math.max(...seats.map((s) => Number(s.idle_days))),
+            ),
+          ).toBe(true);
+
+          // sorted by a column from the address, either way; anything else is a 400
+          const byIdle = seats.map((s) => Number(s.idle_days)).sort((a, b) => a - b);
+          const ascending = tableOf(
+            await page('/dashboard/reclaimable-seats?sort=idle_days&dir=asc'),
+            'reclaimable-seats',
+          );
+          expect(ascending.rows.map((r) => Number(r[3]))).toEqual(byIdle);
+          const descending = tableOf(
+            await page('/dashboard/reclaimable-seats?sort=idle_days&dir=desc'),
+            'reclaimable-seats',
+          );
+          expect(descending.rows.map((r) => Number(r[3]))).toEqual([...byIdle].reverse());
+          const byName = tableOf(
+            await page('/dashboard/reclaimable-seats?sort=display_name'),
+            'reclaimable-seats',
+          );
+          expect(byName.rows.map((r) => r[0])).toEqual(
+            seats.map((s) => String(s.name)).sort((a, b) => a.localeCompare(b)),
+          );
+          const bad = await member.request('/dashboard/reclaimable-seats?sort=user_uuid);drop');
+          expect(bad.status).toBe(400);
+          expect(textOf(await bad.text())).toContain(
+            'sort: there is no column "user_uuid);drop" to sort on; use one of display_name',
+          );
+
+          // the CSV link keeps the sort; the CSV is the table row for row
+          const sorted = await page('/dashboard/reclaimable-seats?sort=idle_days&dir=asc');
+          const csvHref = /href="(\/dashboard\/reclaimable-seats\.csv\?[^"]+)"/
+            .exec(sorted)?.[1]
+            ?.replace(/&amp;/g, '&');
+          expect(csvHref).toContain('sort=idle_days&dir=asc');
+          const res = await member.request(csvHref as string);
+          expect(res.status).toBe(200);
+          expect(res.headers.get('content-disposition')).toMatch(
+            /^attachment; filename="reclaimable-seats-acme-[\d-]+\.csv"$/,
+          );
+          const [header, ...rows] = parseCsv(await res.text());
+          // The page writes 1,055, 19.50, "never" and – where the CSV has 1055, 19.5 and nothing.
+          const plain = (cell: string, c: number) =>
+            cell === '–' || (c === 1 && cell === 'never')
+              ? ''
+              : /^[\d,]+(\.\d+)?$/.test(cell)
+                ? String(Number(cell.replace(/,/g, '')))
+                : cell;
+          expect(header).toEqual(ascending.header);
+          expect(rows).toEqual(ascending.rows.map((r) => r.map(plain)));
+        });
+
+        it('reclaimable seats for a team and a project: the seats of its members, as SQL picks them', async () => {
+          const [team] = await martRows(
+            db(),
+            `select t.group_slug, t.team_key from {dim_teams} t
+             where exists (select 1 from {bridge_user_teams} b join {fct_reclaimable_seats} s
+               on s.workspace_uuid = b.workspace_uuid and s.user_uuid = b.user_uuid where b.team_key = t.team_key)
+             order by t.group_slug limit 1`,
+          );
+          expect(team).toBeDefined();
+          const names = async (path: string) =>
+            parseCsv(await (await member.request(path)).text())
+              .slice(1)
+              .map((r) => r[0])
+              .sort();
+          const teamSeats = await martRows(
+            db(),
+            `select coalesce(s.display_name, s.user_uuid) as name from {fct_reclaimable_seats} s
+             join {bridge_user_teams} b on b.workspace_uuid = s.workspace_uuid and b.user_uuid = s.user_uuid
+             where b.team_key = $1`,
+            [team?.team_key],
+          );
+          expect(await names(`/dashboard/reclaimable-seats.csv?team=${team?.group_slug}`)).toEqual(
+            teamSeats.map((s) => s.name).sort(),
+          );
+          const teamHtml = await page(`/dashboard/reclaimable-seats?team=${team?.group_slug}`);
+          expect(sameFigure(kpiText(teamHtml, 'reclaimable_seats'), teamSeats.length)).toBe(true);
+
+          const projectSeats = async (key: string) =>
+            martRows(
+              db(),
+              `select distinct coalesce(s.display_name, s.user_uuid) as name from {fct_reclaimable_seats} s
+               join {bridge_user_teams} b on b.workspace_uuid = s.workspace_uuid and b.user_uuid = s.user_uuid
+               join {dim_teams} t on t.team_key = b.team_key
+               where $1 = any(string_to_array(t.project_list, ', '))`,
+              [key],
+            );
+          const projects = await martRows(
+            db(),
+            'select distinct project_key from {fct_project_utilization_daily} where workspace_uuid = $1 order by 1',
+            [fx.workspaceUuid],
+          );
+          let withSeats = 0;
+          for (const p of projects) {
+            const expected = (await projectSeats(String(p.project_key))).map((s) => s.name).sort();
+            if (expected.length) withSeats++;
+            expect(
+              await names(`/dashboard/reclaimable-seats.csv?project=${p.project_key}`),
+              String(p.project_key),
+            ).toEqual(expected);
+          }
+          expect(withSeats).toBeGreaterThan(0);
+        });
       });
     },
     ['pglite', 'postgres'],
@@ -488,12 +704,14 @@ describe.skipIf(!temporalAvailable())('dashboard', () => {
       };
 
       it('says to connect Bitbucket first, then that the first sync is running', async () => {
+        // The fixture's own connection (made as the CLI makes one) is disconnected: none is connected.
+        await web.services.vault.disconnect(CONNECTION, 'test: no connection connected');
         for (const [path] of PAGES) {
           const shown = await text(path);
           expect(shown, path).toContain('No data yet: connect Bitbucket first');
         }
         expect(await (await member.request('/dashboard')).text()).toContain('href="/connections"');
-        const csv = await member.request('/dashboard/idle-seats.csv');
+        const csv = await member.request('/dashboard/reclaimable-seats.csv');
         expect(csv.status).toBe(404);
         expect(textOf(await csv.text())).toContain('No data yet');
 

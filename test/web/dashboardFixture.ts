@@ -1,8 +1,13 @@
 // Real data for the dashboard tests: a tiny sandbox (one repository with a hostile display name),
 // a backfill through a Temporal worker that loads it and builds the marts, and the web app on top
-// with an admin and a member. Plus readers of the rendered pages: KPI tiles and tables as text.
-import { afterAll, beforeAll } from 'vitest';
+// with an admin and a member; seat prices set as `bbetl workspace price` sets them, with the
+// transforms that read them run again. Plus readers of the rendered pages: KPI tiles and tables as text.
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { SeatPriceInput } from '../../lib/seatPrice';
+import { loadProject } from '../../transforms/project';
+import { runModels } from '../../transforms/run';
 import type { WarehouseEngine } from '../../warehouse/engine';
+import { setSeatPrice } from '../../warehouse/seatPrices';
 import { backfill } from '../../workflows/backfill';
 import {
   CONNECTION,
@@ -11,6 +16,7 @@ import {
   usePipeline,
   workerOptions,
 } from '../support/pipeline';
+import { SQL_DIR } from '../support/rawFixtures';
 import { uniqueTaskQueue, withWorker } from '../support/temporal';
 import type { WarehouseUnderTest } from '../support/warehouse';
 import { addTestUser, HttpSession, PASSWORD, startWebApp, type WebUnderTest } from '../support/web';
@@ -80,6 +86,20 @@ export function martRows(db: WarehouseEngine, sql: string, params: unknown[] = [
   );
 }
 
+/** Stores seat prices and rebuilds what reads them (the spend marts, fct_reclaimable_seats). */
+export async function setSeatPrices(db: WarehouseEngine, prices: SeatPriceInput[]): Promise<void> {
+  for (const price of prices) await setSeatPrice(db, price);
+  const results = await runModels(db, loadProject(SQL_DIR), { select: ['int_seat_price_days+'] });
+  expect(results.filter((r) => r.status === 'error' || r.status === 'skipped')).toEqual([]);
+  expect(results.map((r) => r.name)).toEqual(
+    expect.arrayContaining([
+      'fct_seat_spend_monthly',
+      'fct_team_seat_spend_monthly',
+      'fct_reclaimable_seats',
+    ]),
+  );
+}
+
 /** A signed-in HTTP client. */
 export async function signIn(web: WebUnderTest, username: string): Promise<HttpSession> {
   const client = new HttpSession(web.url);
@@ -107,7 +127,10 @@ export function kpiText(html: string, metric: string): string {
 
 /** A table's header and body cells, as text. */
 export function tableOf(html: string, id: string): { header: string[]; rows: string[][] } {
-  const m = new RegExp(`<table id="${id}"[^>]*>([\\s\\S]*?)</table>`).exec(html);
+  // a sortable header's sort link (▲▼⇅) is not part of its label
+  const m = new RegExp(`<table id="${id}"[^>]*>([\\s\\S]*?)</table>`).exec(
+    html.replace(/ <a class="sort"[^>]*>[^<]*<\/a>/g, ''),
+  );
   if (!m) throw new Error(`no table ${id}`);
   const cells = (row: string, tag: string) =>
     [...row.matchAll(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((c) =>
@@ -135,4 +158,11 @@ export function sameFigure(text: string, value: unknown): boolean {
   if (value === null || value === undefined) return shown === null;
   const precision = text.endsWith('%') ? 0.0005 : 0.05;
   return shown !== null && Math.abs(shown - Number(value)) <= precision + 1e-9;
+}
+
+/** True when a shown amount of money ("1,234.50") is the mart's value to the cent. */
+export function sameMoney(text: string, value: unknown): boolean {
+  const shown = shownNumber(text);
+  if (value === null || value === undefined) return text === 'not set';
+  return shown !== null && Math.abs(shown - Number(value)) < 0.005;
 }

@@ -1,5 +1,6 @@
 // The dashboard's filters, read from the query string (GET forms, so every view is a shareable URL):
-// workspace, date range, and per page team, project, period or environment. Each bad value is a
+// workspace, date range, and per page team, project, period, environment or a table's sort order
+// (checked against the table's columns by the page that sorts). Each bad value is a
 // 400 whose message says what to write instead. The default range is the 90 days ending at the
 // data's as-of date, not the wall clock: a warehouse that stopped syncing still shows its data.
 import { z } from 'zod';
@@ -11,9 +12,16 @@ import { loadProjects, loadTeams, type Project, type Scope, type Team, type Work
 const DEFAULT_RANGE_DAYS = 90;
 const PERIODS = ['week', 'month'] as const;
 const ENVIRONMENTS = ['Production', 'Staging', 'Test'] as const;
+const SORT_DIRECTIONS = ['asc', 'desc'] as const;
 
 /** The filters a page can offer besides workspace and range. */
-export type FilterName = 'team' | 'project' | 'period' | 'environment';
+export type FilterName = 'team' | 'project' | 'period' | 'environment' | 'sort';
+
+/** A table sorted by one of its columns (`?sort=<column>&dir=asc|desc`). */
+export interface Sort {
+  key: string;
+  dir: (typeof SORT_DIRECTIONS)[number];
+}
 
 export interface Filters {
   workspace: Workspace;
@@ -28,6 +36,8 @@ export interface Filters {
   project?: Project;
   period: (typeof PERIODS)[number];
   environment: (typeof ENVIRONMENTS)[number];
+  /** The sort a page's table was asked for: a column key its page has yet to check. */
+  sort?: Sort;
   /** What the filter form offers. */
   choices: {
     workspaces: Workspace[];
@@ -39,7 +49,7 @@ export interface Filters {
 }
 
 /** Shown in messages: a value from the address, cut short. */
-const quoted = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+export const quoted = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
 /** One optional text parameter; an empty form field counts as absent. */
 const param = (name: string) =>
@@ -74,9 +84,11 @@ const querySchema = z.object({
   project: param('project'),
   period: choiceParam('period', PERIODS),
   environment: choiceParam('environment', ENVIRONMENTS),
+  sort: param('sort'),
+  dir: choiceParam('dir', SORT_DIRECTIONS),
 });
 
-const badRequest = (problem: string) => new HttpError(400, `Check the address: ${problem}.`);
+export const badRequest = (problem: string) => new HttpError(400, `Check the address: ${problem}.`);
 
 /**
  * The item `wanted` names (by any of its keys; undefined when nothing is wanted), or a 400 that
@@ -140,6 +152,7 @@ export async function readFilters(
     project,
     period: q.period ?? 'week',
     environment: q.environment ?? 'Production',
+    sort: offered.includes('sort') && q.sort ? { key: q.sort, dir: q.dir ?? 'asc' } : undefined,
     choices: { workspaces, teams, projects, periods: PERIODS, environments: ENVIRONMENTS },
   };
 }
@@ -151,7 +164,7 @@ export async function readFilters(
 export function filterQuery(
   filters: Filters,
   offered: readonly FilterName[],
-  changes: Partial<Record<FilterName, string>> = {},
+  changes: Partial<Record<FilterName | 'dir', string>> = {},
 ): string {
   const params = new URLSearchParams({
     workspace: filters.workspace.key,
@@ -162,6 +175,10 @@ export function filterQuery(
   if (offered.includes('project') && filters.project) params.set('project', filters.project.key);
   if (offered.includes('period')) params.set('period', filters.period);
   if (offered.includes('environment')) params.set('environment', filters.environment);
+  if (offered.includes('sort') && filters.sort) {
+    params.set('sort', filters.sort.key);
+    params.set('dir', filters.sort.dir);
+  }
   for (const [name, value] of Object.entries(changes)) params.set(name, value);
   return params.toString();
 }

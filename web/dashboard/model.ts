@@ -2,8 +2,8 @@
 // chart with the table of its numbers or a table alone. One template draws every page from this,
 // and the CSV export writes the same table, so what a page shows and what it exports cannot drift.
 
-/** How a value is written: counts, decimals, shares (0–1 as %), days or text. */
-export type Format = 'text' | 'int' | 'num' | 'pct' | 'day';
+/** How a value is written: counts, decimals, money (two decimals), shares (0–1 as %), days or text. */
+export type Format = 'text' | 'int' | 'num' | 'money' | 'pct' | 'day';
 
 export interface Column {
   key: string;
@@ -13,6 +13,10 @@ export interface Column {
   glossary?: string;
   /** The row key holding a link for this cell (e.g. to the page filtered on the row's team). */
   hrefKey?: string;
+  /** Said for a null value where – would hide what it means (e.g. "never", "not set"). */
+  nullText?: string;
+  /** A sortable column: the link that sorts the table by it, and whether it is sorted now. */
+  sort?: { href: string; current?: 'asc' | 'desc' };
 }
 
 export type TableRow = Record<string, unknown>;
@@ -37,6 +41,8 @@ export interface Kpi {
   format: Format;
   glossary?: string;
   hint?: string;
+  /** Said for a null value where – would hide what it means (e.g. "not set" for spend without a price). */
+  nullText?: string;
 }
 
 export interface ChartSeries {

@@ -3,11 +3,11 @@
 import { loadAdoption } from './adoption';
 import { loadDora } from './dora';
 import type { FilterName, Filters } from './filters';
-import { idleSeatsTable, loadIdleSeats } from './idleSeats';
 import type { MartReader } from './marts';
 import type { PageModel, Table } from './model';
 import { loadPipelines } from './pipelines';
 import { loadPullRequests } from './pullRequests';
+import { loadReclaimable, RECLAIMABLE_FILTERS, reclaimableTable } from './reclaimable';
 import { loadSeats } from './seats';
 import { loadUsage } from './usage';
 
@@ -25,25 +25,34 @@ export interface DashboardPage {
   csv?: { path: string; table(reader: MartReader, filters: Filters): Promise<Table> };
 }
 
+/** Addresses of pages that were replaced, to their replacement: old bookmarks keep working. */
+export const MOVED_PAGES: Readonly<Record<string, string>> = {
+  // "Idle seats to reclaim" (idle 30 days) became Reclaimable seats (fct_reclaimable_seats)
+  '/dashboard/idle-seats': '/dashboard/reclaimable-seats',
+  '/dashboard/idle-seats.csv': '/dashboard/reclaimable-seats.csv',
+};
+
 export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   {
     path: '/dashboard',
     nav: 'Seats',
     title: 'Seat utilization',
-    intro: 'Paid seats against the seats whose holder did anything in the last 30 days.',
+    intro:
+      'Paid seats against the seats whose holder did anything in the last 30 days, and what the seats cost month by month.',
     filters: ['team', 'project'],
     usesRange: true,
     load: loadSeats,
   },
   {
-    path: '/dashboard/idle-seats',
-    nav: 'Idle seats',
-    title: 'Idle seats to reclaim',
-    intro: 'Seats whose holder did nothing in the last 30 days, or never did anything.',
-    filters: ['team'],
+    path: '/dashboard/reclaimable-seats',
+    nav: 'Reclaimable seats',
+    title: 'Reclaimable seats',
+    intro:
+      'Seats whose holder has done nothing for long enough to remove, with their last action and what each would save a month.',
+    filters: RECLAIMABLE_FILTERS,
     usesRange: false,
-    load: loadIdleSeats,
-    csv: { path: '/dashboard/idle-seats.csv', table: idleSeatsTable },
+    load: loadReclaimable,
+    csv: { path: '/dashboard/reclaimable-seats.csv', table: reclaimableTable },
   },
   {
     path: '/dashboard/adoption',

@@ -1,10 +1,12 @@
 // Seat utilization over time: paid seats against the seats used in the last 30 days, for the
 // workspace (fct_seat_utilization_daily), one team (fct_team_utilization_daily) or one project
-// (fct_project_utilization_daily); and the teams and projects side by side as of the range's end.
+// (fct_project_utilization_daily); what the seats cost month by month (seatSpend); and the teams
+// and projects side by side as of the range's end.
 import { type Filters, filterQuery } from './filters';
 import { martColumn, martKpi } from './glossary';
 import { type MartReader, toNumber, toText } from './marts';
 import type { Format, Kpi, PageModel, Table } from './model';
+import { loadSpend } from './seatSpend';
 
 interface Metric {
   column: string;
@@ -164,13 +166,17 @@ export async function loadSeats(reader: MartReader, f: Filters): Promise<PageMod
   );
   const scopeName = f.team ? `team ${f.team.name}` : f.project ? `project ${f.project.key}` : f.workspace.key;
   const charted = source.metrics.filter((m) => m.charted);
+  const spend = await loadSpend(reader, f);
   return {
-    kpis,
-    notes: f.project
-      ? [
-          'Seats with access count explicit project access (group or direct permissions); users active include anyone acting in the project’s repositories, seat holders or not.',
-        ]
-      : [],
+    kpis: [...kpis, ...spend.kpis],
+    notes: [
+      ...(f.project
+        ? [
+            'Seats with access count explicit project access (group or direct permissions); users active include anyone acting in the project’s repositories, seat holders or not.',
+          ]
+        : []),
+      ...spend.notes,
+    ],
     sections: [
       {
         heading: `Seats and use over time: ${scopeName}`,
@@ -198,6 +204,7 @@ export async function loadSeats(reader: MartReader, f: Filters): Promise<PageMod
           collapsed: true,
         },
       },
+      ...spend.sections,
       { heading: 'Teams', table: await teamsTable(reader, f) },
       { heading: 'Projects', table: await projectsTable(reader, f) },
     ],

@@ -3,12 +3,13 @@
 // (Bitbucket not connected yet, or the first sync still running) instead of failing.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/sessions';
+import { anyConnectionConnected } from '../connections/registry';
 import type { WebContext } from '../context';
 import { toCsv } from '../dashboard/csv';
 import { type Filters, filterQuery, readFilters } from '../dashboard/filters';
 import { glossaryEntries } from '../dashboard/glossary';
 import { MartReader, MissingMartError } from '../dashboard/marts';
-import { DASHBOARD_PAGES, type DashboardPage } from '../dashboard/pages';
+import { DASHBOARD_PAGES, type DashboardPage, MOVED_PAGES } from '../dashboard/pages';
 import { loadScope } from '../dashboard/scope';
 import { HttpError } from '../errors';
 import { renderPage } from '../render';
@@ -30,11 +31,11 @@ async function renderEmpty(
   page: DashboardPage,
   dataExists: boolean,
 ) {
-  const { status } = await ctx.deps.services.vault.status(ctx.connectionId);
+  const connected = await anyConnectionConnected(ctx);
   return renderPage(req, reply, 'dashboard/empty.njk', {
     page,
     nav: navigation(),
-    reason: dataExists ? 'not_built' : status === 'not_connected' ? 'not_connected' : 'first_sync',
+    reason: dataExists ? 'not_built' : connected ? 'first_sync' : 'not_connected',
   });
 }
 
@@ -94,6 +95,12 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: WebContext): 
     if (csv)
       app.get(csv.path, { preHandler: requireUser }, (req, reply) => exportCsv(ctx, page, csv, req, reply));
   }
+  for (const [from, to] of Object.entries(MOVED_PAGES))
+    app.get(from, (req, reply) => {
+      // the query carries over: workspace and team mean the same on the new page
+      const query = req.url.indexOf('?');
+      return reply.redirect(query < 0 ? to : `${to}${req.url.slice(query)}`, 301);
+    });
   app.get('/glossary', { preHandler: requireUser }, async (req, reply) =>
     renderPage(req, reply, 'glossary.njk', { marts: glossaryEntries() }),
   );
