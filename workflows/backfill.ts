@@ -202,10 +202,14 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
         input.until,
       );
     }
-    await transformation.runTransforms(input.connectionId);
+    // The marts are built once the run is recorded completed: they read the ledger (the history
+    // a completed run covers). Patched: backfills started before this build them inside the run.
+    martsAfterRun = patched('marts-after-run-recorded');
+    if (!martsAfterRun) await transformation.runTransforms(input.connectionId);
     return progress.counters;
   };
-  return withRun(
+  let martsAfterRun = false;
+  const counters = await withRun(
     {
       runId: workflowId,
       connectionId: input.connectionId,
@@ -217,4 +221,6 @@ export async function backfill(input: BackfillInput): Promise<Counters> {
     },
     run,
   );
+  if (martsAfterRun) await transformation.runTransforms(input.connectionId);
+  return counters;
 }

@@ -120,18 +120,17 @@ describe.skipIf(!temporalAvailable())('BigQuery end to end', () => {
             `${metric}: ${kpiText(seatsHtml, metric)}`,
           ).toBe(true);
 
-        // Idle seats: the table and the tiles are counts of dim_users.
-        const idleHtml = await page('/dashboard/idle-seats');
-        const [users] = await martRows(
+        // Reclaimable seats: the table and its tiles are fct_reclaimable_seats.
+        const idleHtml = await page('/dashboard/reclaimable-seats');
+        const [seats] = await martRows(
           ctx.db,
-          `select countif(holds_seat) as seats, countif(holds_seat and inactivity_reason is not null) as idle
-           from {dim_users} where workspace_uuid = $1`,
+          `select count(*) as seats, max(idle_days) as longest from {fct_reclaimable_seats} where workspace_uuid = $1`,
           [truth.uuid],
         );
-        expect(Number(users?.idle)).toBeGreaterThan(0);
-        expect(sameFigure(kpiText(idleHtml, 'seats'), users?.seats)).toBe(true);
-        expect(sameFigure(kpiText(idleHtml, 'idle_seats'), users?.idle)).toBe(true);
-        expect(tableOf(idleHtml, 'idle-seats').rows).toHaveLength(Number(users?.idle));
+        expect(Number(seats?.seats)).toBeGreaterThan(0);
+        expect(sameFigure(kpiText(idleHtml, 'reclaimable_seats'), seats?.seats)).toBe(true);
+        expect(sameFigure(kpiText(idleHtml, 'longest_idle_days'), seats?.longest)).toBe(true);
+        expect(tableOf(idleHtml, 'reclaimable-seats').rows).toHaveLength(Number(seats?.seats));
       }, 60_000);
     },
     ['bigquery'],
