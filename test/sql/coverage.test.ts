@@ -11,10 +11,19 @@ import { beforeAll, expect, it } from 'vitest';
 import { configuredTransformVars, loadConfig } from '../../temporal.config';
 import { runTransformProject } from '../../transforms/service';
 import { finishRun, startRun } from '../../warehouse/ledger';
-import { loadRecords } from '../../warehouse/raw/load';
-import type { RawRecord } from '../../warehouse/raw/records';
 import { setSeatPrice } from '../../warehouse/seatPrices';
-import { ADA, account, asText, GRACE, plain, REPO, sortRows, WS } from '../support/rawFixtures';
+import {
+  ADA,
+  account,
+  asText,
+  GRACE,
+  loadWorkspaceLoads,
+  plain,
+  REPO,
+  sortRows,
+  type WorkspaceLoad,
+  WS,
+} from '../support/rawFixtures';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import {
   commit,
@@ -47,7 +56,7 @@ const repository = (uuid: string, ws: string, slug: string, project?: typeof COR
   },
 });
 
-const LOADS: Array<{ ws: string; stream: string; records: RawRecord[] }> = [
+const LOADS: WorkspaceLoad[] = [
   { ws: WS, stream: 'workspaces', records: [WS, WS2, WS3, WS4].map(workspace) },
   {
     ws: WS,
@@ -147,15 +156,7 @@ describeEachWarehouse('coverage of the extracted history, and the configured sea
   const rows = async (sql: string, keys: string[]) => sortRows(plain(await fx.db.query(sql)), keys);
 
   beforeAll(async () => {
-    for (const load of LOADS)
-      await loadRecords(fx.db, {
-        stream: load.stream,
-        connectionId: 'c1',
-        workspaceUuid: load.ws,
-        runId: 'by-hand',
-        records: load.records,
-        extractedAt: LISTED_AT,
-      });
+    await loadWorkspaceLoads(fx.db, LOADS, LISTED_AT, 'by-hand');
     for (const run of RUNS) {
       await startRun(fx.db, {
         runId: run.runId,

@@ -7,8 +7,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
-import { loadRecords } from '../../warehouse/raw/load';
-import type { RawRecord } from '../../warehouse/raw/records';
 import { setSeatPrice } from '../../warehouse/seatPrices';
 import {
   type Account,
@@ -17,12 +15,14 @@ import {
   asText,
   BOT,
   GRACE,
+  loadWorkspaceLoads,
   plain,
   REPO,
   repositoryRecord,
   SQL_DIR,
   sortRows,
   t,
+  type WorkspaceLoad,
   WS,
 } from '../support/rawFixtures';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
@@ -40,7 +40,7 @@ import {
 
 const IVY = account('{u-ivy}', 'Ivy');
 
-const LOADS: Array<{ ws: string; stream: string; records: RawRecord[] }> = [
+const LOADS: WorkspaceLoad[] = [
   { ws: WS, stream: 'workspaces', records: [workspace(WS), workspace(WS2)] },
   { ws: WS, stream: 'repositories', records: [repositoryRecord(REPO, WS, 'api')] },
   { ws: WS2, stream: 'repositories', records: [repositoryRecord(REPO2, WS2, 'web')] },
@@ -86,15 +86,7 @@ describeEachWarehouse('seat spend and reclaimable seats', (engine) => {
   const mart = (name: string) => fx.db.table('marts', name);
 
   beforeAll(async () => {
-    for (const load of LOADS)
-      await loadRecords(fx.db, {
-        stream: load.stream,
-        connectionId: 'c1',
-        workspaceUuid: load.ws,
-        runId: 'run-1',
-        records: load.records,
-        extractedAt: LISTED_AT,
-      });
+    await loadWorkspaceLoads(fx.db, LOADS, LISTED_AT);
     await setSeatPrice(fx.db, {
       workspace: 'acme',
       amount: '20',

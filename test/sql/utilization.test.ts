@@ -7,9 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import { mapIdentity } from '../../warehouse/identityMap';
-import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
-import type { RawRecord } from '../../warehouse/raw/records';
 import {
   type Account,
   ADA,
@@ -19,6 +17,7 @@ import {
   commitPayload,
   deployment,
   GRACE,
+  loadWorkspaceLoads,
   membership,
   permission,
   plain,
@@ -27,6 +26,7 @@ import {
   SQL_DIR,
   sortRows,
   t,
+  type WorkspaceLoad,
   WS,
 } from '../support/rawFixtures';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
@@ -45,7 +45,7 @@ const commit = (repo: string, hash: string, date: string, authorRaw: string, use
   payload: commitPayload(hash, date, authorRaw, user),
 });
 
-const LOADS: Array<{ ws: string; stream: string; records: RawRecord[] }> = [
+const LOADS: WorkspaceLoad[] = [
   { ws: WS, stream: 'repositories', records: [repositoryRecord(REPO, WS, 'api')] },
   { ws: WS2, stream: 'repositories', records: [repositoryRecord(REPO2, WS2, 'web')] },
   {
@@ -137,15 +137,7 @@ describeEachWarehouse('seats, identities and utilization', (engine) => {
   const mart = (name: string) => fx.db.table('marts', name);
 
   beforeAll(async () => {
-    for (const load of LOADS)
-      await loadRecords(fx.db, {
-        stream: load.stream,
-        connectionId: 'c1',
-        workspaceUuid: load.ws,
-        runId: 'run-1',
-        records: load.records,
-        extractedAt: LISTED_AT,
-      });
+    await loadWorkspaceLoads(fx.db, LOADS, LISTED_AT);
     // Linus is missing from a later listing: he left on 20 June.
     await markDeleted(fx.db, {
       stream: 'members',

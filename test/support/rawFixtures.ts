@@ -60,21 +60,39 @@ export const permission = (ws: string, user: Account, addedOn?: string, slug = w
   },
 });
 
+/** Records of one stream extracted under one workspace. */
+export interface WorkspaceLoad {
+  ws: string;
+  stream: string;
+  records: RawRecord[];
+}
+
+/** Loads each workspace's records as connection c1's extraction, all in run `runId`. */
+export async function loadWorkspaceLoads(
+  db: WarehouseEngine,
+  loads: readonly WorkspaceLoad[],
+  extractedAt: string,
+  runId = 'run-1',
+): Promise<void> {
+  for (const load of loads)
+    await loadRecords(db, {
+      stream: load.stream,
+      connectionId: 'c1',
+      workspaceUuid: load.ws,
+      runId,
+      records: load.records,
+      extractedAt,
+    });
+}
+
 /** Loads a dataset (stream → records) as connection c1's extraction of workspace WS, run run-c1. */
-export async function loadDataset(
+export function loadDataset(
   db: WarehouseEngine,
   dataset: Record<string, RawRecord[]>,
   extractedAt: string,
 ): Promise<void> {
-  for (const [stream, records] of Object.entries(dataset))
-    await loadRecords(db, {
-      stream,
-      connectionId: 'c1',
-      workspaceUuid: WS,
-      runId: 'run-c1',
-      records,
-      extractedAt,
-    });
+  const loads = Object.entries(dataset).map(([stream, records]) => ({ ws: WS, stream, records }));
+  return loadWorkspaceLoads(db, loads, extractedAt, 'run-c1');
 }
 
 /** Rows with BigQuery's timestamp objects turned into Dates (pg, PGlite give Dates already). */
