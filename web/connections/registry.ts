@@ -2,6 +2,7 @@
 // only one before a second was added) shown as "not connected" until it is made. Ids in forms and
 // paths are checked against this list, so a request cannot act on a connection that does not exist.
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
 import type { WebContext } from '../context';
 import { HttpError } from '../errors';
@@ -17,12 +18,32 @@ export async function listConnections(ctx: WebContext): Promise<ConnectionInfo[]
   return [first, ...stored.filter((c) => c.id !== ctx.connectionId)];
 }
 
-/** The connection with this id, or a 404 that says where to look. */
-export async function knownConnection(ctx: WebContext, id: string): Promise<ConnectionInfo> {
-  const connection = (await listConnections(ctx)).find((c) => c.id === id);
+/** The connection with this id among `connections`, or a 404 that says where to look. */
+export function findConnection(connections: readonly ConnectionInfo[], id: string): ConnectionInfo {
+  const connection = connections.find((c) => c.id === id);
   if (!connection)
     throw new HttpError(404, `There is no connection "${id}". The Connections page lists them.`);
   return connection;
+}
+
+/** The connection with this id, or a 404. */
+export const knownConnection = async (ctx: WebContext, id: string) =>
+  findConnection(await listConnections(ctx), id);
+
+const connectionField = z.object({ connection: z.string().min(1).max(100).optional() });
+
+/**
+ * The connection a form or query names in its `connection` field (a 404 when it is not listed),
+ * or undefined when it names none.
+ */
+export function namedConnection(
+  connections: readonly ConnectionInfo[],
+  input: unknown,
+): ConnectionInfo | undefined {
+  const named = connectionField.safeParse(input ?? {});
+  if (!named.success)
+    throw new HttpError(400, 'The connection named is not valid; reload the Connections page and try again.');
+  return named.data.connection === undefined ? undefined : findConnection(connections, named.data.connection);
 }
 
 /**

@@ -20,8 +20,8 @@ import { createInvite, inviteToken, usableInvite } from '../connections/invites'
 import { checkAccess } from '../connections/liveAccess';
 import {
   connectionForGrant,
-  knownConnection,
   listConnections,
+  namedConnection,
   newConnectionId,
 } from '../connections/registry';
 import type { WebContext } from '../context';
@@ -48,8 +48,6 @@ const NOTICES = {
     text: "Disconnected: syncs stopped, tokens deleted, and the connection's raw data deleted. The marts are being rebuilt without it (follow it on Status).",
   },
 } as const;
-
-const connectionForm = z.object({ connection: z.string().min(1).max(100).optional() });
 
 const cardQuery = z.object({ notice: z.enum(Object.keys(NOTICES) as [keyof typeof NOTICES]).optional() });
 
@@ -142,18 +140,6 @@ async function connectionFinished(
   }
 }
 
-/** The form's `connection` field: names a connection already listed, or none (a new one). */
-async function requestedConnection(ctx: WebContext, body: unknown): Promise<string | undefined> {
-  const form = connectionForm.safeParse(body ?? {});
-  if (!form.success)
-    throw new HttpError(
-      400,
-      'The form named no valid connection; reload the Connections page and try again.',
-    );
-  const id = form.data.connection;
-  return id === undefined ? undefined : (await knownConnection(ctx, id)).id;
-}
-
 export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/connections', { preHandler: requireUser }, async (req, reply) => {
     const query = cardQuery.safeParse(req.query);
@@ -164,7 +150,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
 
   // With a `connection`: Connect again or Reconnect that one; without: add a connection.
   app.post('/connections/connect', { preHandler: requireAdmin }, async (req, reply) => {
-    const connectionId = await requestedConnection(ctx, req.body);
+    const connectionId = namedConnection(await listConnections(ctx), req.body)?.id;
     return redirectToBitbucket(ctx, reply, {
       kind: 'admin',
       username: req.user?.username as string,
@@ -175,7 +161,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: WebContext):
   app.post('/connections/invite', { preHandler: requireUser }, async (req, reply) => {
     const connections = await listConnections(ctx);
     const connectionId =
-      (await requestedConnection(ctx, req.body)) ??
+      namedConnection(connections, req.body)?.id ??
       connections.find((c) => c.status === 'not_connected')?.id ??
       newConnectionId();
     const invite = await createInvite(ctx, req.user?.username as string, connectionId);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ConnectionInfo } from '../../bitbucket/auth/tokenVault';
 import { startBackfillWorkflow, startSyncWorkflow, workflowUrl } from '../../client/launch';
 import { requireAdmin, requireUser } from '../auth/sessions';
-import { knownConnection, listConnections } from '../connections/registry';
+import { listConnections, namedConnection } from '../connections/registry';
 import type { WebContext } from '../context';
 import { HttpError } from '../errors';
 import { renderPage } from '../render';
@@ -18,17 +18,13 @@ const notice = z.object({
   attached: z.literal('1').optional().catch(undefined),
 });
 
-/** The `connection` of a query or form; without one, the first connection. */
-const connectionChoice = z.object({ connection: z.string().min(1).max(100).optional() });
-
-/** The connection a request names (checked against the list; a 404 otherwise), or the first. */
-async function chosenConnection(ctx: WebContext, input: unknown): Promise<ConnectionInfo> {
-  const choice = connectionChoice.safeParse(input ?? {});
-  if (!choice.success)
-    throw new HttpError(400, 'The connection named is not valid; pick one on the Connections page.');
-  if (choice.data.connection) return knownConnection(ctx, choice.data.connection);
-  const [first] = await listConnections(ctx);
-  return first as ConnectionInfo;
+/** The connection a query or form names, or the first one. */
+async function chosenConnection(ctx: WebContext, input: unknown) {
+  const connections = await listConnections(ctx);
+  return {
+    connections,
+    connection: namedConnection(connections, input) ?? (connections[0] as ConnectionInfo),
+  };
 }
 
 /** The connection's workspaces; workflows for a connection that is not connected would only fail. */
@@ -54,10 +50,10 @@ function backToStatus(
 export function registerStatusRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/status', { preHandler: requireUser }, async (req, reply) => {
     const { started, attached } = notice.parse(req.query ?? {});
-    const connection = await chosenConnection(ctx, req.query);
+    const { connections, connection } = await chosenConnection(ctx, req.query);
     return renderPage(req, reply, 'status.njk', {
       ...(await loadStatusReport(ctx, connection.id)),
-      connections: await listConnections(ctx),
+      connections,
       started,
       startedUrl: started && workflowUrl(ctx.deps.workflows, started),
       attached: attached === '1',
@@ -66,13 +62,13 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: WebContext): voi
   });
 
   app.post('/status/sync', { preHandler: requireAdmin }, async (req, reply) => {
-    const connection = await chosenConnection(ctx, req.body);
+    const { connection } = await chosenConnection(ctx, req.body);
     await connectedWorkspaces(connection);
     return backToStatus(reply, connection.id, await startSyncWorkflow(ctx.deps.workflows, connection.id));
   });
 
   app.post('/status/backfill', { preHandler: requireAdmin }, async (req, reply) => {
-    const connection = await chosenConnection(ctx, req.body);
+    const { connection } = await chosenConnection(ctx, req.body);
     const range = parseBackfillForm(req.body, await connectedWorkspaces(connection), ctx.now());
     return backToStatus(
       reply,
