@@ -15,8 +15,7 @@
 // the drop takes them with it (cascade), so they are re-created on the new one in the same
 // transaction; one that no longer fits fails the model and leaves the old relation (unless it is
 // a model this run builds later). BigQuery's views are late-bound and survive as they are.
-import { isBigQueryNotFound } from '../warehouse/bigquery';
-import type { Queryable, Row, WarehouseEngine } from '../warehouse/engine';
+import type { Queryable, RelationKind, Row, WarehouseEngine } from '../warehouse/engine';
 import { quotePgIdent } from '../warehouse/engine';
 import type { CompiledModel } from './compile';
 import { commentStatements } from './describe';
@@ -45,27 +44,15 @@ export interface Materialized {
   changed: boolean;
 }
 
-export type RelationKind = 'table' | 'view' | undefined;
-
 /** What the model's relation is now, if it exists. */
 export async function relationKind(db: WarehouseEngine, model: ModelFile): Promise<RelationKind> {
-  if (db.dialect === 'postgres') {
-    const rows = await db.query<{ table_type: string }>(
-      'select table_type from information_schema.tables where table_schema = $1 and table_name = $2',
-      [db.schemaName(model.layer), model.name],
-    );
-    const type = rows[0]?.table_type;
-    return type === undefined ? undefined : type === 'VIEW' ? 'view' : 'table';
-  }
-  try {
-    await db.query(`select 1 from ${db.table(model.layer, model.name)} limit 0`);
-    return 'table'; // BigQuery: exists (view or table; the statements below cope with either)
-  } catch (error) {
-    // Anything but "not found" (a timeout, a quota) must not pass for a missing relation: that
-    // would rebuild an incremental model from scratch.
-    if (isBigQueryNotFound(error)) return undefined;
-    throw error;
-  }
+  if (db.relationKind) return db.relationKind(model.layer, model.name);
+  const rows = await db.query<{ table_type: string }>(
+    'select table_type from information_schema.tables where table_schema = $1 and table_name = $2',
+    [db.schemaName(model.layer), model.name],
+  );
+  const type = rows[0]?.table_type;
+  return type === undefined ? undefined : type === 'VIEW' ? 'view' : 'table';
 }
 
 /** BigQuery's `create or replace` fails on a relation of the other kind: drop that, then create. */

@@ -108,6 +108,16 @@ export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEng
       // '' removes the relation's description.
       await table.setMetadata({ description: description ?? '', schema: { fields } });
     },
+    async relationKind(schema, name) {
+      try {
+        const [metadata] = await bq.dataset(schemaName(schema)).table(name).getMetadata();
+        return metadata.type === 'VIEW' || metadata.type === 'MATERIALIZED_VIEW' ? 'view' : 'table';
+      } catch (error) {
+        // Anything but "not found" (a timeout, a quota) must not pass for a missing relation.
+        if (isBigQueryNotFound(error)) return undefined;
+        throw error;
+      }
+    },
     close: async () => {},
   };
 }

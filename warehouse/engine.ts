@@ -36,6 +36,9 @@ export interface BulkColumn {
   type: 'STRING' | 'TIMESTAMP' | 'JSON' | 'INT64' | 'BOOL';
 }
 
+/** What a relation is, if it exists. */
+export type RelationKind = 'table' | 'view' | undefined;
+
 export interface WarehouseEngine extends Queryable {
   readonly name: EngineName;
   readonly dialect: Dialect;
@@ -68,6 +71,11 @@ export interface WarehouseEngine extends Queryable {
    * and rejects `ALTER VIEW`). Throws naming a given column the relation does not have.
    */
   describeRelation?(schema: Schema, name: string, descriptions: RelationDescriptions): Promise<void>;
+  /**
+   * BigQuery only: whether `name` in `schema` is a table or a view (undefined: neither), read
+   * through the tables API: free and quick, where a query to find out is a billed job.
+   */
+  relationKind?(schema: Schema, name: string): Promise<RelationKind>;
   /**
    * Postgres only: takes session advisory lock `key` on a connection of its own, if free, and
    * returns its release; undefined when another session holds it. The server releases it when
