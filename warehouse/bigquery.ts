@@ -118,6 +118,12 @@ export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEng
         throw error;
       }
     },
+    async createdTableRows(schema, name) {
+      const [metadata] = await bq.dataset(schemaName(schema)).table(name).getMetadata();
+      const rows = Number(metadata.numRows);
+      if (!Number.isSafeInteger(rows)) throw new Error(`${name}: no row count in its metadata`);
+      return rows;
+    },
     close: async () => {},
   };
 }

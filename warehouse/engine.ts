@@ -77,6 +77,12 @@ export interface WarehouseEngine extends Queryable {
    */
   relationKind?(schema: Schema, name: string): Promise<RelationKind>;
   /**
+   * BigQuery only: the rows of table `name` in `schema` as its metadata says, without a job.
+   * Exact once the query job that created the table is done; after DML, count instead (the
+   * emulator's metadata does not follow DML).
+   */
+  createdTableRows?(schema: Schema, name: string): Promise<number>;
+  /**
    * Postgres only: takes session advisory lock `key` on a connection of its own, if free, and
    * returns its release; undefined when another session holds it. The server releases it when
    * the session ends, so a worker that dies holds nothing.
