@@ -38,7 +38,7 @@ const REVIEWED: Record<string, Record<string, string>> = {
     'pgLiteral(description)': "the project's descriptions, as an E'' literal with \\ and ' doubled",
     'pgLiteral(c.description)': "the project's descriptions, as an E'' literal with \\ and ' doubled",
   },
-  'transforms/run.ts': { relation: 'a relation name from db.table()' },
+  'transforms/run.ts': { 'model.relation': "the compiled model's relation, from db.table()" },
   'transforms/testRun.ts': {
     offending: "a data test's SQL: compiled from the project's own files",
     columns: "data tests' screening aggregates over columns quoted by quoteColumn(), named v0, v1 …",
