@@ -81,6 +81,18 @@ const renameSchema = z
   })
   .strict();
 
+const pushSchema = z
+  .object({
+    workspace: z.string(),
+    repository: z.string(),
+    branch: z.string().min(1),
+    commits: z.number().int().min(1).max(1000),
+    /** When the first commit was made, in hours before now. */
+    hoursAgo: z.number().min(0),
+    afterRequests: z.number().int().min(0).default(0),
+  })
+  .strict();
+
 const deleteSchema = z
   .object({
     workspace: z.string(),
@@ -145,6 +157,13 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
   app.post('/_sandbox/delete', async (req, reply) => {
     const { workspace, repository, afterRequests } = parse(deleteSchema, req.body);
     return scheduleChange(reply, afterRequests, () => store.deleting({ workspace, repository }));
+  });
+
+  app.post('/_sandbox/push', async (req, reply) => {
+    const { workspace, repository, afterRequests, ...push } = parse(pushSchema, req.body);
+    return scheduleChange(reply, afterRequests, () =>
+      store.pushingMadeEarlier({ workspace, repository }, push),
+    );
   });
 
   app.put('/_sandbox/faults', async (req) => faults.update(parse(faultSettingsSchema.partial(), req.body)));

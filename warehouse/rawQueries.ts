@@ -134,6 +134,49 @@ export async function depthsInParent(
   return rows.map((r) => ({ record_key: r.record_key, depth: Number(r.depth), at: r.at }));
 }
 
+/** A SQL expression for the JSON text of whatever is at a path (an array or object too). */
+function jsonValueText(db: Pick<WarehouseEngine, 'dialect'>, path: readonly string[]): string {
+  jsonText(db, path); // (validates the path)
+  return db.dialect === 'bigquery'
+    ? `to_json_string(json_query(payload, '$.${path.join('.')}'))`
+    : `(payload #> '{${path.join(',')}}')::text`;
+}
+
+/**
+ * Of the selected rows, the text at `ref.id` of those no selected row names in its array at
+ * `ref.array` (by the items' `ref.key`), latest `updated_on` first, at most `limit`: e.g. the hashes
+ * of stored commits no stored commit has as a parent, the tips of what is stored. An array that
+ * does not parse names nothing (its row can then only count as a tip).
+ */
+export async function unreferenced(
+  db: WarehouseEngine,
+  sel: RawSelection,
+  ref: { id: readonly string[]; array: readonly string[]; key: string },
+  limit: number,
+): Promise<string[]> {
+  const { where, params } = filterOf(db, sel);
+  const rows = await db.query<{ id: string | null; refs: string | null }>(
+    `select ${jsonText(db, ref.id)} as id, ${jsonValueText(db, ref.array)} as refs
+     from ${rawTable(db, sel.stream)} where ${where} order by updated_on desc, record_key`,
+    params,
+  );
+  const named = new Set<string>();
+  for (const row of rows) {
+    let items: unknown;
+    try {
+      items = row.refs === null ? [] : JSON.parse(row.refs);
+    } catch {
+      items = [];
+    }
+    if (!Array.isArray(items)) continue;
+    for (const item of items) {
+      const key = (item as Record<string, unknown> | null)?.[ref.key];
+      if (typeof key === 'string') named.add(key);
+    }
+  }
+  return rows.flatMap((r) => (r.id === null || named.has(r.id) ? [] : [r.id])).slice(0, limit);
+}
+
 /** When the newest of the selected rows was written (ISO-8601 UTC, microseconds), if any. */
 export async function latestExtraction(db: WarehouseEngine, sel: RawSelection): Promise<string | undefined> {
   const { where, params } = filterOf(db, sel);

@@ -2,15 +2,15 @@
 // from the checkpointed cursor (keyset window, newest first).
 import { isBitbucketError } from '../../bitbucket/errors';
 import type { ParentRef } from '../../bitbucket/streams/catalog';
-import { type Cursor, fetchPipelines, iterateStream, type Page } from '../../bitbucket/streams/iterate';
+import { type Cursor, fetchByUuid, iterateStream, type Page } from '../../bitbucket/streams/iterate';
 import { planStep, type RepositoryStream } from '../../bitbucket/streams/plan';
 import { compareIso } from '../../bitbucket/streams/time';
-import { existingKeys, unchangedKeys } from '../../warehouse/raw/reconcile';
+import { existingKeys } from '../../warehouse/raw/reconcile';
 import { readState, writeState } from '../../warehouse/raw/state';
-import { depthsInParent, selectRaw } from '../../warehouse/rawQueries';
+import { depthsInParent, selectRaw, unreferenced } from '../../warehouse/rawQueries';
 import type { Counters, RepoScope } from '../contracts';
 import type { ActivityDeps } from '../deps';
-import { classified } from '../failures';
+import { classified, recordSkippedStream } from '../failures';
 import { type Extraction, loadPages, newBatch, readCheckpoint, relist, startExtraction } from './pages';
 
 export function repoParent(scope: RepoScope): ParentRef {
@@ -48,21 +48,21 @@ export async function repositoryExists(deps: ActivityDeps, scope: RepoScope): Pr
   );
 }
 
-/** Pipelines served per page (the list's largest). */
-const PIPELINE_PAGE = 100;
+/** Pipelines and deployments served per page (the lists' largest). */
+const RUN_PAGE = 100;
 
 /**
- * Of the runs unfinished last time (shallowest first, with their depth in the newest-first
- * list), the oldest one worth reaching by paging: paging to the k-th costs its depth in pages
- * and reading the others by uuid one request each; the cheapest k wins (none: only the window).
+ * Of the records unfinished last time (shallowest first, with their depth in the newest-first
+ * list), how many are worth reaching by paging: paging to the k-th costs its depth in pages and
+ * reading the deeper ones by uuid one request each; the cheapest k wins (0: the first page only).
  */
-function pageTarget(unfinished: ReadonlyArray<{ depth: number; at: string | null }>): string | undefined {
-  let best = { cost: 1 + unfinished.length, at: undefined as string | undefined };
-  unfinished.forEach((run, i) => {
-    const cost = Math.max(1, Math.ceil((run.depth + 1) / PIPELINE_PAGE)) + (unfinished.length - i - 1);
-    if (cost < best.cost && run.at) best = { cost, at: run.at };
+function pagedReach(unfinished: ReadonlyArray<{ depth: number; at: string | null }>): number {
+  let best = { cost: 1 + unfinished.length, reach: 0 };
+  unfinished.forEach((record, i) => {
+    const cost = Math.max(1, Math.ceil((record.depth + 1) / RUN_PAGE)) + (unfinished.length - i - 1);
+    if (cost < best.cost && record.at) best = { cost, reach: i + 1 };
   });
-  return best.at;
+  return best.reach;
 }
 
 /**
@@ -87,7 +87,7 @@ async function readPipelines(
     },
     ['created_on'],
   );
-  const target = pageTarget(unfinished);
+  const target = unfinished[pagedReach(unfinished) - 1]?.at ?? undefined;
   let reached: string | undefined;
   let listEnded = false;
   const notReached = () =>
@@ -119,8 +119,9 @@ async function readPipelines(
     scope,
     notReached().map((r) => r.record_key),
   );
-  const page = await fetchPipelines(
+  const page = await fetchByUuid(
     x.client,
+    'pipelines',
     repoParent(scope),
     notReached()
       .map((r) => r.record_key)
@@ -187,33 +188,106 @@ async function readHalted(x: Extraction, scope: RepoScope, left: readonly string
 }
 
 /**
- * Deployments, newest first, down to a page that changes nothing: every record on it stored
- * exactly as sent and finished (COMPLETED). Older ones are finished too and were read before.
- * The walk only stops while what it read is in newest-first order (by release.created_on); a
- * list in any other order is read whole, as is a first read (nothing stored to compare).
+ * Deployments, newest first (they have no documented filter or sort). New ones come first, so the
+ * walk has passed them at a page holding one stored before. Those stored unfinished (an UNDEPLOYED
+ * one waits at its manual step, at any depth, and may be triggered any day) come again with the
+ * list while paging to them costs less than reading them by uuid, and are read by uuid past that.
+ * A finished deployment does not change. The walk only stops while what it read is in newest-first
+ * order (by release.created_on); a list in any other order is read whole, as is a first read.
  */
-async function* newestUntilUnchanged(x: Extraction, scope: RepoScope, resume: Cursor | null | undefined) {
+async function readDeployments(x: Extraction, scope: RepoScope, resume: Cursor | null | undefined) {
   const stream = 'deployments';
-  let previous: string | undefined;
-  let ordered = true;
-  for await (const page of iterateStream(x.client, stream, repoParent(scope), { cursor: resume })) {
-    for (const r of page.records) {
-      const created = (r.payload as { release?: { created_on?: unknown } }).release?.created_on;
-      if (typeof created !== 'string') ordered = false;
-      else if (previous !== undefined && compareIso(created, previous) > 0) ordered = false;
-      else previous = created;
+  const { db } = x.deps;
+  const unfinished = await depthsInParent(
+    db,
+    {
+      stream,
+      connectionId: scope.connectionId,
+      parentKey: scope.repository.uuid,
+      notEqual: { path: ['state', 'name'], value: 'COMPLETED' },
+    },
+    ['release', 'created_on'],
+  );
+  const toReach = new Set(unfinished.slice(0, pagedReach(unfinished)).map((r) => r.record_key));
+  const listed = new Set<string>();
+  async function* pages(): AsyncGenerator<Page> {
+    let previous: string | undefined;
+    let ordered = true;
+    for await (const page of iterateStream(x.client, stream, repoParent(scope), { cursor: resume })) {
+      for (const r of page.records) {
+        listed.add(r.key);
+        toReach.delete(r.key);
+        const created = (r.payload as { release?: { created_on?: unknown } }).release?.created_on;
+        if (typeof created !== 'string') ordered = false;
+        else if (previous !== undefined && compareIso(created, previous) > 0) ordered = false;
+        else previous = created;
+      }
+      const done =
+        ordered &&
+        toReach.size === 0 &&
+        (
+          await existingKeys(
+            db,
+            stream,
+            scope.connectionId,
+            page.records.map((r) => r.key),
+          )
+        ).size > 0;
+      yield done ? { ...page, cursor: null } : page;
+      if (done) return;
     }
-    const finished = page.records.every(
-      (r) => (r.payload as { state?: { name?: unknown } }).state?.name === 'COMPLETED',
-    );
-    const unchanged =
-      ordered &&
-      finished &&
-      page.records.length > 0 &&
-      (await unchangedKeys(x.deps.db, stream, scope.connectionId, page.records)).size === page.records.length;
-    yield unchanged ? { ...page, cursor: null } : page;
-    if (unchanged) return;
   }
+  await loadPages(x, scope, pages(), { scopeKey: scope.repository.uuid, checkpoint: true });
+  const left = unfinished.map((r) => r.record_key).filter((key) => !listed.has(key));
+  const batch = newBatch(x, scope);
+  batch.add(await fetchByUuid(x.client, stream, repoParent(scope), left));
+  await batch.flush();
+}
+
+/** How many tips of the stored commits a read excludes (their hashes fill about 1.5 kB of URL). */
+const EXCLUDED_TIPS = 30;
+
+/**
+ * New commits: the list with every stored tip excluded (`exclude=<hash>`, as `git log --all
+ * ^tip…` in Atlassian's description of the list), which is what is not stored yet, whatever its
+ * date, read whole. A tip not excluded (past the newest 30) only brings its branch's own commits
+ * again. Without stored commits, or when the list refuses the filter (400, or 404 for a tip it
+ * no longer has), it is read newest first down to a page of commits all stored.
+ */
+async function readNewCommits(x: Extraction, scope: RepoScope, resume: Cursor | null | undefined) {
+  const stream = 'commits';
+  const options = { scopeKey: scope.repository.uuid, checkpoint: true };
+  const known = (keys: string[]) => existingKeys(x.deps.db, stream, scope.connectionId, keys);
+  const resumesExcluded = resume?.kind === 'next' && new URL(resume.url).searchParams.has('exclude');
+  const tips =
+    resume || scope.readEveryList
+      ? []
+      : await unreferenced(
+          x.deps.db,
+          { stream, connectionId: scope.connectionId, parentKey: scope.repository.uuid },
+          { id: ['hash'], array: ['parents'], key: 'hash' },
+          EXCLUDED_TIPS,
+        );
+  if (tips.length > 0 || resumesExcluded) {
+    const filter = tips.length > 0 ? { exclude: tips } : undefined;
+    try {
+      await loadPages(
+        x,
+        scope,
+        iterateStream(x.client, stream, repoParent(scope), { cursor: resume, filter }),
+        options,
+      );
+      return;
+    } catch (err) {
+      if (!isBitbucketError(err, 'BAD_REQUEST') && !isBitbucketError(err, 'NOT_FOUND')) throw err;
+      const message = `${err.message} (the commits list without the stored tips; read newest first instead)`;
+      const { connectionId, runId } = scope;
+      const skip = { connectionId, runId, stream, kind: err.kind, message, parentKey: scope.repository.uuid };
+      await recordSkippedStream(x.deps, skip, { repository: scope.repository.slug });
+    }
+  }
+  const cursor = resumesExcluded ? undefined : resume;
+  await loadPages(x, scope, iterateStream(x.client, stream, repoParent(scope), { cursor, known }), options);
 }
 
 /** Where a repository's environments list is marked read (it may be read and hold none). */
@@ -283,17 +357,16 @@ export async function extractRepositoryStream(
       await readPipelines(x, scope, scope.historySince ?? scope.since, resume?.cursor);
       return x.tally.counters;
     }
-    if (read === 'newestUntilUnchanged') {
-      const pages = newestUntilUnchanged(x, scope, resume?.cursor);
-      await loadPages(x, scope, pages, { scopeKey: repoKey, checkpoint: true });
+    if (read === 'newestToUnfinished') {
+      await readDeployments(x, scope, resume?.cursor);
+      return x.tally.counters;
+    }
+    if (read === 'unreachedFromStored') {
+      await readNewCommits(x, scope, resume?.cursor);
       return x.tally.counters;
     }
     const window = read === 'keysetWindow' ? { since: scope.since, until: scope.until } : {};
-    const known =
-      read === 'newestUntilSeen'
-        ? (keys: string[]) => existingKeys(deps.db, stream, scope.connectionId, keys)
-        : undefined;
-    const pages = iterateStream(x.client, stream, parent, { ...window, cursor: resume?.cursor, known });
+    const pages = iterateStream(x.client, stream, parent, { ...window, cursor: resume?.cursor });
     await loadPages(x, scope, pages, { scopeKey: repoKey, checkpoint: true });
     return x.tally.counters;
   });

@@ -45,8 +45,11 @@ export interface IterateOptions {
   known?: (keys: string[]) => Promise<Set<string>>;
   /** A pull request child: read the repository's whole list (`repositoryWidePath`), newest first. */
   repositoryWide?: boolean;
-  /** Filters the list's own query parameters take (pipelines: `status`), on the first page. */
-  filter?: Record<string, string>;
+  /**
+   * Filters the list's own query parameters take, on the first page (pipelines: `status`;
+   * commits: `exclude`, repeated).
+   */
+  filter?: Query;
 }
 
 interface Envelope {
@@ -231,27 +234,30 @@ export async function* iterateStream(
   yield* followNext(client, def, parent, start, stop);
 }
 
-/** Re-reads single pipelines (runs not COMPLETED last time) by uuid; gone ones are skipped. */
-export async function fetchPipelines(
+/**
+ * Re-reads single records by uuid (pipelines, deployments: `{list}/{uuid}`), with the list's
+ * `fields` for one object; gone ones are skipped.
+ */
+export async function fetchByUuid(
   client: BitbucketClient,
+  name: 'pipelines' | 'deployments',
   parentRef: ParentRef,
   uuids: string[],
 ): Promise<Page> {
-  const def = STREAMS.pipelines;
+  const def = STREAMS[name];
   const parent = fullParent(parentRef);
+  const fields = def.fields?.replace(/values\./g, '');
   const values: unknown[] = [];
   for (const uuid of uuids) {
     try {
       values.push(
-        await client.get(
-          `${def.path(parent)}/${encodeURIComponent(uuid)}`,
-          { fields: '-links,-repository' },
-          { stream: def.name },
-        ),
+        await client.get(`${def.path(parent)}/${encodeURIComponent(uuid)}`, fields ? { fields } : {}, {
+          stream: def.name,
+        }),
       );
     } catch (err) {
       if (!isBitbucketError(err, 'NOT_FOUND')) throw err;
     }
   }
-  return { stream: 'pipelines', ...keyRecords(def, parent, values), cursor: null };
+  return { stream: name, ...keyRecords(def, parent, values), cursor: null };
 }

@@ -30,13 +30,17 @@ export type ReadMode =
   | 'relistByRecordParent'
   /** A relist of entities: one no longer listed takes everything under it along. */
   | 'relistEntities'
-  /** Newest first, down to a page of already-stored keys (commits have no updated_on). */
-  | 'newestUntilSeen'
   /**
-   * Newest first, down to a page of finished records stored exactly as sent (deployments: no
-   * documented filter or sort, served newest first); read whole when the order says otherwise.
+   * What the stored tips do not reach (commits: `exclude=<tip>`; they have no updated_on), read
+   * whole; newest first down to a page of stored keys when none are stored or the filter is refused.
    */
-  | 'newestUntilUnchanged'
+  | 'unreachedFromStored'
+  /**
+   * Newest first, past the new records (to a page holding one stored before) and down to every
+   * record stored unfinished (deployments: no documented filter or sort, served newest first);
+   * read whole when the order says otherwise.
+   */
+  | 'newestToUnfinished'
   /** Newest first by created_on down to the window, plus the runs unfinished last time. */
   | 'newestSinceWindow'
   /** Keyset pages over the window [since, until) of updated_on. */
@@ -90,7 +94,7 @@ export const CRAWL_PLAN = [
     level: 'repository',
     streams: ['deployments'],
     every: 'run',
-    read: 'newestUntilUnchanged',
+    read: 'newestToUnfinished',
   },
   // After the deployments: they say whether the environments list has anything new.
   {
@@ -100,7 +104,7 @@ export const CRAWL_PLAN = [
     every: 'run',
     read: 'relistWhenNamed',
   },
-  { name: 'commits', level: 'repository', streams: ['commits'], every: 'run', read: 'newestUntilSeen' },
+  { name: 'commits', level: 'repository', streams: ['commits'], every: 'run', read: 'unreachedFromStored' },
   { name: 'pipelines', level: 'repository', streams: ['pipelines'], every: 'run', read: 'newestSinceWindow' },
   {
     name: 'pullrequests',

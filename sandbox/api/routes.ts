@@ -455,9 +455,23 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/2.0/repositories/:workspace/:repo_slug/commits', async (req, reply) => {
     requireScope(req, reply, 'repository');
     const { ws, repo } = repositoryFor(req, req.params as Params);
-    const commits = store.simulation(ws, repo).data.commits;
+    const sim = store.simulation(ws, repo);
+    // `include` / `exclude` (repeatable, branch names or commit hashes) filter the DAG as
+    // `git log foo bar ^fu` does; without `include`, every branch is included (`--all`).
+    const revisions = (name: string) => {
+      const raw = query(req)[name];
+      return (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map((revision) => {
+        const commit = sim.resolveRevision(revision);
+        if (!commit) throw new ApiError(404, `Commit not found: ${revision}`);
+        return commit;
+      });
+    };
+    const included = revisions('include');
+    const inside = included.length > 0 ? sim.ancestry(included) : undefined;
+    const outside = sim.ancestry(revisions('exclude'));
+    const commits = sim.data.commits.filter((c) => (!inside || inside.has(c.hash)) && !outside.has(c.hash));
     // Newest first, like `git log --all --date-order`.
-    const ordered = [...commits].sort((a, b) => b.date.ms - a.date.ms || b.date.us - a.date.us);
+    const ordered = commits.sort((a, b) => b.date.ms - a.date.ms || b.date.us - a.date.us);
     return sendList(req, ordered, (c) => render.commit(ws, repo, c), {
       maxPagelen: 100,
       defaultPagelen: 30,
@@ -674,5 +688,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return sendList(req, newestFirst, (d) => render.deployment(ws, repo, d, data.environments), {
       maxPagelen: 100,
     });
+  });
+
+  app.get('/2.0/repositories/:workspace/:repo_slug/deployments/:deployment_uuid', async (req, reply) => {
+    requireScope(req, reply, 'pipeline');
+    const p = req.params as Params;
+    const { ws, repo } = repositoryFor(req, p);
+    const data = store.simulation(ws, repo).data;
+    const deployment = data.deployments.find((d) => d.uuid === p.deployment_uuid);
+    if (!deployment) throw notFound('No account, repository or deployment with the UUID provided exists.');
+    return sendObject(req, render.deployment(ws, repo, deployment, data.environments));
   });
 }

@@ -745,6 +745,49 @@ export class RepositorySimulation {
   commitByHash(hash: string): Commit | undefined {
     return this.commitsByHash.get(hash);
   }
+
+  /**
+   * Someone pushes a branch of `count` commits made `hoursAgo` hours ago, a minute apart, on top
+   * of `main`: git dates a commit when it is made, not when it is pushed, so these sort below
+   * commits already listed. Returns the new head.
+   */
+  pushMadeEarlier(branch: string, count: number, hoursAgo: number): string {
+    const rng = this.rng.fork('push', branch);
+    const author = this.actor(this.nowMs, rng) ?? 'Someone <someone@example.com>';
+    let head = this.data.branches.find((b) => b.name === 'main')?.headHash;
+    for (let i = 0; i < count; i++) {
+      const ms = Math.min(this.nowMs, this.nowMs - hoursAgo * HOUR_MS + i * MINUTE_MS);
+      head = this.commit(ms, rng, head, author, `${this.title(rng)} (${i + 1}/${count})`).hash;
+    }
+    if (head) this.setBranch(branch, head);
+    return head ?? '';
+  }
+
+  /**
+   * The commit a revision names, as git resolves one: a branch name, or a commit hash (whole, or
+   * abbreviated to 7 or more characters naming one commit).
+   */
+  resolveRevision(revision: string): Commit | undefined {
+    const branch = this.data.branches.find((b) => b.name === revision);
+    if (branch) return this.commitByHash(branch.headHash);
+    if (!/^[0-9a-f]{7,40}$/.test(revision)) return undefined;
+    const exact = this.commitByHash(revision);
+    if (exact) return exact;
+    const matches = this.data.commits.filter((c) => c.hash.startsWith(revision));
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  /** The hashes of these commits and all their ancestors (`git rev-list`). */
+  ancestry(tips: readonly Commit[]): Set<string> {
+    const seen = new Set<string>();
+    const todo = tips.map((c) => c.hash);
+    for (let hash = todo.pop(); hash !== undefined; hash = todo.pop()) {
+      if (seen.has(hash)) continue;
+      seen.add(hash);
+      for (const parent of this.commitByHash(hash)?.parents ?? []) if (!seen.has(parent)) todo.push(parent);
+    }
+    return seen;
+  }
 }
 
 function startOfDay(ms: number): number {

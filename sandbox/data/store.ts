@@ -85,6 +85,19 @@ export class SandboxStore {
     };
   }
 
+  /** A branch of commits made earlier, pushed now (RangeError: no such repository). */
+  pushingMadeEarlier(
+    target: { workspace: string; repository: string },
+    push: { branch: string; commits: number; hoursAgo: number },
+  ): () => void {
+    const ws = this.workspace(target.workspace);
+    const repo = ws && this.repository(ws, target.repository);
+    if (!ws || !repo) throw new RangeError(`no repository ${target.workspace}/${target.repository}`);
+    return () => {
+      this.simulation(ws, repo).pushMadeEarlier(push.branch, push.commits, push.hoursAgo);
+    };
+  }
+
   /** Finds a live repository by uuid in any workspace (`/repositories/{}/{uuid}`). */
   repositoryByUuid(uuid: string): { ws: Workspace; repo: RepositoryMeta } | undefined {
     for (const ws of this.world.workspaces) {

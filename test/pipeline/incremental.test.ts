@@ -12,6 +12,13 @@ describe.skipIf(!temporalAvailable())('incremental sync', () => {
     (engine) => {
       const ctx = usePipeline(engine, { scale: 'tiny', seed: 41, rateLimitPerHour: 1_000_000 });
 
+      async function commitCount(db: typeof ctx.db): Promise<number> {
+        const [row] = await db.query<{ n: number }>(
+          `select count(*) as n from ${db.table('raw_bitbucket', 'commits')} where _deleted_at is null`,
+        );
+        return Number(row?.n);
+      }
+
       async function runSync(taskQueue: string, n: number): Promise<Counters> {
         return withWorker(workerOptions(ctx.services, taskQueue), (client) =>
           client.workflow.execute(incrementalSync, {
@@ -59,6 +66,39 @@ describe.skipIf(!temporalAvailable())('incremental sync', () => {
           rewritten += Number(rows[0]?.n);
         }
         expect(rewritten).toBe(0);
+
+        // A branch of work made before the whole history, pushed now: its commits sort below
+        // every commit stored, past a page of stored ones, and are still found.
+        const push = { workspace: 'acme', repository: 'api', branch: 'old-work', commits: 120 };
+        expect((await control(ctx.sb, 'POST', '/push', { ...push, hoursAgo: 24 * 400 })).status).toBe(200);
+        const commitsBefore = await commitCount(ctx.db);
+        await runSync(taskQueue, 4);
+        truth = await truthKeys(ctx.sb, 'acme');
+        expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
+        expect(await commitCount(ctx.db)).toBe(commitsBefore + 120);
+
+        // A stored tip Bitbucket no longer has (a force-push, then garbage collection): the list
+        // answers 404 to its `exclude`, and the commits are read newest first instead.
+        const commits = ctx.db.table('raw_bitbucket', 'commits');
+        const gone = '0'.repeat(40);
+        await ctx.db.query(
+          `insert into ${commits} select connection_id, workspace_uuid, record_key || ':gone', parent_key,
+             updated_on + interval '1 day', jsonb_set(jsonb_set(payload, '{hash}', to_jsonb($1::text)), '{parents}', '[]'::jsonb),
+             _extracted_at, _run_id, _payload_hash, _deleted_at
+           from ${commits} where payload->>'hash' = (select max(payload->>'hash') from ${commits})`,
+          [gone],
+        );
+        await control(ctx.sb, 'POST', '/push', { ...push, branch: 'new-work', commits: 5, hoursAgo: 1 });
+        await runSync(taskQueue, 5);
+        const refused = await ctx.db.query<{ kind: string }>(
+          `select kind from ${ctx.db.table('etl_meta', 'errors')} where stream = 'commits' and run_id like $1`,
+          [`sync:${CONNECTION}:${taskQueue}:5:%`],
+        );
+        expect(refused.map((e) => e.kind)).toEqual(['NOT_FOUND']);
+        await ctx.db.query(`delete from ${commits} where payload->>'hash' = $1`, [gone]);
+        truth = await truthKeys(ctx.sb, 'acme');
+        expect(await rawKeys(ctx.db, truth.uuid)).toEqual(truth.keys);
+        expect(await commitCount(ctx.db)).toBe(commitsBefore + 125);
       }, 240_000);
     },
     ['pglite', 'postgres'],

@@ -131,6 +131,41 @@ describe('sandbox API 2.0 behaviour', () => {
     expect(new Set(all.map((c) => c.hash)).size).toBe(all.length);
   });
 
+  it('filters commits by include / exclude like git log, and lists a branch made earlier below older commits', async () => {
+    const all = await fetchAll(sb, token, `${repo}/commits?pagelen=100`);
+    const tips = all.filter(
+      (c) => !all.some((o) => o.parents.some((p: { hash: string }) => p.hash === c.hash)),
+    );
+    const exclude = tips.map((c) => `exclude=${c.hash}`).join('&');
+    expect((await fetchAll(sb, token, `${repo}/commits?pagelen=100&${exclude}`)).length).toBe(0);
+    // The ancestry of one commit: itself and everything its parents reach.
+    const middle = all[Math.floor(all.length / 2)];
+    const reach = await fetchAll(sb, token, `${repo}/commits?pagelen=100&include=${middle.hash}`);
+    const reached = new Set(reach.map((c) => c.hash));
+    expect(reached.has(middle.hash)).toBe(true);
+    for (const c of reach) for (const p of c.parents) expect(reached.has(p.hash)).toBe(true);
+    const beyond = await fetchAll(sb, token, `${repo}/commits?pagelen=100&exclude=${middle.hash}`);
+    expect(beyond.some((c) => reached.has(c.hash))).toBe(false);
+    expect(reach.length + beyond.length).toBe(all.length);
+    expect((await apiGet(sb, token, `${repo}/commits?exclude=${'0'.repeat(40)}`)).status).toBe(404);
+
+    await control(sb, 'POST', '/push', {
+      workspace: 'acme',
+      repository: 'api',
+      branch: 'old-work',
+      commits: 3,
+      hoursAgo: 24 * 90,
+    });
+    const later = await fetchAll(sb, token, `${repo}/commits?pagelen=100`);
+    const pushed = await fetchAll(sb, token, `${repo}/commits?pagelen=100&${exclude}`);
+    expect(pushed).toHaveLength(3);
+    expect(later.length).toBe(all.length + 3);
+    // Dated 90 days ago: listed among old commits, not first.
+    expect(later.findIndex((c) => c.hash === pushed[0].hash)).toBeGreaterThan(100);
+    const branch = (await apiGet(sb, token, `${repo}/refs/branches?q=name="old-work"`)).json.values[0];
+    expect(branch.target.hash).toBe(pushed[0].hash);
+  });
+
   it('writes timestamps with +00:00 and microseconds (pipelines with Z and up to 6 digits)', async () => {
     const pr = (await apiGet(sb, token, `${repo}/pullrequests?state=MERGED`)).json.values[0];
     expect(pr.created_on).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);

@@ -30,6 +30,15 @@ const UNDECLARED_LINK_PARAMS: Record<string, readonly string[]> = {
   '/repositories/{workspace}/{repo_slug}/diffstat/{spec}': ['from_pullrequest_id'],
 };
 
+/**
+ * Query parameters an operation's own description documents without declaring them as parameters.
+ * The commits list: "GET /repositories/{workspace}/{repo_slug}/commits/?include=foo&include=bar&exclude=fu
+ * &exclude=fubar Returns all commits that are on refs `foo` or `bar`, but not on `fu` or `fubar`".
+ */
+const DESCRIBED_PARAMS: Record<string, readonly string[]> = {
+  '/repositories/{workspace}/{repo_slug}/commits': ['include', 'exclude'],
+};
+
 /** PR children (activity, comments, commits, diffstat) are read for at most this many PRs per repository. */
 const PR_CHILDREN_PER_REPO = 5;
 const PR_STATES = ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'] as const;
@@ -78,7 +87,7 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
     try {
       const found = assertOperationExists('GET', url.pathname, []);
       template = found.template;
-      const allowed = UNDECLARED_LINK_PARAMS[template] ?? [];
+      const allowed = [...(UNDECLARED_LINK_PARAMS[template] ?? []), ...(DESCRIBED_PARAMS[template] ?? [])];
       assertOperationExists(
         'GET',
         url.pathname,
@@ -162,7 +171,12 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
     // The same repository by uuid, without its workspace (API-NOTES §5).
     await get(`/repositories/${enc('{}')}/${enc(repo.uuid ?? '')}`);
     await all(`${base}/refs/branches`);
-    await all(`${base}/commits`);
+    const commits = await all(`${base}/commits`);
+    const [newest, older] = commits as Array<{ hash?: string }>;
+    if (newest?.hash && older?.hash)
+      await all(
+        `${base}/commits?include=${newest.hash}&exclude=${older.hash}&exclude=${older.hash.slice(0, 12)}`,
+      );
 
     // Every state on its own, in small pages so `next` is followed.
     const prs: Item[] = [];
@@ -187,7 +201,8 @@ describe.skipIf(!available)('sandbox against the Bitbucket OpenAPI definition', 
       await all(`${base}/pipelines/${enc(pipeline)}/steps`);
     }
     await all(`${base}/environments`);
-    await all(`${base}/deployments`);
+    const deployments = await all(`${base}/deployments`);
+    if (deployments[0]?.uuid) await get(`${base}/deployments/${enc(deployments[0].uuid)}`);
   }
 
   it('implements only operations of the spec, and every response matches its schema', async () => {

@@ -2,12 +2,7 @@
 // the pipeline does, kept in memory: used to check the iterators against the sandbox's ground truth.
 import type { BitbucketClient, TokenProvider } from '../../bitbucket/client';
 import { type ParentRef, STREAMS, type StreamName } from '../../bitbucket/streams/catalog';
-import {
-  fetchPipelines,
-  type IterateOptions,
-  iterateStream,
-  type Page,
-} from '../../bitbucket/streams/iterate';
+import { fetchByUuid, type IterateOptions, iterateStream, type Page } from '../../bitbucket/streams/iterate';
 import {
   type CrawlStep,
   PARENT_STREAM,
@@ -102,7 +97,7 @@ async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise
     switch (step.read) {
       case 'list':
       // (The crawl reads every list whole: it is what economies are checked against.)
-      case 'newestUntilUnchanged':
+      case 'newestToUnfinished':
         // The user's own list of workspaces hangs under no workspace.
         await readList(pass, stream, STREAMS[stream].parent === 'root' ? {} : pass.ref);
         break;
@@ -138,7 +133,7 @@ async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise
         }
         break;
       }
-      case 'newestUntilSeen': {
+      case 'unreachedFromStored': {
         const stored = store.get(stream);
         const known = async (keys: string[]) => new Set(keys.filter((k) => stored?.has(k)));
         await readList(pass, stream, pass.ref, { known });
@@ -150,7 +145,7 @@ async function readStep(pass: Pass, step: CrawlStep, parentKey: string): Promise
           .filter((row) => row.repo === pass.repo && row.payload.state?.name !== 'COMPLETED')
           .map((row) => row.payload.uuid as string);
         await readList(pass, stream, pass.ref, window);
-        const repolled = await fetchPipelines(pass.client, pass.ref, unfinished);
+        const repolled = await fetchByUuid(pass.client, 'pipelines', pass.ref, unfinished);
         put(store, repolled, pass.repo);
         remember(pass, stream, repolled.records);
         break;

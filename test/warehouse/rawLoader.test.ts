@@ -4,10 +4,16 @@ import { STREAMS } from '../../bitbucket/streams/catalog';
 import { canonicalJson, normalizeTimestamp, sha256Hex } from '../../warehouse/jsonValues';
 import { finishRun, listErrors, listRuns, recordError, startRun } from '../../warehouse/ledger';
 import { loadRecords } from '../../warehouse/raw/load';
-import { existingKeys, markDeleted, unchangedKeys } from '../../warehouse/raw/reconcile';
+import { existingKeys, markDeleted } from '../../warehouse/raw/reconcile';
 import type { RawRecord } from '../../warehouse/raw/records';
 import { readState, writeState } from '../../warehouse/raw/state';
-import { depthsInParent, latestExtraction, parentsOf, selectRaw } from '../../warehouse/rawQueries';
+import {
+  depthsInParent,
+  latestExtraction,
+  parentsOf,
+  selectRaw,
+  unreferenced,
+} from '../../warehouse/rawQueries';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
@@ -120,7 +126,7 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
     }
   });
 
-  it('answers the economy questions: changed since, parents holding rows, unchanged payloads, depths', async () => {
+  it('answers the economy questions: changed since, parents holding rows, depths', async () => {
     const c = newConnection();
     await loadRecords(fx.db, { ...base(c, 'run-1', three), extractedAt: '2024-06-01T00:00:00Z' });
     const changed = { ...three[1], payload: { id: 2, title: 'two, edited' } } as RawRecord;
@@ -137,14 +143,37 @@ describeEachWarehouse('raw loader and run ledger', (engineUnderTest) => {
       new Set(['p2']),
     );
     expect(await parentsOf(fx.db, { ...sel, parentKeys: [] })).toEqual(new Set());
-    // Stored exactly as sent: r1 and r3 as first loaded, r2 only in its edited form.
-    expect(await unchangedKeys(fx.db, 'pullrequests', c, three)).toEqual(new Set(['r1', 'r3']));
     // Depth in the parent's newest-first list (by the payload's title, descending here).
     const depths = await depthsInParent(fx.db, { ...sel, parentKey: 'p1' }, ['title']);
     expect(depths.map((d) => [d.record_key, d.depth])).toEqual([
       ['r2', 0],
       ['r1', 1],
     ]);
+  });
+
+  it('finds the rows no row names: the tips of stored commits, newest first', async () => {
+    const c = newConnection();
+    const commit = (hash: string, day: number, parents: unknown): RawRecord => ({
+      key: `repo:${hash}`,
+      parentKey: 'repo',
+      updatedOn: `2024-05-${String(day).padStart(2, '0')}T10:00:00Z`,
+      payload: { hash, parents },
+    });
+    // a ← b ← d (main), a ← c (a branch), e: a root of its own; f's parents do not parse as a list.
+    const commits = [
+      commit('a', 1, []),
+      commit('b', 2, [{ hash: 'a', type: 'commit' }]),
+      commit('c', 3, [{ hash: 'a' }]),
+      commit('d', 4, [{ hash: 'b' }, { hash: 'zz-not-stored' }]),
+      commit('e', 5, null),
+      commit('f', 6, 'a'),
+    ];
+    await loadRecords(fx.db, { ...base(c, 'run-1', commits), stream: 'commits' });
+    const sel = { stream: 'commits', connectionId: c, parentKey: 'repo' };
+    const ref = { id: ['hash'], array: ['parents'], key: 'hash' };
+    expect(await unreferenced(fx.db, sel, ref, 10)).toEqual(['f', 'e', 'd', 'c']);
+    expect(await unreferenced(fx.db, sel, ref, 2)).toEqual(['f', 'e']);
+    expect(await unreferenced(fx.db, { ...sel, parentKey: 'other' }, ref, 10)).toEqual([]);
   });
 
   it('inserts a page, and the same page again changes nothing (not even _extracted_at or _run_id)', async () => {

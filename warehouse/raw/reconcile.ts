@@ -5,7 +5,7 @@ import { storableText } from '../jsonValues';
 import { assertRawStream, rawTable } from '../rawStreams';
 import { BQ_PARAM_KEYS, tombstoneBigQuery } from './bigquery';
 import { tombstonePostgres } from './postgres';
-import { type RawRecord, requireText, stageRecords, toIso } from './records';
+import { requireText, toIso } from './records';
 
 /** Postgres: keys per existingKeys query. */
 const PG_KEYS_PER_QUERY = 1_000;
@@ -62,29 +62,4 @@ export async function existingKeys(
     for (const row of rows) found.add(row.record_key);
   }
   return found;
-}
-
-/**
- * Which of `records` the stream already holds live with exactly this payload (a newest-first
- * walk stops at a page that changes nothing).
- */
-export async function unchangedKeys(
-  db: WarehouseEngine,
-  stream: string,
-  connectionId: string,
-  records: readonly RawRecord[],
-): Promise<Set<string>> {
-  const t = rawTable(db, stream);
-  requireText(connectionId, 'connectionId');
-  const { staged } = stageRecords(records);
-  const unchanged = new Set<string>();
-  if (staged.length === 0) return unchanged;
-  const hashes = new Map(staged.map((r) => [r.record_key, r._payload_hash]));
-  const match = db.dialect === 'bigquery' ? 'record_key in unnest($2)' : 'record_key = any($2::text[])';
-  const rows = await db.query<{ record_key: string; _payload_hash: string }>(
-    `select record_key, _payload_hash from ${t} where connection_id = $1 and _deleted_at is null and ${match}`,
-    [connectionId, [...hashes.keys()]],
-  );
-  for (const row of rows) if (hashes.get(row.record_key) === row._payload_hash) unchanged.add(row.record_key);
-  return unchanged;
 }
