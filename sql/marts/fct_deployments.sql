@@ -75,7 +75,8 @@ pr_first_commits as (
 -- The merged pull request whose merge commit a deployment shipped, and when work on it started:
 -- its first commit, or its opening when no commit listed is older (as in fct_pull_requests).
 -- Bitbucket abbreviates merge_commit.hash (12 characters) while a deployment carries the full
--- hash: match the prefix (of at least 7 characters, git's shortest abbreviation).
+-- hash: match the prefix (of at least 7 characters, git's shortest abbreviation). The first 7
+-- characters, equal on both sides, make it a join on equality (not every pair in a repository).
 merged_prs as (
   select
     d.uuid as deployment_uuid,
@@ -86,6 +87,7 @@ merged_prs as (
   from deployments d
   inner join pullrequests p
     on p.repository_uuid = d.repository_uuid
+    and substr(p.merge_commit_hash, 1, 7) = substr(d.commit_hash, 1, 7)
     and p.state = 'MERGED'
     and length(p.merge_commit_hash) >= 7
     and substr(d.commit_hash, 1, length(p.merge_commit_hash)) = p.merge_commit_hash
@@ -109,17 +111,34 @@ successes as (
   where status_name = 'SUCCESSFUL' and environment_uuid is not null
 ),
 
--- A failed deployment is restored by the next success in the same environment.
+-- A failed deployment is restored by the next success in the same environment: strictly later,
+-- so in each environment's order successes come before failures of the same instant, and the
+-- restoration is the earliest success among the rows after the failure (one pass, not every
+-- failure against every success).
+outcomes as (
+  select deployment_uuid, environment_uuid, completed_on, 0 as failed
+  from successes
+  where completed_on is not null
+  union all
+  select uuid, environment_uuid, completed_on, 1 as failed
+  from deployments
+  where status_name = 'FAILED' and environment_uuid is not null and completed_on is not null
+),
+
 restorations as (
-  select
-    f.uuid as deployment_uuid,
-    min(s.completed_on) as restored_on
-  from deployments f
-  inner join successes s
-    on s.environment_uuid = f.environment_uuid
-    and s.completed_on > f.completed_on
-  where f.status_name = 'FAILED'
-  group by f.uuid
+  select deployment_uuid, restored_on
+  from (
+    select
+      deployment_uuid,
+      failed,
+      min(case when failed = 0 then completed_on end) over (
+        partition by environment_uuid
+        order by completed_on, failed, deployment_uuid
+        rows between 1 following and unbounded following
+      ) as restored_on
+    from outcomes
+  ) ordered
+  where failed = 1
 ),
 
 joined as (
