@@ -51,15 +51,22 @@ export async function repositoryExists(deps: ActivityDeps, scope: RepoScope): Pr
 /** Pipelines and deployments served per page (the lists' largest). */
 const RUN_PAGE = 100;
 
+type Unfinished = { record_key: string; depth: number; at: string | null };
+
 /**
  * Of the records unfinished last time (shallowest first, with their depth in the newest-first
- * list), how many are worth reaching by paging: paging to the k-th costs its depth in pages and
- * reading the deeper ones by uuid one request each; the cheapest k wins (0: the first page only).
+ * list), how many are worth reaching by paging: paging to the k-th costs its depth in pages, and
+ * the deeper ones cost what `leftCost` says (by default one request each, read by uuid); the
+ * cheapest k wins (0: the first page only).
  */
-function pagedReach(unfinished: ReadonlyArray<{ depth: number; at: string | null }>): number {
-  let best = { cost: 1 + unfinished.length, reach: 0 };
+function pagedReach(
+  unfinished: readonly Unfinished[],
+  leftCost: (left: readonly Unfinished[]) => number = (left) => left.length,
+): number {
+  let best = { cost: 1 + leftCost(unfinished), reach: 0 };
   unfinished.forEach((record, i) => {
-    const cost = Math.max(1, Math.ceil((record.depth + 1) / RUN_PAGE)) + (unfinished.length - i - 1);
+    const pages = Math.max(1, Math.ceil((record.depth + 1) / RUN_PAGE));
+    const cost = pages + leftCost(unfinished.slice(i + 1));
     if (cost < best.cost && record.at) best = { cost, reach: i + 1 };
   });
   return best.reach;
@@ -87,7 +94,14 @@ async function readPipelines(
     },
     ['created_on'],
   );
-  const target = unfinished[pagedReach(unfinished) - 1]?.at ?? undefined;
+  const halted = await storedHalted(x, scope);
+  // Runs left past the walk: halted ones come from the filtered list (readHalted) when two or
+  // more are left, a request per 100; the others by uuid.
+  const leftCost = (left: readonly Unfinished[]) => {
+    const h = left.filter((r) => halted.has(r.record_key)).length;
+    return left.length - h + (h >= 2 ? Math.ceil(h / RUN_PAGE) : h);
+  };
+  const target = unfinished[pagedReach(unfinished, leftCost) - 1]?.at ?? undefined;
   let reached: string | undefined;
   let listEnded = false;
   const notReached = () =>
@@ -117,7 +131,9 @@ async function readPipelines(
   const listed = await readHalted(
     x,
     scope,
-    notReached().map((r) => r.record_key),
+    notReached()
+      .map((r) => r.record_key)
+      .filter((key) => halted.has(key)),
   );
   const page = await fetchByUuid(
     x.client,
@@ -139,17 +155,8 @@ const runState = (payload: unknown) => {
 };
 const HALTED = 'IN_PROGRESS/HALTED';
 
-/**
- * Runs halted at a manual step can wait there for months, each costing a request per sync when
- * read by uuid. When two or more of those `left` were halted last time, the list filtered by
- * `status=HALTED` is read instead: one page holds up to 100, and a run it lists comes with it,
- * whatever it is now. It is read only while it answers as expected (every run on it halted) and
- * while a page costs less than the runs it may still save; a 400 means the filter is not there.
- * Returns the runs it listed; the rest are read by uuid.
- */
-async function readHalted(x: Extraction, scope: RepoScope, left: readonly string[]): Promise<Set<string>> {
-  const listed = new Set<string>();
-  if (left.length < 2) return listed;
+/** The repository's runs stored halted at a manual step (`IN_PROGRESS/HALTED`) last time. */
+async function storedHalted(x: Extraction, scope: RepoScope): Promise<Set<string>> {
   const stored = await selectRaw(x.deps.db, {
     stream: 'pipelines',
     connectionId: scope.connectionId,
@@ -157,8 +164,19 @@ async function readHalted(x: Extraction, scope: RepoScope, left: readonly string
     notEqual: { path: ['state', 'name'], value: 'COMPLETED' },
     columns: { name: ['state', 'name'], stage: ['state', 'stage', 'name'] },
   });
-  const wasHalted = new Set(stored.filter((r) => `${r.name}/${r.stage}` === HALTED).map((r) => r.record_key));
-  const halted = left.filter((key) => wasHalted.has(key));
+  return new Set(stored.filter((r) => `${r.name}/${r.stage}` === HALTED).map((r) => String(r.record_key)));
+}
+
+/**
+ * Runs halted at a manual step can wait there for months, each costing a request per sync when
+ * read by uuid. When two or more `halted` runs (halted last time) are left, the list filtered by
+ * `status=HALTED` is read instead: one page holds up to 100, and a run it lists comes with it,
+ * whatever it is now. It is read only while it answers as expected (every run on it halted) and
+ * while a page costs less than the runs it may still save; a 400 means the filter is not there.
+ * Returns the runs it listed; the rest are read by uuid.
+ */
+async function readHalted(x: Extraction, scope: RepoScope, halted: readonly string[]): Promise<Set<string>> {
+  const listed = new Set<string>();
   if (halted.length < 2) return listed;
   let pages = 0;
   async function* filtered(): AsyncGenerator<Page> {
