@@ -39,6 +39,7 @@ const ROUTES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\/steps$/, 'pipeline_steps'],
   [/\/environments$/, 'environments'],
   [/\/deployments$/, 'deployments'],
+  [/\/deployments\/:deployment_uuid$/, 'deployments (one)'],
 ];
 
 function byStream(byRoute: Record<string, number>): Map<string, number> {

@@ -281,20 +281,55 @@ const isCommentActivity = (key: string) => key.split(':')[2] === 'comment';
  * count), its stored activity shows a comment, or some are stored (the list is read to tombstone
  * what it lost). A count of 0 that lies about comments is caught by the activity; about tasks, by
  * a full re-read (README, "What is read").
+ *
+ * Comments, besides: a pull request that changed for another reason (a push, an approval) keeps
+ * its comments list when it counts exactly the comments stored for it (not deleted) and the
+ * repository's activity read this run brought no comment item of it, new or edited. A new comment
+ * shows in the activity; a deleted one lowers the count.
  */
-async function listsWorthReading(x: Extraction, scope: RepoScope, changed: readonly ChangedPullRequest[]) {
+async function listsWorthReading(
+  x: Extraction,
+  scope: RepoScope,
+  changed: readonly ChangedPullRequest[],
+  oneByOne: ReadonlySet<number>,
+) {
   const parentKeys = changed.map((pr) => pr.key);
   const selection = { connectionId: scope.connectionId, parentKeys };
   const { db } = x.deps;
   const commented = await parentsOf(db, { ...selection, stream: 'pr_activity', has: ['comment'] });
+  const freshComment = await parentsOf(db, {
+    ...selection,
+    stream: 'pr_activity',
+    has: ['comment'],
+    runId: scope.runId,
+  });
   const holding = new Map<StreamName, Set<string>>();
   for (const stream of CHILD_STREAMS) {
     if (STREAMS[stream].parentCount) holding.set(stream, await parentsOf(db, { ...selection, stream }));
   }
+  const storedComments = new Map<string, number>();
+  if (!scope.readEveryList && parentKeys.length > 0) {
+    const rows = await selectRaw(db, {
+      ...selection,
+      stream: 'pr_comments',
+      withParentKey: true,
+      columns: { deleted: ['deleted'] },
+    });
+    for (const row of rows) {
+      if (row.deleted === 'true' || row.parent_key === null || row.parent_key === undefined) continue;
+      storedComments.set(row.parent_key, (storedComments.get(row.parent_key) ?? 0) + 1);
+    }
+  }
+  const commentsAsStored = (pr: ChangedPullRequest, count: number) =>
+    !oneByOne.has(pr.id) &&
+    !freshComment.has(pr.key) &&
+    count === (storedComments.get(pr.key) ?? 0) &&
+    (count > 0 || !commented.has(pr.key));
   return (stream: StreamName, pr: ChangedPullRequest, activityKeys: readonly string[]): boolean => {
     const count = pr.counts[stream];
-    if (scope.readEveryList || !STREAMS[stream].parentCount || count === undefined || count > 0) return true;
-    if (holding.get(stream)?.has(pr.key)) return true;
+    if (scope.readEveryList || !STREAMS[stream].parentCount || count === undefined) return true;
+    if (stream === 'pr_comments' && commentsAsStored(pr, count)) return false;
+    if (count > 0 || holding.get(stream)?.has(pr.key)) return true;
     return stream === 'pr_comments' && (commented.has(pr.key) || activityKeys.some(isCommentActivity));
   };
 }
@@ -354,7 +389,7 @@ export async function extractPullRequestChildren(deps: ActivityDeps, scope: Repo
     const checkpoint = { stream: 'pullrequests', scopeKey: `children:${scope.repository.uuid}` };
     const batch = newBatch(x, scope);
     const oneByOne = await activityOneByOne(x, scope, changed, streams, checkpoint, batch);
-    const worthReading = await listsWorthReading(x, scope, changed);
+    const worthReading = await listsWorthReading(x, scope, changed, oneByOne);
     const commitsUnmoved = await commitsAtSourceHead(x, scope, changed);
     const guard = childListGuard(x, scope);
     const read = async (stream: StreamName, pr: ChangedPullRequest) => {
