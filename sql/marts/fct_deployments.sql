@@ -75,8 +75,7 @@ pr_first_commits as (
 -- The merged pull request whose merge commit a deployment shipped, and when work on it started:
 -- its first commit, or its opening when no commit listed is older (as in fct_pull_requests).
 -- Bitbucket abbreviates merge_commit.hash (12 characters) while a deployment carries the full
--- hash: match the prefix (of at least 7 characters, git's shortest abbreviation). The first 7
--- characters, equal on both sides, make it a join on equality (not every pair in a repository).
+-- hash: match the prefix (of at least 7 characters, git's shortest abbreviation).
 merged_prs as (
   select
     d.uuid as deployment_uuid,
@@ -87,7 +86,6 @@ merged_prs as (
   from deployments d
   inner join pullrequests p
     on p.repository_uuid = d.repository_uuid
-    and substr(p.merge_commit_hash, 1, 7) = substr(d.commit_hash, 1, 7)
     and p.state = 'MERGED'
     and length(p.merge_commit_hash) >= 7
     and substr(d.commit_hash, 1, length(p.merge_commit_hash)) = p.merge_commit_hash
