@@ -94,7 +94,8 @@ async function readPipelines(
     },
     ['created_on'],
   );
-  const halted = await storedHalted(x, scope);
+  // (Fewer than two runs left unfinished: none can come from the filtered list.)
+  const halted = unfinished.length >= 2 ? await storedHalted(x, scope) : new Set<string>();
   // Runs left past the walk: halted ones come from the filtered list (readHalted) when two or
   // more are left, a request per 100; the others by uuid.
   const leftCost = (left: readonly Unfinished[]) => {
