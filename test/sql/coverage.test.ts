@@ -24,7 +24,7 @@ import {
   type WorkspaceLoad,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 import {
   commit,
   groupMember,
@@ -150,7 +150,7 @@ const BUILT = [
   'dim_workspaces',
 ].map((model) => `+${model}`);
 
-describeEachWarehouse('coverage of the extracted history, and the configured seat price', (engine) => {
+describeEachDialect('coverage of the extracted history, and the configured seat price', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   const mart = (name: string) => fx.db.table('marts', name);
   const rows = async (sql: string, keys: string[]) => sortRows(plain(await fx.db.query(sql)), keys);

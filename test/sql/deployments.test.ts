@@ -27,7 +27,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 
 /** `06-01T00:10` (seconds optional) → `2024-06-01T00:10:00`. */
 const iso = (at: string) => `2024-${at}${at.length > 11 ? '' : ':00'}`;
@@ -323,7 +323,7 @@ const FCT_DORA_MONTHLY = [
   },
 ];
 
-describeEachWarehouse('the DORA models', (engine) => {
+describeEachDialect('the DORA models', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 180_000 });
   let project: Project;
   /** The columns a mart's .yml documents, in order. */

@@ -26,7 +26,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 
 const commit = (hash: string, date: string, authorRaw: string, user?: Account) => ({
   key: `${REPO}:${hash}`,
@@ -186,7 +186,7 @@ const usage = (activity_date: string, user_uuid: string, feature: string, events
 // What this file reads, and what those models read: the rest of the project is other files' business.
 const BUILT = ['int_user_events', 'dim_features', 'fct_feature_usage_daily'].map((model) => `+${model}`);
 
-describeEachWarehouse('the event models', (engine) => {
+describeEachDialect('the event models', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
 
   beforeAll(async () => {

@@ -27,7 +27,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 
 type Json = Record<string, unknown>;
 
@@ -561,7 +561,7 @@ const usageRow = (
 
 const MARTS = ['dim_workspaces', 'dim_repositories', 'fct_pull_requests', 'fct_pipeline_usage_daily'];
 
-describeEachWarehouse('the flow marts', (engine) => {
+describeEachDialect('the flow marts', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   let project: Project;
   let dataTests: TestResult[] = [];

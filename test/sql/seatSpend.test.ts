@@ -25,7 +25,7 @@ import {
   type WorkspaceLoad,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 import {
   commit,
   groupMember,
@@ -81,7 +81,7 @@ const BUILT = ['fct_seat_spend_monthly', 'fct_team_seat_spend_monthly', 'fct_rec
 
 const month = spendMonth;
 
-describeEachWarehouse('seat spend and reclaimable seats', (engine) => {
+describeEachDialect('seat spend and reclaimable seats', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   const mart = (name: string) => fx.db.table('marts', name);
 

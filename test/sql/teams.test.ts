@@ -25,7 +25,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 
 const LINUS = account('{u-linus}', 'Linus');
 const IVY = account('{u-ivy}', 'Ivy');
@@ -195,7 +195,7 @@ const BUILT = [
   'fct_project_feature_usage_daily',
 ].map((model) => `+${model}`);
 
-describeEachWarehouse('utilization by project, team and task', (engine) => {
+describeEachDialect('utilization by project, team and task', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 400_000 });
   let resolvedBeforeReopening: Record<string, unknown>[];
   const mart = (name: string) => fx.db.table('marts', name);

@@ -3,7 +3,7 @@
 // trigger, creator or build_seconds_used; deployments whose environment has a name but no uuid,
 // has a name no environment has, or is missing, with an invented state and status; merged and
 // declined pull requests whose activity could not be read, and an invented pull request state.
-// On every engine the run succeeds, the marts keep and count every row as the glossary says, and
+// On each dialect the run succeeds, the marts keep and count every row as the glossary says, and
 // each unexpected value is a warning listed with its rows, in the outcome and in the ledger.
 import { beforeAll, expect, it } from 'vitest';
 import { runTransformProject, type TransformOutcome } from '../../transforms/service';
@@ -32,7 +32,7 @@ import {
   t,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 
 type Json = Record<string, unknown>;
 /** `06-01T10:00` → a pipeline or deployment time as the API writes it: `2024-06-01T10:00:00.000Z`. */
@@ -358,7 +358,7 @@ const SELECTION = [
   '+dim_repositories',
 ];
 
-describeEachWarehouse('values the marts did not expect', (engine) => {
+describeEachDialect('values the marts did not expect', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   let outcome: TransformOutcome;
 

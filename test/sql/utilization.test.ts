@@ -29,7 +29,7 @@ import {
   type WorkspaceLoad,
   WS,
 } from '../support/rawFixtures';
-import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
+import { describeEachDialect, useMigratedWarehouse } from '../support/warehouse';
 
 const WS2 = '{ws-2}';
 const REPO2 = '{repo-2}';
@@ -132,7 +132,7 @@ const BUILT = [
   'fct_feature_adoption',
 ].map((model) => `+${model}`);
 
-describeEachWarehouse('seats, identities and utilization', (engine) => {
+describeEachDialect('seats, identities and utilization', (engine) => {
   const fx = useMigratedWarehouse(engine, { setup: 300_000 });
   const mart = (name: string) => fx.db.table('marts', name);
 

@@ -111,6 +111,19 @@ export function describeEachWarehouse(
   }
 }
 
+/**
+ * `describe` once per SQL dialect, for a test of what the models compute. PGlite and Postgres run
+ * the same compiled SQL (models branch on the dialect, never on the engine), so running both
+ * repeats one check; the engines themselves (loads, state writes, locks) keep tests of their own
+ * on all three. The Postgres dialect runs on Postgres when configured (the older version, 15
+ * against PGlite's 17, and native: about half PGlite's CPU), otherwise on PGlite, so these tests
+ * run on any machine.
+ */
+export function describeEachDialect(title: string, body: (engine: () => WarehouseUnderTest) => void): void {
+  const postgres = ENGINE_CASES.some((e) => e.name === 'postgres' && e.available);
+  describeEachWarehouse(title, body, [postgres ? 'postgres' : 'pglite', 'bigquery']);
+}
+
 /** A migrated warehouse for one describe block: filled in its beforeAll, read in tests and hooks. */
 export interface MigratedWarehouse {
   wh: WarehouseUnderTest;

@@ -7,9 +7,9 @@
 import { expect, it } from 'vitest';
 import { REPO, t } from '../../support/rawFixtures';
 import { useStagingWarehouse } from '../../support/stagingDataset';
-import { describeEachWarehouse } from '../../support/warehouse';
+import { describeEachDialect } from '../../support/warehouse';
 
-describeEachWarehouse('the staging models: pullRequestsAndPipelines', (engine) => {
+describeEachDialect('the staging models: pullRequestsAndPipelines', (engine) => {
   const fx = useStagingWarehouse(engine, {
     streams: [
       'pullrequests',

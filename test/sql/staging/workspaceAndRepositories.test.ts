@@ -8,9 +8,9 @@ import { expect, it } from 'vitest';
 import { loadProject } from '../../../transforms/project';
 import { REPO, SQL_DIR, t, WS } from '../../support/rawFixtures';
 import { EXTRACTED, RUN_AT, useStagingWarehouse } from '../../support/stagingDataset';
-import { describeEachWarehouse } from '../../support/warehouse';
+import { describeEachDialect } from '../../support/warehouse';
 
-describeEachWarehouse('the staging models: workspaceAndRepositories', (engine) => {
+describeEachDialect('the staging models: workspaceAndRepositories', (engine) => {
   const fx = useStagingWarehouse(engine, {
     streams: ['workspaces', 'members', 'permissions', 'projects', 'repositories', 'commits', 'branches'],
     models: [
