@@ -1,33 +1,15 @@
-{%- set inputs = ['stg_deployments', 'stg_environments', 'stg_commits', 'stg_pullrequests', 'stg_pr_commits'] %}
-{%- set changed = changed_repositories(inputs) %}
-{{ config_by_repository('deployment_uuid', changed, inputs) }}
+{{ config(materialized='table') }}
 -- One row per deployment (tombstoned ones left out) with its DORA measures; fct_deployments.yml
 -- defines them. Commits are read tombstones and all: one no longer listed (say, its branch was
 -- rewritten) still dates the change it shipped. Pull requests are read as fct_pull_requests reads them.
 -- State and status are kept as sent, known or not: only SUCCESSFUL and FAILED mean success and failure.
--- Incremental: every measure is found within the deployment's repository, so a run rebuilds the
--- repositories whose deployments, environments, commits or pull requests changed, and no other
--- (macros/repositories.sql).
-with
-{%- if is_incremental() %}
-changed_repositories as (
-  select distinct repository_uuid from {{ changed }} changed
-),
-{%- endif %}
-
-deployments_as_sent as (
+with deployments_as_sent as (
   select * from {{ ref('stg_deployments') }}
   where not is_deleted
-  {%- if is_incremental() %}
-  and repository_uuid in (select repository_uuid from changed_repositories)
-  {%- endif %}
 ),
 
 environments as (
   select * from {{ ref('stg_environments') }}
-  {%- if is_incremental() %}
-  where repository_uuid in (select repository_uuid from changed_repositories)
-  {%- endif %}
 ),
 
 -- Real answers name some deployments' environment without its uuid: it is the repository's
@@ -69,25 +51,16 @@ deployments as (
 
 commits as (
   select * from {{ ref('stg_commits') }}
-  {%- if is_incremental() %}
-  where repository_uuid in (select repository_uuid from changed_repositories)
-  {%- endif %}
 ),
 
 pullrequests as (
   select * from {{ ref('stg_pullrequests') }}
   where not is_deleted
-  {%- if is_incremental() %}
-  and repository_uuid in (select repository_uuid from changed_repositories)
-  {%- endif %}
 ),
 
 pr_commits as (
   select * from {{ ref('stg_pr_commits') }}
   where not is_deleted
-  {%- if is_incremental() %}
-  and repository_uuid in (select repository_uuid from changed_repositories)
-  {%- endif %}
 ),
 
 pr_first_commits as (
@@ -218,8 +191,7 @@ final as (
       when ships_change then {{ us_as_hours(duration_us('change_started_at', 'completed_on')) }}
     end as lead_time_hours,
     restored_on,
-    {{ us_as_hours(duration_us('completed_on', 'restored_on')) }} as time_to_restore_hours,
-    {{ newest_change(inputs) }} as _changed_at
+    {{ us_as_hours(duration_us('completed_on', 'restored_on')) }} as time_to_restore_hours
   from joined
 )
 
