@@ -94,7 +94,9 @@ describeEachWarehouse('token vault', (engineUnderTest) => {
   });
 
   it('refreshes an expired token and persists the rotated refresh token', async () => {
-    await control(sb, 'PUT', '/limits', { tokenLifetimeSeconds: 2 });
+    // Long enough to be saved and read back before it expires, even on a busy BigQuery emulator
+    // (a lifetime of 2 s expired first in a CI run, each of those queries taking seconds).
+    await control(sb, 'PUT', '/limits', { tokenLifetimeSeconds: 10 });
     try {
       const tokens = await connectAs(oauth, 'admin');
       const { seen, wrapped } = countingOAuth(oauth);
