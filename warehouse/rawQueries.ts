@@ -7,17 +7,16 @@ import { RAW_STREAMS, rawTable } from './rawStreams';
 
 const PATH_PART = /^[A-Za-z0-9_]+$/;
 
-/** The path, once every part is a plain name (it is written into SQL). */
-function checkedPath(path: readonly string[]): readonly string[] {
+/** Throws unless every part of the path is a plain name (the path is written into SQL). */
+function assertPlainPath(path: readonly string[]): void {
   if (path.length === 0 || !path.every((p) => PATH_PART.test(p))) {
     throw new Error(`invalid JSON path: ${JSON.stringify(path)}`);
   }
-  return path;
 }
 
 /** A SQL expression for the text at a JSON path of the payload column. */
 export function jsonText(db: Pick<WarehouseEngine, 'dialect'>, path: readonly string[]): string {
-  checkedPath(path);
+  assertPlainPath(path);
   return db.dialect === 'bigquery'
     ? `json_value(payload, '$.${path.join('.')}')`
     : `(payload #>> '{${path.join(',')}}')`;
@@ -79,7 +78,7 @@ function filterOf(db: WarehouseEngine, sel: RawSelection): { where: string; para
 
 /** A SQL condition: the payload has a value (any JSON, even null) at the path. */
 function jsonPresent(db: Pick<WarehouseEngine, 'dialect'>, path: readonly string[]): string {
-  checkedPath(path);
+  assertPlainPath(path);
   return db.dialect === 'bigquery'
     ? `json_query(payload, '$.${path.join('.')}') is not null`
     : `(payload #> '{${path.join(',')}}') is not null`;
@@ -140,7 +139,7 @@ export async function depthsInParent(
 
 /** A SQL expression for the JSON text of whatever is at a path (an array or object too). */
 function jsonValueText(db: Pick<WarehouseEngine, 'dialect'>, path: readonly string[]): string {
-  checkedPath(path);
+  assertPlainPath(path);
   return db.dialect === 'bigquery'
     ? `to_json_string(json_query(payload, '$.${path.join('.')}'))`
     : `(payload #> '{${path.join(',')}}')::text`;
