@@ -136,7 +136,10 @@ function parseConfig(label: string, kw: Record<string, unknown>): ModelConfig {
       throw new ProjectError(`${label}: partition_by must be an SQL expression`);
     config.partitionBy = kw.partition_by;
   }
-  if (kw.post_hook !== undefined) config.postHook = sqlList(label, 'post_hook', 'statement', kw.post_hook);
+  // (An empty list is no hook, as in dbt: `post_hook=[] if target.type == 'bigquery' else […]`.)
+  const noHooks = Array.isArray(kw.post_hook) && kw.post_hook.length === 0;
+  if (kw.post_hook !== undefined && !noHooks)
+    config.postHook = sqlList(label, 'post_hook', 'statement', kw.post_hook);
   parseIncrementalConfig(label, kw, config);
   return config;
 }

@@ -1,4 +1,11 @@
-{{ config(materialized='incremental', unique_key='event_key') }}
+{#- The index: each daily mart's incremental run looks up the events changed since its last build
+    (macros/windows.sql, rebuild_from), a few rows of many; BigQuery has no indexes. #}
+{{ config(
+  materialized='incremental',
+  unique_key='event_key',
+  post_hook=[] if target.type == 'bigquery' else
+    ['create index if not exists int_source_events_transformed_at on {{ this }} (_transformed_at)']
+) }}
 -- Every user action the sources record, named by feature, as extracted: tombstoned source rows
 -- stay as is_deleted rows and commit authors are not resolved yet (int_user_events does both).
 -- Incremental: a run reads only source rows extracted or tombstoned since the newest one already

@@ -66,3 +66,37 @@
 ) }}
 {%- endif -%}
 {%- endmacro %}
+
+{#- The whole numbers 0 … n - 1, as column `k`. -#}
+{% macro day_offsets(n) -%}
+{%- if target.type == 'bigquery' -%}
+select k from UNNEST(GENERATE_ARRAY(0, {{ n }} - 1)) as k
+{%- else -%}
+select generate_series(0, {{ n }} - 1) as k
+{%- endif -%}
+{%- endmacro %}
+
+{#- For trailing windows ("active in the N days ending with D"): one row per day on which an active
+    day of `active_days` (a relation with `activity_date` and the `keys` columns, one row per key
+    and day) is the latest one of its key within `window_days`, with `days_since_active`. Each
+    active day reaches until the key's next one or the window's end, so a key has at most one row a
+    day: an equi-join on the day then replaces a range join of every day with every active day
+    (days × active days, quadratic) and a count(*) per day is a count of distinct keys. -#}
+{% macro latest_activity_days(active_days, keys, window_days) -%}
+select
+  {{ add_days('spans.activity_date', 'offsets.k') }} as date_day,
+  {%- for key in keys %}
+  spans.{{ key }},
+  {%- endfor %}
+  offsets.k as days_since_active
+from (
+  select
+    {{ keys | join(', ') }},
+    activity_date,
+    {{ days_between('activity_date', 'lead(activity_date) over (partition by ' ~ (keys | join(', ')) ~ ' order by activity_date)') }}
+      as days_to_next
+  from {{ active_days }}
+) spans
+join ({{ day_offsets(window_days) }}) offsets
+  on offsets.k < coalesce(spans.days_to_next, {{ window_days }})
+{%- endmacro %}

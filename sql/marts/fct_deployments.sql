@@ -72,25 +72,51 @@ pr_first_commits as (
   group by repository_uuid, pr_id
 ),
 
--- The merged pull request whose merge commit a deployment shipped, and when work on it started:
--- its first commit, or its opening when no commit listed is older (as in fct_pull_requests).
--- Bitbucket abbreviates merge_commit.hash (12 characters) while a deployment carries the full
--- hash: match the prefix (of at least 7 characters, git's shortest abbreviation).
-merged_prs as (
+-- Merged pull requests with the merge commit Bitbucket names (abbreviated: 12 characters, at least
+-- 7, git's shortest abbreviation) and when work on each started: its first commit, or its opening
+-- when no commit listed is older (as in fct_pull_requests).
+merged_pullrequests as (
   select
-    d.uuid as deployment_uuid,
     p.record_key as pr_key,
+    p.repository_uuid,
+    p.created_on,
+    p.merge_commit_hash,
+    substr(p.merge_commit_hash, 1, 7) as merge_commit_prefix,
     case when f.first_commit_at < p.created_on then f.first_commit_at else p.created_on end
-      as pr_started_at,
-    row_number() over (partition by d.uuid order by p.created_on, p.record_key) as pick
-  from deployments d
-  inner join pullrequests p
-    on p.repository_uuid = d.repository_uuid
-    and p.state = 'MERGED'
-    and length(p.merge_commit_hash) >= 7
-    and substr(d.commit_hash, 1, length(p.merge_commit_hash)) = p.merge_commit_hash
+      as pr_started_at
+  from pullrequests p
   left join pr_first_commits f
     on f.repository_uuid = p.repository_uuid and f.pr_id = p.pr_id
+  where p.state = 'MERGED' and length(p.merge_commit_hash) >= 7
+),
+
+-- The pull request whose merge commit a deployment shipped: the deployment's full hash starts with
+-- the abbreviated one. Joined on the first 7 characters (linear, not deployments × pull requests);
+-- the whole abbreviation is compared above the ranking, so the planner does not multiply the
+-- selectivity of expressions it has no statistics for into a one-row estimate (a nested loop).
+merge_candidates as (
+  select
+    d.uuid as deployment_uuid,
+    p.pr_key,
+    p.pr_started_at,
+    substr(d.commit_hash, 1, length(p.merge_commit_hash)) = p.merge_commit_hash as is_match,
+    p.created_on
+  from deployments d
+  inner join merged_pullrequests p
+    on p.repository_uuid = d.repository_uuid
+    and p.merge_commit_prefix = substr(d.commit_hash, 1, 7)
+),
+
+merged_prs as (
+  select
+    deployment_uuid,
+    pr_key,
+    pr_started_at,
+    is_match,
+    row_number() over (
+      partition by deployment_uuid order by case when is_match then 0 else 1 end, created_on, pr_key
+    ) as pick
+  from merge_candidates
 ),
 
 -- Only the first success of a commit in an environment ships a change: redeploys and rollbacks
@@ -163,7 +189,7 @@ joined as (
   from deployments d
   left join environments e on e.uuid = d.environment_uuid
   left join commits c on c.repository_uuid = d.repository_uuid and c.hash = d.commit_hash
-  left join merged_prs pr on pr.deployment_uuid = d.uuid and pr.pick = 1
+  left join merged_prs pr on pr.deployment_uuid = d.uuid and pr.pick = 1 and pr.is_match
   left join successes s on s.deployment_uuid = d.uuid
   left join restorations r on r.deployment_uuid = d.uuid
 ),

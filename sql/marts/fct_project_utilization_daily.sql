@@ -55,11 +55,9 @@ user_days as (
 ),
 
 active_30d as (
-  select dates.date_day, user_days.project_uuid, count(distinct user_days.user_uuid) as active_users_30d
-  from dates
-  join user_days
-    on user_days.activity_date <= dates.date_day
-    and user_days.activity_date > {{ add_days('dates.date_day', -30) }}
+  select latest.date_day, latest.project_uuid, count(*) as active_users_30d
+  from ({{ latest_activity_days('user_days', ['project_uuid', 'user_uuid'], 30) }}) latest
+  join dates on dates.date_day = latest.date_day
   group by 1, 2
 ),
 

@@ -38,16 +38,9 @@ seats_elsewhere as (
 
 -- Per day, workspace and user seen in the last 90 days: days since they were last active.
 recency as (
-  select
-    dates.date_day,
-    active_days.workspace_uuid,
-    active_days.user_uuid,
-    min({{ days_between('active_days.activity_date', 'dates.date_day') }}) as days_since_active
-  from dates
-  join active_days
-    on active_days.activity_date <= dates.date_day
-    and active_days.activity_date > {{ add_days('dates.date_day', -90) }}
-  group by 1, 2, 3
+  select latest.date_day, latest.workspace_uuid, latest.user_uuid, latest.days_since_active
+  from ({{ latest_activity_days('active_days', ['workspace_uuid', 'user_uuid'], 90) }}) latest
+  join dates on dates.date_day = latest.date_day
 ),
 
 workspace_days as (

@@ -51,11 +51,9 @@ member_days as (
 
 -- Per day, workspace and user: active (any action in the workspace) in the 30 days ending that day.
 active_30d as (
-  select distinct dates.date_day, active_days.workspace_uuid, active_days.user_uuid
-  from dates
-  join active_days
-    on active_days.activity_date <= dates.date_day
-    and active_days.activity_date > {{ add_days('dates.date_day', -30) }}
+  select latest.date_day, latest.workspace_uuid, latest.user_uuid
+  from ({{ latest_activity_days('active_days', ['workspace_uuid', 'user_uuid'], 30) }}) latest
+  join dates on dates.date_day = latest.date_day
 ),
 
 member_counts as (
