@@ -204,6 +204,7 @@ describe('custom tests and post hooks', () => {
 select 1 as id`,
       'marts/one.sql': `{{ config(post_hook="grant select on {{ this }} to reader") }} select 1 as id`,
       'marts/bad.sql': `{{ config(post_hook=[1]) }} select 1`,
+      'marts/none.sql': `{{ config(post_hook=[] if target.type == 'postgres' else ['analyze {{ this }}']) }} select 1`,
     }).project();
     const m = compileModel(pg, project, 'm', { vars: { id: 7 } });
     expect(m.config.postHook).toEqual([
@@ -216,6 +217,8 @@ select 1 as id`,
     expect(() => compileModel(pg, project, 'bad')).toThrow(
       'model "bad": post_hook must be an SQL statement or a list of them',
     );
+    // An empty list is no hook, as in dbt (a hook left out on one warehouse).
+    expect(compileModel(pg, project, 'none').postHooks).toEqual([]);
   });
 
   it('suggests close model names for an unknown one', () => {
