@@ -8,10 +8,11 @@ with manual as (
   from {{ source('etl_meta', 'identity_map') }}
 ),
 
+-- (The commit events carry the address already parsed: no pattern match of every commit again.)
 linked_commits as (
-  select {{ email_of('author_raw') }} as author_email, author_uuid
-  from {{ ref('stg_commits') }}
-  where author_uuid is not null and not is_deleted
+  select author_email, actor_uuid as author_uuid
+  from {{ ref('int_source_events') }}
+  where feature = 'commit_authored' and actor_uuid is not null and not is_deleted
 ),
 
 matched as (

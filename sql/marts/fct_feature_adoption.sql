@@ -1,6 +1,6 @@
 {%- set changed_from = rebuild_from('period_start') %}
 {%- set rebuild = 'least(' ~ week_start(changed_from) ~ ', ' ~ month_start(changed_from) ~ ')' %}
-{{ config_by_days('period_start', rebuild, ['dim_date', 'int_date_spine', 'int_source_events']) }}
+{{ config_by_days('period_start', rebuild, ['dim_date', 'int_date_spine', 'int_active_user_days', 'int_source_events']) }}
 -- Per week and month, workspace and feature: how many people used the feature and what share of
 -- the seats that is. Every feature of dim_features has a row in every period, zero when unused,
 -- so a chart of adoption has no gaps. Seats are those held on the period's last covered day.
@@ -23,10 +23,14 @@ seats as (
   where is_billable
 ),
 
+-- One row per workspace, user, feature and day used (of the days read).
 events as (
-  select workspace_uuid, user_uuid, feature, {{ utc_date('occurred_at') }} as activity_date
+  select distinct workspace_uuid, user_uuid, feature, {{ utc_date('occurred_at') }} as activity_date
   from {{ ref('int_user_events') }}
   where is_resolved
+  {%- if is_incremental() %}
+    and {{ utc_date('occurred_at') }} >= {{ rebuild }}
+  {%- endif %}
 ),
 
 periods as (
@@ -45,10 +49,11 @@ periods as (
   {%- endif %}
 ),
 
+-- Every workspace with seats or resolved activity, ever (int_active_user_days: its days).
 workspaces as (
   select distinct workspace_uuid from seats
   union distinct
-  select distinct workspace_uuid from events
+  select distinct workspace_uuid from {{ ref('int_active_user_days') }}
 ),
 
 coverage as (
@@ -69,17 +74,19 @@ seat_counts as (
   group by 1, 2, 3
 ),
 
+-- Who used each feature in each period (weeks and months apart: each an equi-join).
 users as (
-  select distinct
-    periods.period,
-    periods.period_start,
-    events.workspace_uuid,
-    events.feature,
-    events.user_uuid
-  from events
-  join dates on events.activity_date = dates.date_day
-  join periods
-    on periods.period_start = case when periods.period = 'week' then dates.week_start else dates.month_start end
+  select period_users.*
+  from (
+    select distinct 'week' as period, dates.week_start as period_start, events.workspace_uuid, events.user_uuid, events.feature
+    from events
+    join dates on events.activity_date = dates.date_day
+    union all
+    select distinct 'month' as period, dates.month_start as period_start, events.workspace_uuid, events.user_uuid, events.feature
+    from events
+    join dates on events.activity_date = dates.date_day
+  ) period_users
+  join periods on periods.period = period_users.period and periods.period_start = period_users.period_start
 ),
 
 usage as (
