@@ -21,11 +21,13 @@ export interface DataTest {
   sql: string;
   params: unknown[];
   /**
-   * not_null and unique: an aggregate over the model's relation that is 0 exactly when the test
-   * passes. A model's screens are read together in one query (testRun.ts), so its passing column
-   * tests cost one query, not one each: on BigQuery every query is a job, billed 10 MB at least.
+   * not_null, unique and accepted_values: an aggregate over the model's relation that is 0 exactly
+   * when the test passes. A model's screens are read together in one query (testRun.ts), so its
+   * passing column tests cost one query, not one each: on BigQuery every query is a job, billed
+   * 10 MB at least, and a view is computed once, not once a test. `param` makes a placeholder for
+   * a value of the shared query.
    */
-  screen?: { relation: string; aggregate: string };
+  screen?: { relation: string; aggregate: (param: (value: unknown) => string) => string };
 }
 
 function genericQuery(
@@ -44,7 +46,7 @@ function genericQuery(
         sql: `select * from ${relation} where ${c} is null`,
         params: [],
         refs,
-        screen: { relation, aggregate: `count(*) - count(${c})` },
+        screen: { relation, aggregate: () => `count(*) - count(${c})` },
       };
     }
     case 'unique': {
@@ -53,7 +55,7 @@ function genericQuery(
         sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null group by ${c} having count(*) > 1`,
         params: [],
         refs,
-        screen: { relation, aggregate: `count(${c}) - count(distinct ${c})` },
+        screen: { relation, aggregate: () => `count(${c}) - count(distinct ${c})` },
       };
     }
     case 'accepted_values': {
@@ -63,6 +65,11 @@ function genericQuery(
         sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null and ${c} not in (${list}) group by ${c}`,
         params: spec.values,
         refs,
+        // (A null is not in the list nor out of it: `not in` is null, and the row is not counted.)
+        screen: {
+          relation,
+          aggregate: (param) => `count(case when ${c} not in (${spec.values.map(param).join(', ')}) then 1 end)`,
+        },
       };
     }
     case 'relationships': {

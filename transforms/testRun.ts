@@ -1,6 +1,7 @@
 // Runs data tests: each one's first offending rows, and how many there are. Fewer rows than the
 // sample holds means that is all of them, so a passing test costs one query, a failing one two;
-// a model's not_null and unique tests first share one screening query, which settles the passing.
+// a model's not_null, unique and accepted_values tests first share one screening query, which
+// settles the passing.
 
 import { formatTable } from '../lib/table';
 import type { Queryable, Row } from '../warehouse/engine';
@@ -111,10 +112,15 @@ export async function runDataTest(db: Queryable, test: DataTest): Promise<TestRe
 /** Runs `group`'s screens in one query: the tests it finds passing, done; null when the query fails. */
 async function screenTogether(db: Queryable, relation: string, group: readonly DataTest[]) {
   const done = group.map(clock);
-  const columns = group.map((test, i) => `${test.screen?.aggregate} as v${i}`).join(', ');
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const columns = group.map((test, i) => `${test.screen?.aggregate(param)} as v${i}`).join(', ');
   let row: Row | undefined;
   try {
-    [row] = await db.query(`select ${columns} from ${relation}`);
+    [row] = await db.query(`select ${columns} from ${relation}`, params);
   } catch {
     // Not swallowed: each test then runs its own query, and any error is reported as that test's.
     return null;

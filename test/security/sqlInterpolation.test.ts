@@ -41,7 +41,6 @@ const REVIEWED: Record<string, Record<string, string>> = {
   'transforms/run.ts': { 'model.relation': "the compiled model's relation, from db.table()" },
   'transforms/testRun.ts': {
     offending: "a data test's SQL: compiled from the project's own files",
-    columns: "data tests' screening aggregates over columns quoted by quoteColumn(), named v0, v1 …",
     relation: 'a relation name from db.table()',
   },
   'transforms/materialize.ts': {

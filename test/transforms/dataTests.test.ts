@@ -217,13 +217,14 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
     expect(models[0]?.error?.split('\n')).toHaveLength(12);
   }, 120_000);
 
-  it('screens a model’s not_null and unique tests in one query; a failing one still shows its rows; a refused screen falls back to each test alone', async () => {
+  it('screens a model’s not_null, unique and accepted_values tests in one query; a failing one still shows its rows; a refused screen falls back to each test alone', async () => {
     const { project } = tempProject({
-      // id repeats, code has a null: the other three column tests pass.
+      // id repeats, code has a null, note has a value outside its list: the other column tests
+      // pass (code's null is not_null's business, not accepted_values').
       'staging/screened.sql': `select 1 as id, 'a' as note, 'x' as code
         union all select 2, 'b', null union all select 2, 'c', 'y'`,
       'staging/screened.yml':
-        'columns:\n  id: { tests: [unique, not_null] }\n  note: { tests: [unique, not_null] }\n  code: { tests: [not_null] }',
+        'columns:\n  id: { tests: [unique, not_null] }\n  note: { tests: [unique, not_null, accepted_values: [a, b]] }\n  code: { tests: [not_null, accepted_values: [x, y]] }',
       // A column the model lacks: the shared screen fails, so each test runs its own query.
       'staging/ghosted.sql': `select 1 as id`,
       'staging/ghosted.yml': 'columns:\n  id: { tests: [unique, not_null] }\n  ghost: { tests: [not_null] }',
@@ -245,10 +246,13 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       ['screened.id.not_null', 'pass', 0],
       ['screened.note.unique', 'pass', 0],
       ['screened.note.not_null', 'pass', 0],
+      ['screened.note.accepted_values', 'fail', 1],
       ['screened.code.not_null', 'fail', 1],
+      ['screened.code.accepted_values', 'pass', 0],
     ]);
     expect(tests[3]?.error).toMatch(/^1 offending row:\n {2}id\s+n_records\n {2}2\s+2$/);
-    expect(tests[7]?.error).toMatch(/^1 offending row:\n {2}id\s+note\s+code\n {2}2\s+b\s+null$/);
+    expect(tests[7]?.error).toMatch(/^1 offending row:\n {2}note\s+n_records\n {2}c\s+1$/);
+    expect(tests[8]?.error).toMatch(/^1 offending row:\n {2}id\s+note\s+code\n {2}2\s+b\s+null$/);
     expect(tests[2]?.error).toMatch(/ghost/);
     // screened: one screen, then one query for each failing test's rows; ghosted: the failed
     // screen, then each test alone.
@@ -257,7 +261,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
         (q) =>
           q.includes(fx.db.table('staging', model)) && !/limit 0|^\s*(create|drop|comment|alter)/i.test(q),
       );
-    expect(reading('screened')).toHaveLength(3);
+    expect(reading('screened')).toHaveLength(4);
     expect(reading('ghosted')).toHaveLength(4);
   }, 120_000);
 
