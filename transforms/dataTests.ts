@@ -68,7 +68,8 @@ function genericQuery(
         // (A null is not in the list nor out of it: `not in` is null, and the row is not counted.)
         screen: {
           relation,
-          aggregate: (param) => `count(case when ${c} not in (${spec.values.map(param).join(', ')}) then 1 end)`,
+          aggregate: (param) =>
+            `count(case when ${c} not in (${spec.values.map(param).join(', ')}) then 1 end)`,
         },
       };
     }
