@@ -1,5 +1,6 @@
 // BigQuery end to end, on the emulator: a tiny backfill through Temporal (one window), the models
-// its own runTransforms builds, and two dashboard pages served from that warehouse. The raw keys
+// its own runTransforms builds, two dashboard pages served from that warehouse, and the dbt export
+// built by dbt from the same raw tables. The raw keys
 // are the sandbox's truth; the pages show what the test's own SQL reads from the marts.
 //
 // How a page batch's records and its checkpoint stay consistent on BigQuery, which has no
@@ -18,6 +19,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STREAMS } from '../../bitbucket/streams/plan';
 import { backfill } from '../../workflows/backfill';
+import { buildWithDbtAndCompare, dbtAvailable } from '../support/dbtBuild';
 import { acmeBackfill, rawKeys, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
 import { temporalAvailable, uniqueTaskQueue, withWorker } from '../support/temporal';
 import { describeEachWarehouse } from '../support/warehouse';
@@ -132,6 +134,22 @@ describe.skipIf(!temporalAvailable())('BigQuery end to end', () => {
         expect(sameFigure(kpiText(idleHtml, 'longest_idle_days'), seats?.longest)).toBe(true);
         expect(tableOf(idleHtml, 'reclaimable-seats').rows).toHaveLength(Number(seats?.seats));
       }, 60_000);
+
+      // The dbt export on BigQuery (dbtExport.test.ts checks it on Postgres), built by dbt from
+      // the raw tables this backfill filled, against the models its transform run built.
+      it.skipIf(!dbtAvailable)(
+        'dbt builds the exported project from the same raw tables into the same rows',
+        async () => {
+          // The tests of the latest transform run (the backfill's).
+          const runs = ctx.db.table('etl_meta', 'transform_runs');
+          const tests = await ctx.db.query<{ name: string; status: string }>(
+            `select node as name, status from ${runs} where kind = 'test'
+             and transform_run_id = (select transform_run_id from ${runs} order by started_at desc limit 1)`,
+          );
+          await buildWithDbtAndCompare(ctx.db, ctx.wh.config, tests);
+        },
+        900_000,
+      );
     },
     ['bigquery'],
   );
