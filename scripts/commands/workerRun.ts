@@ -1,5 +1,6 @@
 // `bbetl worker`: polls the task queue until SIGTERM/SIGINT, then shuts down gracefully.
 import { resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { ProcessMetrics } from '../../services/metrics';
 import { createServices } from '../../services/services';
 import { serveMetrics } from '../../worker/metricsServer';
@@ -39,8 +40,10 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
+      // The heap limit, so that an operator sees the cap scripts/bbetl.mjs sets (or theirs).
+      const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
       console.log(
-        `worker polling task queue ${stack.taskQueue} on ${stack.address} (namespace ${stack.namespace}, ${concurrency} activities at once)`,
+        `worker polling task queue ${stack.taskQueue} on ${stack.address} (namespace ${stack.namespace}, ${concurrency} activities at once, heap limit ${heapMb} MB)`,
       );
       await worker.run();
       console.log('worker stopped');

@@ -176,6 +176,11 @@ describe.skipIf(!temporalAvailable())('bbetl CLI', () => {
     const worker = startBbetl(['worker'], workerEnv);
     try {
       await worker.waitFor('worker polling task queue');
+      // The executable's heap cap (scripts/bbetl.mjs) applies: V8 (young generation included)
+      // allows about 1,072 MB, not Node's default of up to 4 GB.
+      const heapMb = Number(/heap limit (\d+) MB/.exec(worker.output())?.[1]);
+      expect(heapMb).toBeGreaterThan(1024);
+      expect(heapMb).toBeLessThan(1200);
       const runs = await bbetl(['runs'], workerEnv);
       expect(runs.code).not.toBe(0);
       expect(runs.stderr).toMatch(

@@ -32,12 +32,15 @@ export interface Running {
   /** Resolves once stdout contains `text`; rejects if the process ends first. */
   waitFor(text: string): Promise<void>;
   finished: Promise<Finished>;
+  /** What it printed to stdout so far. */
+  output(): string;
 }
 
 export function startBbetl(args: string[], env: NodeJS.ProcessEnv): Running {
   // Workflow code bundled once for the run (globalSetup.ts), as a production worker may have it.
   const withBundle = { TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ...env };
-  const child = spawn(process.execPath, ['scripts/bbetl.mjs', ...args], {
+  // The executable itself, so its shebang's Node options (the heap cap) apply as for a user.
+  const child = spawn(join(projectRoot, 'scripts', 'bbetl.mjs'), args, {
     cwd: projectRoot,
     env: withBundle,
   });
@@ -57,6 +60,7 @@ export function startBbetl(args: string[], env: NodeJS.ProcessEnv): Running {
   return {
     child,
     finished,
+    output: () => stdout,
     waitFor: (text) =>
       new Promise((resolve, reject) => {
         const check = () => stdout.includes(text) && resolve();
