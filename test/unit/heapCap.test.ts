@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
 const shebang = readFileSync(new URL('scripts/bbetl.mjs', root), 'utf8').split('\n')[0] ?? '';
-const scripts = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts as Record<string, string>;
+const scripts = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts as Record<
+  string,
+  string
+>;
 
 describe('the heap cap', () => {
   const cap = /--max-old-space-size=(\d+)/.exec(shebang)?.[1];
