@@ -1,40 +1,43 @@
 // The order test files start in: the slow ones first, so that three workers on two cores do not
 // end on one long file while the others sit idle. Vitest orders by the durations it cached on an
 // earlier run; a clean clone (CI) has none, and the default then starts the largest files first,
-// which are not the slowest. The list is the slowest files of a full `npm test` (2026-12-07, by
-// their duration in that run). The file that started last then was the second slowest, and ran
-// alone for its last 110 s. A file missing from the list only starts later, so a stale list costs
-// minutes of tail at worst, never a result.
+// which are not the slowest. The list is the 30 slowest files of a full `npm test` (2026-12-07,
+// 692 s, by their duration in that run): a slow file left off it (tokenVault, mostly sleeps, was)
+// starts late and can run alone at the end. A file missing from the list only starts later, so a
+// stale list costs minutes of tail at worst, never a result.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const SLOWEST_FIRST = [
   'test/sql/incrementalModels.test.ts',
-  'test/transforms/dbtExport.test.ts',
   'test/pipeline/bigqueryEndToEnd.test.ts',
-  'test/cli/workspacePrice.test.ts',
+  'test/pipeline/economy.test.ts',
   'test/cli/cli.test.ts',
   'test/web/connect.e2e.test.ts',
-  'test/pipeline/economy.test.ts',
   'test/pipeline/crash.test.ts',
-  'test/sql/teams.test.ts',
-  'test/pipeline/incremental.test.ts',
-  'test/sql/coverage.test.ts',
-  'test/pipeline/backfillOrder.test.ts',
-  'test/chaos/sandboxFaults.test.ts',
-  'test/cli/demo.test.ts',
-  'test/chaos/workerKills.test.ts',
-  'test/pipeline/listNotFound.test.ts',
-  'test/bitbucket/streams.test.ts',
-  'test/pipeline/transforms.test.ts',
-  'test/sql/seatSpend.test.ts',
-  'test/web/status.test.ts',
-  'test/cli/streams.test.ts',
+  'test/cli/workspacePrice.test.ts',
   'test/pipeline/scaleOut.test.ts',
-  'test/chaos/temporalRestart.test.ts',
+  'test/bitbucket/tokenVault.test.ts',
+  'test/chaos/sandboxFaults.test.ts',
+  'test/sql/teams.test.ts',
+  'test/chaos/workerKills.test.ts',
+  'test/cli/demo.test.ts',
+  'test/pipeline/backfillOrder.test.ts',
+  'test/transforms/dbtExport.test.ts',
+  'test/web/status.test.ts',
+  'test/pipeline/transforms.test.ts',
+  'test/cli/streams.test.ts',
+  'test/sql/coverage.test.ts',
   'test/cli/doctor.test.ts',
-  'test/sql/flow.test.ts',
+  'test/pipeline/listNotFound.test.ts',
+  'test/bitbucket/tokenVault.concurrency.test.ts',
+  'test/pipeline/incremental.test.ts',
   'test/chaos/oddPayloads.test.ts',
-  'test/sql/utilization.test.ts',
+  'test/chaos/temporalRestart.test.ts',
+  'test/pipeline/economySkips.test.ts',
+  'test/transforms/engine.test.ts',
+  'test/web/dashboard.test.ts',
+  'test/sql/seatSpend.test.ts',
+  'test/pipeline/boundedHistory.test.ts',
 ];
 
 export class SlowFirstSequencer extends BaseSequencer {
