@@ -43,7 +43,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       // The heap limit, so that an operator sees the cap scripts/bbetl.mjs sets (or theirs).
       const heapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
       console.log(
-        `worker polling task queue ${stack.taskQueue} on ${stack.address} (namespace ${stack.namespace}, ${concurrency} activities at once, heap limit ${heapMb} MB)`,
+        `worker polling task queue ${stack.taskQueue} on ${stack.address} (namespace ${stack.namespace}, ${concurrency} activities at once, heap at most ${heapMb} MB)`,
       );
       await worker.run();
       console.log('worker stopped');

@@ -178,7 +178,7 @@ describe.skipIf(!temporalAvailable())('bbetl CLI', () => {
       await worker.waitFor('worker polling task queue');
       // The executable's heap cap (scripts/bbetl.mjs) applies: V8 (young generation included)
       // allows about 1,072 MB, not Node's default of up to 4 GB.
-      const heapMb = Number(/heap limit (\d+) MB/.exec(worker.output())?.[1]);
+      const heapMb = Number(/heap at most (\d+) MB/.exec(worker.output())?.[1]);
       expect(heapMb).toBeGreaterThan(1024);
       expect(heapMb).toBeLessThan(1200);
       const runs = await bbetl(['runs'], workerEnv);
