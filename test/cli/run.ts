@@ -39,7 +39,7 @@ export interface Running {
 export function startBbetl(args: string[], env: NodeJS.ProcessEnv): Running {
   // Workflow code bundled once for the run (globalSetup.ts), as a production worker may have it.
   const withBundle = { TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath'), ...env };
-  // The executable itself, so its shebang's Node options (the heap cap) apply as for a user.
+  // The executable itself, so the Node options its sh line passes (the heap cap) apply as for a user.
   const child = spawn(join(projectRoot, 'scripts', 'bbetl.mjs'), args, {
     cwd: projectRoot,
     env: withBundle,

@@ -18,6 +18,8 @@
 // Postgres; this file checks that the BigQuery path lands the same truth.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STREAMS } from '../../bitbucket/streams/plan';
+import { latestTransformRunId } from '../../warehouse/syncStatus';
+import { listTransformRun } from '../../warehouse/transformLedger';
 import { backfill } from '../../workflows/backfill';
 import { buildWithDbtAndCompare, dbtAvailable } from '../support/dbtBuild';
 import { acmeBackfill, rawKeys, truthKeys, usePipeline, workerOptions } from '../support/pipeline';
@@ -140,12 +142,12 @@ describe.skipIf(!temporalAvailable())('BigQuery end to end', () => {
       it.skipIf(!dbtAvailable)(
         'dbt builds the exported project from the same raw tables into the same rows',
         async () => {
-          // The tests of the latest transform run (the backfill's).
-          const runs = ctx.db.table('etl_meta', 'transform_runs');
-          const tests = await ctx.db.query<{ name: string; status: string }>(
-            `select node as name, status from ${runs} where kind = 'test'
-             and transform_run_id = (select transform_run_id from ${runs} order by started_at desc limit 1)`,
-          );
+          // The tests of the latest transform run (the backfill's), from the transform ledger.
+          const runId = await latestTransformRunId(ctx.db);
+          expect(runId).toBeDefined();
+          const tests = (await listTransformRun(ctx.db, runId as string))
+            .filter((n) => n.kind === 'test')
+            .map((n) => ({ name: n.node, status: n.status }));
           await buildWithDbtAndCompare(ctx.db, ctx.wh.config, tests);
         },
         900_000,
