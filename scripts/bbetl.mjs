@@ -1,6 +1,8 @@
 #!/bin/sh
 ":" //; exec node --max-old-space-size=1024 "$0" "$@"
-// The `bbetl` executable: runs the TypeScript CLI through tsx, so no build step is needed.
+// The `bbetl` executable: runs the CLI from its bundle (scripts/cliBundle.mjs) while that is built
+// from the sources as they are, and otherwise the TypeScript itself through tsx, so no build step
+// is ever needed.
 //
 // Line 2 is read by sh, where it starts Node with a heap cap, and by Node as a string and
 // a comment: a shebang cannot pass Node an option everywhere (`env -S` is in GNU's and macOS's
@@ -11,7 +13,15 @@
 // the large scale's peak). Capped, V8 collects sooner: the same large repositories took 529 MB
 // uncapped, 366 MB with 1,024 MB (13× that live set). `node --max-old-space-size=N
 // scripts/bbetl.mjs` sets another cap.
-import { register } from 'tsx/esm/api';
+import { cliBundleStatus } from './cliBundle.mjs';
 
-register();
-await import('./cli.ts');
+const bundle = cliBundleStatus();
+if (bundle.fresh) {
+  // Stack traces name the TypeScript sources, as under tsx.
+  process.setSourceMapsEnabled(true);
+  await import(bundle.entry);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./cli.ts');
+}

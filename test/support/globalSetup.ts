@@ -1,5 +1,7 @@
 // Once for the whole test run: ONE Temporal dev server, the workflow code bundled once (every
-// test worker would otherwise run webpack again: seconds of CPU each, on two cores), and one
+// test worker would otherwise run webpack again: seconds of CPU each, on two cores), the command
+// line's bundle when the sources changed since it was built (npm ci builds it; without it each of
+// the CLI tests' hundred-odd `bbetl` processes would compile its TypeScript through tsx), and one
 // initialised PGlite data directory that test warehouses start as copies of (initdb in WASM costs
 // about 5 s of CPU; a copy, a few milliseconds).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
+import { buildCliBundle, cliBundleStatus } from '../../scripts/cliBundle.mjs';
 import { openWarehouse } from '../../warehouse/engine';
 import { devServerExecutable } from '../../worker/temporalCli';
 import { writeWorkflowBundle } from '../../worker/worker';
@@ -41,6 +44,7 @@ async function bundleWorkflows(dir: string) {
 }
 
 export default async function setup(project: TestProject) {
+  if (!cliBundleStatus().fresh) await buildCliBundle();
   const bundleDir = mkdtempSync(join(tmpdir(), 'bbetl-workflows-'));
   const bundles = await bundleWorkflows(bundleDir);
   project.provide('workflowBundlePath', bundles.workflowBundlePath);

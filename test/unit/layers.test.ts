@@ -82,7 +82,7 @@ const LAYERS: Record<string, Layer> = {
     ],
   },
   'scripts/': {
-    job: 'the `bbetl` CLI, provisioning, the `npm ci` postinstall; only the commands that run a worker or the dev server reach `worker/`',
+    job: 'the `bbetl` CLI and its bundle (`cliBundle.mjs`), provisioning, the `npm ci` postinstall; only the commands that run a worker or the dev server reach `worker/`',
     imports: [
       'lib/',
       'temporal.config.ts',
