@@ -1,9 +1,6 @@
 // A complete pipeline for tests: sandbox + warehouse + token vault + worker on the test run's
 // Temporal dev server, wired exactly as the product wires them.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createActivities } from '../../activities/index';
 import { createBitbucketOAuth } from '../../bitbucket/auth/oauthClient';
@@ -17,6 +14,7 @@ import type { WarehouseEngine } from '../../warehouse/engine';
 import { jsonText } from '../../warehouse/rawQueries';
 import { RAW_STREAMS } from '../../warehouse/rawStreams';
 import type { BackfillInput } from '../../workflows/backfill';
+import { newDataDir } from './dataDirs';
 import { control } from './sandbox';
 import { workflowBundle } from './temporal';
 import type { WarehouseUnderTest } from './warehouse';
@@ -24,10 +22,7 @@ import type { WarehouseUnderTest } from './warehouse';
 export const CONNECTION = 'test-connection';
 
 /** The environment a bbetl process needs to talk to this sandbox (tests pass it to children too). */
-export function pipelineEnv(
-  sb: Sandbox,
-  dataDir = mkdtempSync(join(tmpdir(), 'bbetl-data-')),
-): Record<string, string> {
+export function pipelineEnv(sb: Sandbox, dataDir = newDataDir()): Record<string, string> {
   return {
     BBETL_DATA_DIR: dataDir,
     BBETL_SECRET_KEY: SECRET_KEY,
@@ -133,13 +128,21 @@ export async function rawStates(
   };
 }
 
+/**
+ * The sandbox's ground truth of a workspace, as keys per stream. With `streams: 'defaults'` (a
+ * fixture reading what a new connection reads) the streams off by default hold no key.
+ */
 export async function truthKeys(
   sb: Sandbox,
   workspace: string,
+  streams: StreamsRead = 'every',
 ): Promise<{ uuid: string; keys: Record<string, string[]> }> {
   const truth = (await control(sb, 'GET', `/truth?workspace=${workspace}&keys=1`)).json;
   const keys = Object.fromEntries(
-    Object.entries(truth.keys as Record<string, string[]>).map(([k, v]) => [k, [...v].sort()]),
+    Object.entries(truth.keys as Record<string, string[]>).map(([k, v]) => [
+      k,
+      streams === 'defaults' && (OFF_BY_DEFAULT as readonly string[]).includes(k) ? [] : [...v].sort(),
+    ]),
   );
   const all: string[] = [];
   for (const ws of (await control(sb, 'GET', '/state')).json.workspaces) {
@@ -162,7 +165,11 @@ export async function acmeBackfill(sb: Sandbox, taskQueue: string, input: Partia
   return { taskQueue, workflowId: `backfill:${CONNECTION}:acme:${taskQueue}`, args };
 }
 
+/** Which streams a fixture's connection reads: every one, or what a new connection reads. */
+export type StreamsRead = 'every' | 'defaults';
+
 export interface PipelineFixture {
+  streams: StreamsRead;
   sb: Sandbox;
   wh: WarehouseUnderTest;
   db: WarehouseEngine;
@@ -177,16 +184,16 @@ export interface PipelineFixture {
 export function usePipeline(
   engine: () => WarehouseUnderTest,
   sandboxOptions: SandboxOptions,
-  options: { streams?: 'every' | 'defaults' } = {},
+  options: { streams?: StreamsRead } = {},
 ): PipelineFixture {
-  const ctx = {} as PipelineFixture;
+  const ctx = { streams: options.streams ?? 'every' } as PipelineFixture;
   beforeAll(async () => {
     ctx.sb = await startSandbox(sandboxOptions);
     ctx.wh = engine();
     ctx.db = await ctx.wh.open();
     ctx.services = await pipelineServices(ctx.sb, ctx.db);
     await connect(ctx.sb, ctx.services);
-    if (options.streams !== 'defaults') await readEveryStream(ctx.db);
+    if (ctx.streams === 'every') await readEveryStream(ctx.db);
   });
   afterAll(async () => {
     await ctx.sb?.close();
