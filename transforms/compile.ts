@@ -14,6 +14,7 @@
 // post_hook statements are templates too, rendered with the model's globals (so `{{ this }}`).
 // Custom tests (tests/*.sql) render the same way, without `this`; their config() takes only
 // severity='warn' | 'error'.
+import { LRUCache } from 'lru-cache';
 import nunjucks from 'nunjucks';
 import type { Schema, WarehouseEngine } from '../warehouse/engine';
 import { closeNames, errorMessage, ProjectError, UnknownModelError } from './errors';
@@ -197,8 +198,52 @@ function parseTestConfig(label: string, kw: Record<string, unknown>): Severity {
 /** The template holding every macro file, one after another, so that they call one another. */
 const ALL_MACROS = '(macros)';
 
+const ENVIRONMENT_OPTIONS = { autoescape: false, throwOnUndefined: true };
+
+/** What nunjucks exports and takes beyond its published types: its compiler, precompiled templates. */
+interface Precompiled {
+  type: 'code';
+  obj: unknown;
+}
+const { compiler } = nunjucks as unknown as {
+  compiler: {
+    compile(src: string, asyncFilters: string[], extensions: unknown[], name: string, opts: object): string;
+  };
+};
+
+/**
+ * Templates compiled once per process, by path and source. Compiling was most of a run's time
+ * outside the warehouse (every model imports the macros, thousands of lines, and each render
+ * compiled them again: about a second per run at any scale). A compiled template holds no
+ * environment (it is handed one when it renders), so every render shares it.
+ */
+const compiledTemplates = new LRUCache<string, Precompiled>({ max: 2_000 });
+
+function precompiled(path: string, source: string, env: nunjucks.Environment): Precompiled {
+  const key = `${path}\n${source}`;
+  let template = compiledTemplates.get(key);
+  if (!template) {
+    let code: string;
+    try {
+      code = compiler.compile(source, [], [], path, ENVIRONMENT_OPTIONS);
+    } catch (error) {
+      // nunjucks' own compile throws it again, worded with the template's path, line and column.
+      new nunjucks.Template(source, env, path, true);
+      throw error;
+    }
+    template = { type: 'code', obj: new Function(code)() };
+    compiledTemplates.set(key, template);
+  }
+  return template;
+}
+
+/** A template for `env` from the compiled one. */
+function templateOf(path: string, source: string, env: nunjucks.Environment): nunjucks.Template {
+  return new nunjucks.Template(precompiled(path, source, env) as unknown as string, env, path, true);
+}
+
 /** A nunjucks loader over the project's files (models and macros), by project-relative path. */
-function projectLoader(project: Project): nunjucks.ILoader {
+function projectLoader(project: Project, env: () => nunjucks.Environment): nunjucks.ILoader {
   const sources = new Map<string, string>();
   for (const m of project.models.values()) sources.set(m.path, m.source);
   sources.set(ALL_MACROS, project.macros.map((m) => m.source).join('\n'));
@@ -206,9 +251,10 @@ function projectLoader(project: Project): nunjucks.ILoader {
     getSource(name: string) {
       const src = sources.get(name);
       if (src === undefined) throw new Error(`no template ${name} in the project`);
-      return { src, path: name, noCache: false };
+      // noCache: each environment's loader is its own, so nunjucks' cache would never be hit.
+      return { src: precompiled(name, src, env()), path: name, noCache: true };
     },
-  } as nunjucks.ILoader;
+  } as unknown as nunjucks.ILoader;
 }
 
 /** The line that imports every macro, prepended to the template's first line. */
@@ -241,10 +287,10 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
     throw failure;
   };
 
-  const env = new nunjucks.Environment(projectLoader(project), {
-    autoescape: false,
-    throwOnUndefined: true,
-  });
+  const env: nunjucks.Environment = new nunjucks.Environment(
+    projectLoader(project, () => env),
+    ENVIRONMENT_OPTIONS,
+  );
   env.addGlobal('ref', (target: unknown) => {
     if (typeof target !== 'string') return fail(`${label}: ref() takes a model name`);
     const other = project.models.get(target);
@@ -292,7 +338,9 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
     /** Renders `source`; `path` names it in template errors. */
     render(path: string, source: string): string {
       try {
-        return new nunjucks.Template(imports + source, env, path, true).render({}).trim();
+        return templateOf(path, imports + source, env)
+          .render({})
+          .trim();
       } catch (error) {
         if (failure) throw failure;
         throw new ProjectError(`${label} (${path}) failed to compile: ${errorMessage(error)}`);

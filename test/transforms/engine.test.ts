@@ -136,6 +136,31 @@ describe('compiling a model', () => {
     });
     expect(() => compileModel(pg, p(), 'e')).toThrow(/marts\/e\.sql.*Line 3/s);
   });
+
+  it('renders a template compiled once with each render its own globals: dialect, refs, branch, vars', () => {
+    const { project: p } = tempProject({
+      'macros/q.sql': "{% macro q() %}{{ 'bq' if target.type == 'bigquery' else 'pg' }}{% endmacro %}",
+      'staging/a.sql': 'select 1 as id',
+      'staging/b.sql': 'select 2 as id',
+      'marts/m.sql':
+        "{{ config(materialized='incremental', unique_key='id') }}select '{{ q() }}', {{ var('n', 0) }} as n, id " +
+        "from {% if is_incremental() %}{{ ref('b') }}{% else %}{{ ref('a') }}{% endif %}",
+    });
+    const q = p();
+    const full = compileModel(pg, q, 'm', { fullRefresh: true });
+    const incremental = compileModel(pg, q, 'm', { relationExists: true, vars: { n: 7 } });
+    const onBigQuery = compileModel(bq, q, 'm', { fullRefresh: true });
+    expect([full.sql, full.refs]).toEqual([`select 'pg', 0 as n, id from "staging"."a"`, ['a']]);
+    expect([incremental.sql, incremental.refs]).toEqual([
+      `select 'pg', 7 as n, id from "staging"."b"`,
+      ['b'],
+    ]);
+    expect(onBigQuery.sql).toMatch(/^select 'bq', 0 as n, id from `[^`]*staging`?\.?`?a`$/);
+    expect(onBigQuery.refs).toEqual(['a']);
+    // A template whose source changed is compiled again.
+    const { project: edited } = tempProject({ 'marts/m.sql': 'select 3 as id' });
+    expect(compileModel(pg, edited(), 'm').sql).toBe('select 3 as id');
+  });
 });
 
 describe('the model graph', () => {
