@@ -89,26 +89,30 @@ describe('bbetl workspace price', () => {
     expect(listed.stdout).toMatch(/acme\s+2024-06-15\s+13 EUR/);
   }, 120_000);
 
-  it.each([
-    [['acme', '-5', 'EUR'], 'amount "-5" is not a price (give a number of at least 0'],
-    [['acme', 'ten', 'EUR'], 'amount "ten" is not a price'],
-    [['acme', '10', 'EURO'], 'currency "EURO" is not an ISO 4217 code (give three letters, e.g. USD'],
-    [['acme', '10', 'XYZ'], 'currency "XYZ" is not an ISO 4217 code'],
-    [['acme', '10', 'EUR', '--from', '2024-02-30'], 'date "2024-02-30" is not a day (give it as YYYY-MM-DD'],
-    [['acme', '10', 'EUR', '--from', 'yesterday'], 'date "yesterday" is not a day'],
-    [['globex', '10', 'EUR'], 'workspace "globex" is not in the warehouse (known: acme;'],
-  ])(
-    'refuses %j, saying what to fix, and stores nothing',
-    async (args, message) => {
-      const before = await stored();
+  it('refuses a bad amount, currency, date or workspace, saying what to fix, and stores nothing', async () => {
+    const refusals: Array<[string[], string]> = [
+      [['acme', '-5', 'EUR'], 'amount "-5" is not a price (give a number of at least 0'],
+      [['acme', 'ten', 'EUR'], 'amount "ten" is not a price'],
+      [['acme', '10', 'EURO'], 'currency "EURO" is not an ISO 4217 code (give three letters, e.g. USD'],
+      [['acme', '10', 'XYZ'], 'currency "XYZ" is not an ISO 4217 code'],
+      [
+        ['acme', '10', 'EUR', '--from', '2024-02-30'],
+        'date "2024-02-30" is not a day (give it as YYYY-MM-DD',
+      ],
+      [['acme', '10', 'EUR', '--from', 'yesterday'], 'date "yesterday" is not a day'],
+      [['globex', '10', 'EUR'], 'workspace "globex" is not in the warehouse (known: acme;'],
+    ];
+    // The prices are read once before and once after all of them (each read opens the embedded
+    // warehouse, which the commands need closed): any refusal that stored a price shows.
+    const before = await stored();
+    for (const [args, message] of refusals) {
       const refused = await bbetl(['workspace', 'price', ...args], env);
-      expect(refused.code).toBe(2);
-      expect(refused.stderr).toContain(message);
-      expect(refused.stdout).toBe('');
-      expect(await stored()).toEqual(before);
-    },
-    120_000,
-  );
+      expect(refused.code, JSON.stringify(args)).toBe(2);
+      expect(refused.stderr, JSON.stringify(args)).toContain(message);
+      expect(refused.stdout, JSON.stringify(args)).toBe('');
+    }
+    expect(await stored()).toEqual(before);
+  }, 120_000);
 
   it('bbetl report seats: the reclaimable seats as a table, CSV or JSON once the marts are built', async () => {
     const unbuilt = await bbetl(['report', 'seats'], env);
