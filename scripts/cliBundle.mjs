@@ -96,7 +96,8 @@ export async function buildCliBundle(dir = CLI_BUNDLE_DIR) {
     logLevel: 'error',
   });
   const sources = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
+  // tsconfig.json too: esbuild, like tsx, reads it (class field semantics follow its target).
+  for (const input of [...Object.keys(result.metafile.inputs), 'tsconfig.json']) {
     const path = resolve(root, input);
     sources[path] = signature(path);
   }

@@ -43,6 +43,12 @@ describe('the bundled command line', () => {
   it('is stale once a source it holds changes or goes, naming it, and when missing', () => {
     const original = readFileSync(manifestPath(), 'utf8');
     const manifest = JSON.parse(original) as { sources: Record<string, [number, number]> };
+    expect(Object.keys(manifest.sources)).toEqual(
+      expect.arrayContaining([
+        join(CLI_BUNDLE_DIR, '..', '..', 'scripts', 'cli.ts'),
+        join(CLI_BUNDLE_DIR, '..', '..', 'tsconfig.json'),
+      ]),
+    );
     const [source, [size, mtime]] = Object.entries(manifest.sources)[0] as [string, [number, number]];
     try {
       writeFileSync(
