@@ -2,7 +2,7 @@
 // compiling TypeScript through tsx's loader hooks: `bbetl config env` took 0.8 CPU-seconds that
 // way and takes 0.25 bundled; a command that opens the embedded warehouse, 2.4 and 1.6.
 //
-// Built by `npm ci` (postinstall) and `npm run build`, into a folder of .build/cli/ named by the
+// Built by `npm ci` (postinstall, unless current) and `npm run build`, into a folder of .build/cli/ named by the
 // build, beside a manifest of every source file it holds (path, size, mtime); .build/cli/current
 // names the folder. The executable runs the bundle only while each of those files is unchanged:
 // after any edit, checkout or move it runs the TypeScript through tsx as before, so a stale bundle
@@ -43,7 +43,8 @@ export function cliBundleStatus(dir = CLI_BUNDLE_DIR) {
   } catch {
     return { fresh: false, reason: `not built (${dir})` };
   }
-  for (const [path, [size, mtimeMs]] of Object.entries(manifest.sources ?? {})) {
+  if (!manifest.sources || !existsSync(join(build, ENTRY))) return { fresh: false, reason: 'incomplete' };
+  for (const [path, [size, mtimeMs]] of Object.entries(manifest.sources)) {
     let now;
     try {
       now = signature(path);
@@ -52,7 +53,6 @@ export function cliBundleStatus(dir = CLI_BUNDLE_DIR) {
     }
     if (now[0] !== size || now[1] !== mtimeMs) return { fresh: false, reason: `${path} changed` };
   }
-  if (!manifest.sources || !existsSync(join(build, ENTRY))) return { fresh: false, reason: 'incomplete' };
   return { fresh: true, entry: pathToFileURL(join(build, ENTRY)).href };
 }
 
@@ -113,6 +113,13 @@ export async function buildCliBundle(dir = CLI_BUNDLE_DIR) {
     }
   }
   return { dir: out, sources: Object.keys(sources).length };
+}
+
+/** Builds the bundle unless the current one is fresh; says which. */
+export async function ensureCliBundle(dir = CLI_BUNDLE_DIR) {
+  const status = cliBundleStatus(dir);
+  if (status.fresh) return { built: false, entry: status.entry };
+  return { built: true, ...(await buildCliBundle(dir)) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildCliBundle } from './cliBundle.mjs';
+import { ensureCliBundle } from './cliBundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(root, '.tools', 'temporal');
@@ -124,9 +124,14 @@ async function main() {
   say('  - set TEMPORAL_CLI_PATH to an existing temporal binary, or TEMPORAL_ADDRESS to a running cluster');
 }
 
+// provision.sh runs this again for the Temporal CLI: a bundle still current is kept.
 async function bundle() {
-  const { dir, sources } = await buildCliBundle();
-  say(`command line: bundled ${sources} source files into ${dir}`);
+  const bundled = await ensureCliBundle();
+  say(
+    bundled.built
+      ? `command line: bundled ${bundled.sources} source files into ${bundled.dir}`
+      : 'command line: bundle current',
+  );
 }
 
 await bundle().catch((err) =>

@@ -219,7 +219,7 @@ const { compiler } = nunjucks as unknown as {
  */
 const compiledTemplates = new LRUCache<string, Precompiled>({ max: 2_000 });
 
-function precompiled(path: string, source: string, env: nunjucks.Environment): Precompiled {
+function precompiled(path: string, source: string): Precompiled {
   const key = `${path}\n${source}`;
   let template = compiledTemplates.get(key);
   if (!template) {
@@ -227,8 +227,9 @@ function precompiled(path: string, source: string, env: nunjucks.Environment): P
     try {
       code = compiler.compile(source, [], [], path, ENVIRONMENT_OPTIONS);
     } catch (error) {
-      // nunjucks' own compile throws it again, worded with the template's path, line and column.
-      new nunjucks.Template(source, env, path, true);
+      // nunjucks' own compile throws it again, worded with the template's path, line and column
+      // (a syntax error: no global plays a part).
+      new nunjucks.Template(source, undefined, path, true);
       throw error;
     }
     template = { type: 'code', obj: new Function(code)() };
@@ -239,11 +240,11 @@ function precompiled(path: string, source: string, env: nunjucks.Environment): P
 
 /** A template for `env` from the compiled one. */
 function templateOf(path: string, source: string, env: nunjucks.Environment): nunjucks.Template {
-  return new nunjucks.Template(precompiled(path, source, env) as unknown as string, env, path, true);
+  return new nunjucks.Template(precompiled(path, source) as unknown as string, env, path, true);
 }
 
 /** A nunjucks loader over the project's files (models and macros), by project-relative path. */
-function projectLoader(project: Project, env: () => nunjucks.Environment): nunjucks.ILoader {
+function projectLoader(project: Project): nunjucks.ILoader {
   const sources = new Map<string, string>();
   for (const m of project.models.values()) sources.set(m.path, m.source);
   sources.set(ALL_MACROS, project.macros.map((m) => m.source).join('\n'));
@@ -252,7 +253,7 @@ function projectLoader(project: Project, env: () => nunjucks.Environment): nunju
       const src = sources.get(name);
       if (src === undefined) throw new Error(`no template ${name} in the project`);
       // noCache: each environment's loader is its own, so nunjucks' cache would never be hit.
-      return { src: precompiled(name, src, env()), path: name, noCache: true };
+      return { src: precompiled(name, src), path: name, noCache: true };
     },
   } as unknown as nunjucks.ILoader;
 }
@@ -287,10 +288,7 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
     throw failure;
   };
 
-  const env: nunjucks.Environment = new nunjucks.Environment(
-    projectLoader(project, () => env),
-    ENVIRONMENT_OPTIONS,
-  );
+  const env = new nunjucks.Environment(projectLoader(project), ENVIRONMENT_OPTIONS);
   env.addGlobal('ref', (target: unknown) => {
     if (typeof target !== 'string') return fail(`${label}: ref() takes a model name`);
     const other = project.models.get(target);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { buildCliBundle, cliBundleStatus } from '../../scripts/cliBundle.mjs';
+import { ensureCliBundle } from '../../scripts/cliBundle.mjs';
 import { openWarehouse } from '../../warehouse/engine';
 import { devServerExecutable } from '../../worker/temporalCli';
 import { writeWorkflowBundle } from '../../worker/worker';
@@ -44,7 +44,7 @@ async function bundleWorkflows(dir: string) {
 }
 
 export default async function setup(project: TestProject) {
-  if (!cliBundleStatus().fresh) await buildCliBundle();
+  await ensureCliBundle();
   const bundleDir = mkdtempSync(join(tmpdir(), 'bbetl-workflows-'));
   const bundles = await bundleWorkflows(bundleDir);
   project.provide('workflowBundlePath', bundles.workflowBundlePath);

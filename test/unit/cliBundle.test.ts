@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliBundle, CLI_BUNDLE_DIR, cliBundleStatus } from '../../scripts/cliBundle.mjs';
+import {
+  buildCliBundle,
+  CLI_BUNDLE_DIR,
+  cliBundleStatus,
+  ensureCliBundle,
+} from '../../scripts/cliBundle.mjs';
 import { newDataDir } from '../support/dataDirs';
 
 const run = promisify(execFile);
@@ -27,6 +32,8 @@ describe('the bundled command line', () => {
     const status = cliBundleStatus(dir);
     expect(status).toEqual({ fresh: true, entry: expect.stringContaining(build) });
     if (!status.fresh) return;
+    // A fresh bundle is kept (npm ci and provisioning both ask for one).
+    expect(await ensureCliBundle(dir)).toEqual({ built: false, entry: status.entry });
     const env = { ...process.env, BBETL_DATA_DIR: newDataDir() };
     const entry = fileURLToPath(status.entry);
     const described = await run('node', [entry, 'config', 'env'], { env });
