@@ -7,7 +7,8 @@
 //   incremental  first run or full refresh: as a table. Otherwise the new rows into a temp table
 //                (BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
 //                `delete` the rows whose unique_key comes again (replace_where: the rows matching
-//                its predicates) and `insert` the new rows.
+//                its predicates) and `insert` the new rows. On Postgres, the table of an
+//                incremental model with a unique_key is indexed on it when built.
 // Each says whether the relation's rows may have changed, so that the models built from it are
 // rebuilt only then: an incremental run that deleted and added nothing did not change them, nor a
 // Postgres table rebuilt from the same SQL into the same rows (it is then left as it was).
@@ -310,6 +311,29 @@ export async function materialize(
     await materializeView(db, model, existing, context);
     return { changed: true };
   }
-  if (context.incremental) return materializeIncremental(db, file, model);
-  return materializeTable(db, file, model, existing, context);
+  const built = context.incremental
+    ? await materializeIncremental(db, file, model)
+    : await materializeTable(db, file, model, existing, context);
+  if (db.dialect === 'bigquery') return built;
+  // (On every incremental build, not only a full one: a table built before the index was made
+  // gets it too. `if not exists` costs a catalog lookup.)
+  await indexUniqueKey(db, model);
+  // A new table has no statistics until autovacuum gets to it: the models built next from it
+  // would be planned blind (a nested loop over thousands of rows planned as one).
+  if (!context.incremental && built.changed) await db.query(`analyze ${model.relation}`);
+  return built;
+}
+
+/**
+ * Postgres: an incremental model's table gets an index on its unique_key, made with the table.
+ * Each incremental run deletes the rows whose key comes again, and models such as
+ * int_source_events look their previous rows up by it: a few rows of many, which without the
+ * index cost a scan of the whole table each (BigQuery has no indexes).
+ */
+async function indexUniqueKey(db: WarehouseEngine, model: CompiledModel): Promise<void> {
+  const { materialized, uniqueKey } = model.config;
+  if (materialized !== 'incremental' || !uniqueKey?.length) return;
+  const name = quotePgIdent(`${model.name}__unique_key`);
+  const cols = uniqueKey.map(quotePgIdent);
+  await db.query(`create index if not exists ${name} on ${model.relation} (${cols.join(', ')})`);
 }

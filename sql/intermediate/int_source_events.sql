@@ -1,10 +1,13 @@
-{#- The index: each daily mart's incremental run looks up the events changed since its last build
-    (macros/windows.sql, rebuild_from), a few rows of many; BigQuery has no indexes. #}
+{#- The indexes: each daily mart's incremental run looks up the events changed since its last build
+    (macros/windows.sql, rebuild_from), a few rows of many, and this model's own run starts from
+    its newest _changed_at; BigQuery has no indexes. #}
 {{ config(
   materialized='incremental',
   unique_key='event_key',
-  post_hook=[] if target.type == 'bigquery' else
-    ['create index if not exists int_source_events_transformed_at on {{ this }} (_transformed_at)']
+  post_hook=[] if target.type == 'bigquery' else [
+    'create index if not exists int_source_events_transformed_at on {{ this }} (_transformed_at)',
+    'create index if not exists int_source_events_changed_at on {{ this }} (_changed_at)'
+  ]
 ) }}
 -- Every user action the sources record, named by feature, as extracted: tombstoned source rows
 -- stay as is_deleted rows and commit authors are not resolved yet (int_user_events does both).
@@ -118,10 +121,14 @@ keyed as (
 
 {% if is_incremental() -%}
 -- Only events that changed (a source row rewritten with the same event is left as it is), each
--- with the time it had before: the daily marts rebuild the days of both.
+-- with the time and actor it had before: the daily marts rebuild the days of both, and
+-- int_user_activity the users of both.
 select
   keyed.*,
   previous.occurred_at as previous_occurred_at,
+  previous.workspace_uuid as previous_workspace_uuid,
+  previous.actor_uuid as previous_actor_uuid,
+  previous.author_email as previous_author_email,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from keyed
 left join {{ this }} previous on keyed.event_key = previous.event_key
@@ -137,6 +144,9 @@ where previous.event_key is null
 select
   keyed.*,
   cast(null as {{ 'TIMESTAMP' if target.type == 'bigquery' else 'timestamptz' }}) as previous_occurred_at,
+  cast(null as {{ 'STRING' if target.type == 'bigquery' else 'text' }}) as previous_workspace_uuid,
+  cast(null as {{ 'STRING' if target.type == 'bigquery' else 'text' }}) as previous_actor_uuid,
+  cast(null as {{ 'STRING' if target.type == 'bigquery' else 'text' }}) as previous_author_email,
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from keyed
 {%- endif %}

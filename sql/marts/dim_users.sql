@@ -9,9 +9,8 @@ with seats as (
   select * from {{ ref('int_seats') }}
 ),
 
-events as (
-  select * from {{ ref('int_user_events') }}
-  where is_resolved
+activity as (
+  select * from {{ ref('int_user_activity') }}
 ),
 
 bounds as (
@@ -20,37 +19,6 @@ bounds as (
 
 coverage as (
   select * from {{ ref('int_workspace_coverage') }}
-),
-
-activity as (
-  select
-    workspace_uuid,
-    user_uuid,
-    min(occurred_at) as first_activity_at,
-    max(occurred_at) as last_activity_at,
-    count(*) as events,
-    count(distinct feature) as features_used,
-    {{ sorted_list('feature') }} as feature_list
-  from events
-  group by 1, 2
-),
-
--- the feature of each user's latest action (ties: the first feature by name)
-latest_events as (
-  select
-    workspace_uuid,
-    user_uuid,
-    feature,
-    row_number() over (
-      partition by workspace_uuid, user_uuid order by occurred_at desc, feature
-    ) as event_rank
-  from events
-),
-
-last_features as (
-  select workspace_uuid, user_uuid, feature as last_feature
-  from latest_events
-  where event_rank = 1
 ),
 
 non_members as (
@@ -83,7 +51,7 @@ joined as (
     coalesce(activity.events, 0) as events,
     coalesce(activity.features_used, 0) as features_used,
     activity.feature_list,
-    last_features.last_feature,
+    activity.last_feature,
     {{ days_between(utc_date('activity.last_activity_at'), 'bounds.as_of_date') }} as days_inactive,
     -- the first day the data covers whole: before the workspace's coverage an action may be missing
     case
@@ -95,9 +63,6 @@ joined as (
   left join activity
     on people.workspace_uuid = activity.workspace_uuid
     and people.user_uuid = activity.user_uuid
-  left join last_features
-    on people.workspace_uuid = last_features.workspace_uuid
-    and people.user_uuid = last_features.user_uuid
   cross join bounds
   left join coverage on people.workspace_uuid = coverage.workspace_uuid
 ),

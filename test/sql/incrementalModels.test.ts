@@ -18,7 +18,7 @@ import { markDeleted } from '../../warehouse/raw/reconcile';
 import { sandboxTokens } from '../support/crawl';
 import { crawlAndLoad } from '../support/crawlLoad';
 import { modelRows } from '../support/modelSnapshots';
-import { commitPayload, SQL_DIR } from '../support/rawFixtures';
+import { type Account, account, commitPayload, SQL_DIR } from '../support/rawFixtures';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 
 // Loads here are minutes apart and never concurrent: no lookback needed.
@@ -42,14 +42,18 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     expect(incremental).toEqual(
       expect.arrayContaining(['stg_pullrequests', 'stg_commits', 'int_source_events']),
     );
-    // The models built by days (replace_where).
+    // The models built by days (replace_where; int_user_activity is built per user, below).
     const windowed = [...planRun(fx.db, project).compiled.values()]
-      .filter((m) => m.config.incrementalStrategy === 'replace_where')
+      .filter((m) => m.config.incrementalStrategy === 'replace_where' && m.name !== 'int_user_activity')
       .map((m) => m.name);
     expect(windowed).toEqual(expect.arrayContaining(['fct_seat_utilization_daily', 'fct_feature_adoption']));
     // On the BigQuery emulator (seconds per model) the event model, the staging models it reads,
-    // and one model built by days: the others are the same macros over other sources.
-    const tested = fx.db.dialect === 'bigquery' ? ['int_source_events', 'int_active_user_days'] : incremental;
+    // one model built by days and the one built per user: the others are the same macros over
+    // other sources.
+    const tested =
+      fx.db.dialect === 'bigquery'
+        ? ['int_source_events', 'int_active_user_days', 'int_user_activity']
+        : incremental;
     const selection = tested.map((m) => `+${m}`);
     const snapshotted = planRun(fx.db, project, { select: selection }).order.filter((m) =>
       incremental.includes(m),
@@ -155,7 +159,13 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       `select min(occurred_at) as at from ${fx.db.table('intermediate', 'int_source_events')}`,
     );
     const firstDay = new Date(String((first?.at as { value?: unknown })?.value ?? first?.at));
-    const lateCommit = async (sha: string, at: Date, runId: string, extractedAt: string) =>
+    const lateCommit = async (
+      sha: string,
+      at: Date,
+      runId: string,
+      extractedAt: string,
+      author: { raw: string; user?: Account } = { raw: 'Late Author <late@example.com>' },
+    ) =>
       loadRecords(fx.db, {
         stream: 'commits',
         connectionId: 'c1',
@@ -166,7 +176,7 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
           {
             key: `${repo?.parent_key}:${sha}`,
             parentKey: repo?.parent_key,
-            payload: commitPayload(sha, at.toISOString(), 'Late Author <late@example.com>'),
+            payload: commitPayload(sha, at.toISOString(), author.raw, author.user),
           },
         ],
       });
@@ -250,6 +260,46 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       const afterEarlier = await snapshot();
       await build({ fullRefresh: true });
       expectSameRows(await snapshot(), afterEarlier);
+
+      // One user's new commit (linked to the account, from an address already linked to it, so the
+      // identity map stays as it is): the model built per user recomputes that user alone.
+      const activity = fx.db.table('intermediate', 'int_user_activity');
+      const [someone] = await fx.db.query<{ user_uuid: string; author_email: string }>(
+        `select m.user_uuid, m.author_email from ${fx.db.table('intermediate', 'int_identity_map')} m
+         join ${activity} a on a.user_uuid = m.user_uuid and a.workspace_uuid = $1
+         where m.resolution = 'email_match' order by m.author_email limit 1`,
+        [commits[0]?.workspace_uuid],
+      );
+      const at = new Date(firstDay.getTime() + 45 * 86_400_000);
+      await lateCommit('late0003', at, 'r6b', '2026-12-02T01:00:00Z', {
+        raw: `Someone <${someone?.author_email}>`,
+        user: account(someone?.user_uuid as string, 'Someone'),
+      });
+      const perUser = await build();
+      expect(perUser.find((r) => r.name === 'int_user_activity')?.build).toEqual({ incremental: true });
+      const rewritten = await fx.db.query<{ user_uuid: string }>(
+        `select user_uuid from ${activity} where _transformed_at = (select max(_transformed_at) from ${activity})`,
+      );
+      expect(rewritten).toEqual([{ user_uuid: someone?.user_uuid }]);
+      // A commit then linked to another account (an author without an address, so the identity map
+      // stays as it is): the account it left is recomputed too, from the event's previous actor.
+      const [other] = await fx.db.query<{ user_uuid: string }>(
+        `select user_uuid from ${activity} where workspace_uuid = $1 and user_uuid <> $2 order by user_uuid limit 1`,
+        [commits[0]?.workspace_uuid, someone?.user_uuid],
+      );
+      const relinked = (runId: string, extractedAt: string, uuid: string | undefined) =>
+        lateCommit('late0004', at, runId, extractedAt, {
+          raw: 'No Address',
+          user: account(uuid as string, 'Any'),
+        });
+      await relinked('r6c', '2026-12-02T02:00:00Z', someone?.user_uuid);
+      await build();
+      await relinked('r6d', '2026-12-02T03:00:00Z', other?.user_uuid);
+      const moved = await build();
+      expect(moved.find((r) => r.name === 'int_user_activity')?.build).toEqual({ incremental: true });
+      const afterOneUser = await snapshot();
+      await build({ fullRefresh: true });
+      expectSameRows(await snapshot(), afterOneUser);
     }
 
     // The identity map now names an author: the days of their every commit change (every day is

@@ -25,7 +25,14 @@ const canonical = (value: unknown): unknown =>
  * Columns that say when and from which earlier version a row was computed, not what it says: an
  * incremental build and a full refresh (or two pipelines) differ there by design.
  */
-const BOOKKEEPING = new Set(['_transformed_at', '_changed_at', 'previous_occurred_at']);
+const BOOKKEEPING = new Set([
+  '_transformed_at',
+  '_changed_at',
+  'previous_occurred_at',
+  'previous_workspace_uuid',
+  'previous_actor_uuid',
+  'previous_author_email',
+]);
 
 /** A model's rows as sorted JSON lines (bookkeeping columns left out). */
 export async function modelRows(db: WarehouseEngine, layer: Schema, name: string): Promise<string[]> {
