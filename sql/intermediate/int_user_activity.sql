@@ -1,5 +1,5 @@
 {%- set changed = changed_user_keys() %}
-{{ config_by_users(changed, ['int_source_events']) }}
+{{ config_by_keys(user_key(), ['workspace_uuid', 'user_uuid'], changed, ['int_source_events']) }}
 -- Per workspace and resolved user: their first and latest action, how many, which features, and
 -- the feature of the latest (ties: the first by name); dim_users' activity. Incremental: the
 -- users of the events changed since the newest row here (macros/users.sql), each recomputed from

@@ -20,17 +20,24 @@ from (
   {%- if is_incremental() %}
   where r.record_key in (
     select record_key from {{ relation }}
-    where {{ changed_at() }} > (
-      select coalesce(
-        {{ minus_minutes('max(' ~ changed_at() ~ ')', var('incremental_lookback_minutes', 10)) }},
-        {{ timestamp_literal('1900-01-01T00:00:00Z') }}
-      )
-      from {{ this }}
-    )
+    where {{ changed_after(changed_at()) }}
   )
   {%- endif %}
 ) ranked
 where _row_number = 1
+{%- endmacro %}
+
+{#- A raw or staging row changed (extracted or tombstoned) after the model's newest change,
+    `watermark` (an expression over its rows: the newest is their max), less the lookback (var
+    incremental_lookback_minutes); every row while the model is empty. -#}
+{% macro changed_after(watermark) -%}
+{{ changed_at() }} > (
+  select coalesce(
+    {{ minus_minutes('max(' ~ watermark ~ ')', var('incremental_lookback_minutes', 10)) }},
+    {{ timestamp_literal('1900-01-01T00:00:00Z') }}
+  )
+  from {{ this }}
+)
 {%- endmacro %}
 
 {#- When a raw row (or a staging row, which keeps both columns) last changed: extracted or tombstoned. -#}

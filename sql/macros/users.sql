@@ -34,25 +34,3 @@
   or _transformed_at > (select max(_transformed_at) from {{ this }})
 )
 {%- endmacro %}
-
-{#- The config of a model built per user (one row per workspace_uuid and user_uuid): an
-    incremental run replaces the rows of the users in `changed` (a changed_user_keys subquery);
-    `inputs` are the models whose changes that accounts for (any other change: a full build).
-    Under dbt (see config_by_days) the new rows replace the rows of the same users; a user whose
-    every event was deleted keeps their row there until a full refresh. -#}
-{% macro config_by_users(changed, inputs) -%}
-{%- if invocation_id is defined -%}
-{{ config(
-  materialized='incremental',
-  incremental_strategy='merge' if target.type == 'bigquery' else 'delete+insert',
-  unique_key=['workspace_uuid', 'user_uuid']
-) }}
-{%- else -%}
-{{ config(
-  materialized='incremental',
-  incremental_strategy='replace_where',
-  incremental_predicates=[user_key() ~ ' in ' ~ changed],
-  incremental_inputs=inputs
-) }}
-{%- endif -%}
-{%- endmacro %}

@@ -1,25 +1,82 @@
-{{ config(materialized='table') }}
+{#- The pull requests an incremental build recomputes: those with a record (the pull request, or
+    an item of its activity, comments or commits, tombstones included) changed since the newest
+    change the model holds. #}
+{%- set changed %}
+(
+  select record_key from {{ ref('stg_pullrequests') }} where {{ changed_after('_changed_at') }}
+  {%- for child in ['stg_pr_activity', 'stg_pr_comments', 'stg_pr_commits'] %}
+  union all
+  select {{ pr_key() }} from {{ ref(child) }} where {{ changed_after('_changed_at') }}
+  {%- endfor %}
+)
+{%- endset %}
+{{ config_by_keys('pr_key', 'pr_key', changed, ['stg_pullrequests', 'stg_pr_activity', 'stg_pr_comments', 'stg_pr_commits']) }}
 -- One row per pull request with its review facts and flow times (definitions: fct_pull_requests.yml).
 -- Tombstoned rows (pull requests, activity, comments, commits) are left out, and so are comments
 -- deleted in Bitbucket. A review is a comment, approval or request for changes by anyone but the
 -- author; the review times stop at the close, so a comment after the merge is no review of it.
-with pullrequests as (
+-- Incremental: the pull requests with a record changed since the newest change here, each
+-- recomputed from all its records (macros/keys.sql, config_by_keys).
+with all_pullrequests as (
   select * from {{ ref('stg_pullrequests') }}
+  {%- if is_incremental() %}
+  where record_key in {{ changed }}
+  {%- endif %}
+),
+
+all_pr_activity as (
+  select * from {{ ref('stg_pr_activity') }}
+  {%- if is_incremental() %}
+  where {{ pr_key() }} in {{ changed }}
+  {%- endif %}
+),
+
+all_pr_comments as (
+  select * from {{ ref('stg_pr_comments') }}
+  {%- if is_incremental() %}
+  where {{ pr_key() }} in {{ changed }}
+  {%- endif %}
+),
+
+all_pr_commits as (
+  select * from {{ ref('stg_pr_commits') }}
+  {%- if is_incremental() %}
+  where {{ pr_key() }} in {{ changed }}
+  {%- endif %}
+),
+
+-- Each pull request's newest change, tombstones included: the watermark of incremental builds.
+changes as (
+  select pr_key, max(changed_at) as changed_at
+  from (
+    select record_key as pr_key, {{ changed_at() }} as changed_at from all_pullrequests
+    union all
+    select {{ pr_key() }}, {{ changed_at() }} from all_pr_activity
+    union all
+    select {{ pr_key() }}, {{ changed_at() }} from all_pr_comments
+    union all
+    select {{ pr_key() }}, {{ changed_at() }} from all_pr_commits
+  ) records
+  group by pr_key
+),
+
+pullrequests as (
+  select * from all_pullrequests
   where not is_deleted
 ),
 
 pr_activity as (
-  select * from {{ ref('stg_pr_activity') }}
+  select * from all_pr_activity
   where not is_deleted
 ),
 
 pr_comments as (
-  select * from {{ ref('stg_pr_comments') }}
+  select * from all_pr_comments
   where not is_deleted and not coalesce(deleted, false)
 ),
 
 pr_commits as (
-  select * from {{ ref('stg_pr_commits') }}
+  select * from all_pr_commits
   where not is_deleted
 ),
 
@@ -128,8 +185,11 @@ timeline as (
     r.changes_requested_count,
     r.reviewer_comment_count,
     r.comment_count,
-    r.reviewer_count
+    r.reviewer_count,
+    changes.changed_at
   from pullrequests p
+  left join changes
+    on changes.pr_key = p.record_key
   left join closes c
     on c.pr_key = p.record_key
   left join commit_facts f
@@ -163,5 +223,6 @@ select
   cast(coalesce(changes_requested_count, 0) as integer) as changes_requested_count,
   cast(coalesce(reviewer_comment_count, 0) as integer) as reviewer_comment_count,
   cast(coalesce(comment_count, 0) as integer) as comment_count,
-  cast(coalesce(reviewer_count, 0) as integer) as reviewer_count
+  cast(coalesce(reviewer_count, 0) as integer) as reviewer_count,
+  changed_at as _changed_at
 from timeline

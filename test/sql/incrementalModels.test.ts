@@ -42,17 +42,18 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     expect(incremental).toEqual(
       expect.arrayContaining(['stg_pullrequests', 'stg_commits', 'int_source_events']),
     );
-    // The models built by days (replace_where; int_user_activity is built per user, below).
+    // The models built by days (replace_where on `<date column> >= …`; the others replace the rows
+    // of changed keys: int_user_activity per user, below, and fct_pull_requests per pull request).
     const windowed = [...planRun(fx.db, project).compiled.values()]
-      .filter((m) => m.config.incrementalStrategy === 'replace_where' && m.name !== 'int_user_activity')
+      .filter((m) => m.config.incrementalPredicates?.some((p) => / >= /.test(p)))
       .map((m) => m.name);
     expect(windowed).toEqual(expect.arrayContaining(['fct_seat_utilization_daily', 'fct_feature_adoption']));
     // On the BigQuery emulator (seconds per model) the event model, the staging models it reads,
-    // one model built by days and the one built per user: the others are the same macros over
+    // one model built by days and the two built by key: the others are the same macros over
     // other sources.
     const tested =
       fx.db.dialect === 'bigquery'
-        ? ['int_source_events', 'int_active_user_days', 'int_user_activity']
+        ? ['int_source_events', 'int_active_user_days', 'int_user_activity', 'fct_pull_requests']
         : incremental;
     const selection = tested.map((m) => `+${m}`);
     const snapshotted = planRun(fx.db, project, { select: selection }).order.filter((m) =>
@@ -95,22 +96,31 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       extractedAt: '2026-12-01T00:00:00Z',
     });
     const raw = (stream: string) => fx.db.table('raw_bitbucket', stream);
-    // Tombstones: one repository's commits but one.
-    const [repo] = await fx.db.query<{ parent_key: string }>(
-      `select parent_key from ${raw('commits')} group by parent_key having count(*) > 1 order by parent_key limit 1`,
-    );
-    const commits = await fx.db.query<{ record_key: string; workspace_uuid: string; payload: unknown }>(
-      `select record_key, workspace_uuid, payload from ${raw('commits')} where parent_key = $1 order by record_key`,
-      [repo?.parent_key],
-    );
-    await markDeleted(fx.db, {
-      stream: 'commits',
-      connectionId: 'c1',
-      parentKey: repo?.parent_key,
-      keep: commits.slice(1).map((c) => c.record_key),
-      runId: 'r3',
-      at: '2026-12-01T01:00:00Z',
-    });
+    // Tombstones, as a sync that no longer lists them: the first (by key) of the records of one
+    // parent with several, of one repository's commits, and of one pull request's comments (a
+    // change to a child record alone).
+    const tombstoneFirst = async (stream: string) => {
+      const [parent] = await fx.db.query<{ parent_key: string }>(
+        `select parent_key from ${raw(stream)} group by parent_key having count(*) > 1 order by parent_key limit 1`,
+      );
+      const listed = await fx.db.query<{ record_key: string; workspace_uuid: string }>(
+        `select record_key, workspace_uuid from ${raw(stream)} where parent_key = $1 order by record_key`,
+        [parent?.parent_key],
+      );
+      const keep = listed.slice(1).map((r) => r.record_key);
+      const parentKey = parent?.parent_key;
+      await markDeleted(fx.db, {
+        stream,
+        connectionId: 'c1',
+        parentKey,
+        keep,
+        runId: 'r3',
+        at: '2026-12-01T01:00:00Z',
+      });
+      return { parentKey, workspaceUuid: listed[0]?.workspace_uuid };
+    };
+    const repo = await tombstoneFirst('commits');
+    await tombstoneFirst('pr_comments');
     // A second connection sees two pull requests: one as it was before (it loses), one newer (it wins).
     const prs = await fx.db.query<{ record_key: string; parent_key: string; workspace_uuid: string }>(
       `select record_key, parent_key, workspace_uuid from ${raw('pullrequests')} order by record_key limit 2`,
@@ -169,13 +179,13 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       loadRecords(fx.db, {
         stream: 'commits',
         connectionId: 'c1',
-        workspaceUuid: commits[0]?.workspace_uuid ?? null,
+        workspaceUuid: repo.workspaceUuid ?? null,
         runId,
         extractedAt,
         records: [
           {
-            key: `${repo?.parent_key}:${sha}`,
-            parentKey: repo?.parent_key,
+            key: `${repo.parentKey}:${sha}`,
+            parentKey: repo.parentKey,
             payload: commitPayload(sha, at.toISOString(), author.raw, author.user),
           },
         ],
@@ -268,7 +278,7 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
         `select m.user_uuid, m.author_email from ${fx.db.table('intermediate', 'int_identity_map')} m
          join ${activity} a on a.user_uuid = m.user_uuid and a.workspace_uuid = $1
          where m.resolution = 'email_match' order by m.author_email limit 1`,
-        [commits[0]?.workspace_uuid],
+        [repo.workspaceUuid],
       );
       const at = new Date(firstDay.getTime() + 45 * 86_400_000);
       await lateCommit('late0003', at, 'r6b', '2026-12-02T01:00:00Z', {
@@ -285,7 +295,7 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       // stays as it is): the account it left is recomputed too, from the event's previous actor.
       const [other] = await fx.db.query<{ user_uuid: string }>(
         `select user_uuid from ${activity} where workspace_uuid = $1 and user_uuid <> $2 order by user_uuid limit 1`,
-        [commits[0]?.workspace_uuid, someone?.user_uuid],
+        [repo.workspaceUuid, someone?.user_uuid],
       );
       const relinked = (runId: string, extractedAt: string, uuid: string | undefined) =>
         lateCommit('late0004', at, runId, extractedAt, {
