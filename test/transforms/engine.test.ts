@@ -357,6 +357,39 @@ describeEachWarehouse('running the fixture project', (engine) => {
   }, 120_000);
 });
 
+// Postgres and PGlite plan each model from the statistics of the tables before it: a fresh table
+// has none (PGlite, without autovacuum, never gets any), and a staging table planned as a few rows
+// once made a mart a nested loop of seconds.
+describeEachWarehouse(
+  'planning on Postgres',
+  (engine) => {
+    const fx = useMigratedWarehouse(engine);
+
+    it('analyzes every table a run builds, and indexes an incremental table on its unique_key', async () => {
+      await loadRecords(fx.db, {
+        stream: 'members',
+        connectionId: 'c1',
+        workspaceUuid: '{ws}',
+        runId: 'run-1',
+        records: MEMBERS,
+      });
+      const results = await runModels(fx.db, loadProject(PROJECT));
+      expect(results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
+      const analyzed = await fx.db.query<{ tablename: string }>(
+        `select distinct tablename from pg_stats where schemaname = $1 order by tablename`,
+        [fx.db.schemaName('marts')],
+      );
+      expect(analyzed.map((r) => r.tablename)).toEqual(['dim_things', 'fct_thing_roles']);
+      const indexes = await fx.db.query<{ indexdef: string }>(
+        'select indexdef from pg_indexes where schemaname = $1 and tablename = $2',
+        [fx.db.schemaName('marts'), 'fct_thing_roles'],
+      );
+      expect(indexes.map((i) => i.indexdef.replace(/^.* USING /, ''))).toEqual(['btree (role)']);
+    });
+  },
+  ['pglite', 'postgres'],
+);
+
 /** A throwaway project of a table model and a model view on it, and helpers to run and read it. */
 function useReplacedProject(engine: () => WarehouseUnderTest) {
   const fx = useMigratedWarehouse(engine);
