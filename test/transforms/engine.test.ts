@@ -7,6 +7,7 @@ import { renderDocs } from '../../transforms/docs';
 import { loadProject, type Project } from '../../transforms/project';
 import { planRun, runModels } from '../../transforms/run';
 import { failedNodes, runTransformProject, TransformFailedError } from '../../transforms/service';
+import type { WarehouseEngine } from '../../warehouse/engine';
 import { loadRecords } from '../../warehouse/raw/load';
 import { describeEachWarehouse, useMigratedWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 import { bq, FIXTURES, pg, tempProjects } from './support';
@@ -241,6 +242,16 @@ const MEMBERS = [
   { key: 'u2', payload: { display_name: 'Grace', role: 'member' } },
 ];
 
+/** The fixture project's input: two members, loaded as run-1. */
+const loadMembers = (db: WarehouseEngine) =>
+  loadRecords(db, {
+    stream: 'members',
+    connectionId: 'c1',
+    workspaceUuid: '{ws}',
+    runId: 'run-1',
+    records: MEMBERS,
+  });
+
 describeEachWarehouse('running the fixture project', (engine) => {
   const fx = useMigratedWarehouse(engine);
   const project = loadProject(PROJECT);
@@ -248,13 +259,7 @@ describeEachWarehouse('running the fixture project', (engine) => {
     [...rows].sort((a, b) => String(a.thing_id ?? a.role).localeCompare(String(b.thing_id ?? b.role)));
 
   beforeAll(async () => {
-    await loadRecords(fx.db, {
-      stream: 'members',
-      connectionId: 'c1',
-      workspaceUuid: '{ws}',
-      runId: 'run-1',
-      records: MEMBERS,
-    });
+    await loadMembers(fx.db);
   }, 120_000);
 
   it('builds views, tables and incremental tables in order, and rebuilds them on a second run', async () => {
@@ -366,13 +371,7 @@ describeEachWarehouse(
     const fx = useMigratedWarehouse(engine);
 
     it('analyzes every table a run builds, and indexes an incremental table on its unique_key', async () => {
-      await loadRecords(fx.db, {
-        stream: 'members',
-        connectionId: 'c1',
-        workspaceUuid: '{ws}',
-        runId: 'run-1',
-        records: MEMBERS,
-      });
+      await loadMembers(fx.db);
       const results = await runModels(fx.db, loadProject(PROJECT));
       expect(results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
       const analyzed = await fx.db.query<{ tablename: string }>(
