@@ -17,31 +17,39 @@
 -- author; the review times stop at the close, so a comment after the merge is no review of it.
 -- Incremental: the pull requests with a record changed since the newest change here, each
 -- recomputed from all its records (macros/keys.sql, config_by_keys).
-with all_pullrequests as (
+with
+{%- if is_incremental() %}
+-- (Once: each list below reads it.)
+changed_pull_requests as (
+  select record_key as pr_key from {{ changed }} changed_keys
+),
+{%- endif %}
+
+all_pullrequests as (
   select * from {{ ref('stg_pullrequests') }}
   {%- if is_incremental() %}
-  where record_key in {{ changed }}
+  where record_key in (select pr_key from changed_pull_requests)
   {%- endif %}
 ),
 
 all_pr_activity as (
   select * from {{ ref('stg_pr_activity') }}
   {%- if is_incremental() %}
-  where {{ pr_key() }} in {{ changed }}
+  where {{ pr_key() }} in (select pr_key from changed_pull_requests)
   {%- endif %}
 ),
 
 all_pr_comments as (
   select * from {{ ref('stg_pr_comments') }}
   {%- if is_incremental() %}
-  where {{ pr_key() }} in {{ changed }}
+  where {{ pr_key() }} in (select pr_key from changed_pull_requests)
   {%- endif %}
 ),
 
 all_pr_commits as (
   select * from {{ ref('stg_pr_commits') }}
   {%- if is_incremental() %}
-  where {{ pr_key() }} in {{ changed }}
+  where {{ pr_key() }} in (select pr_key from changed_pull_requests)
   {%- endif %}
 ),
 
