@@ -1,7 +1,21 @@
-{#- A user in a workspace as one value, `workspace_uuid:user_uuid`: what a per-user incremental
-    build matches its rows by (one column, the same on every engine). -#}
+{#- A user in a workspace, as a per-user incremental build matches its rows: the row value
+    `(workspace_uuid, user_uuid)`, which the planner hashes as it is; on BigQuery, which takes no
+    row value before IN, the one string `workspace_uuid:user_uuid`. -#}
 {% macro user_key(workspace_uuid='workspace_uuid', user_uuid='user_uuid') -%}
+{%- if target.type == 'bigquery' -%}
+{{ user_key_columns(workspace_uuid, user_uuid) }}
+{%- else -%}
+({{ user_key_columns(workspace_uuid, user_uuid) }})
+{%- endif -%}
+{%- endmacro %}
+
+{#- user_key's select list: what a subquery of user keys selects. -#}
+{% macro user_key_columns(workspace_uuid, user_uuid) -%}
+{%- if target.type == 'bigquery' -%}
 {{ workspace_uuid }} || ':' || {{ user_uuid }}
+{%- else -%}
+{{ workspace_uuid }}, {{ user_uuid }}
+{%- endif -%}
 {%- endmacro %}
 
 {#- The users whose rows an incremental build of a per-user model recomputes, as user_key values (a
@@ -12,7 +26,7 @@
     incremental input). An empty model: every user. -#}
 {% macro changed_user_keys() -%}
 (
-  select {{ user_key('changes.workspace_uuid', 'coalesce(changes.actor_uuid, identities.user_uuid)') }}
+  select {{ user_key_columns('changes.workspace_uuid', 'coalesce(changes.actor_uuid, identities.user_uuid)') }}
   from (
     select workspace_uuid, actor_uuid, author_email
     from {{ ref('int_source_events') }}
@@ -27,10 +41,10 @@
 )
 {%- endmacro %}
 
-{#- int_source_events rows written after the model's newest row (all of them while it is empty). -#}
+{#- int_source_events rows written after the model's newest row (all of them while it is empty):
+    one comparison, which its index on _transformed_at serves. -#}
 {% macro changed_since_model() -%}
-(
-  not exists (select 1 from {{ this }})
-  or _transformed_at > (select max(_transformed_at) from {{ this }})
+_transformed_at > (
+  select coalesce(max(_transformed_at), {{ timestamp_literal('1900-01-01T00:00:00Z') }}) from {{ this }}
 )
 {%- endmacro %}
