@@ -11,5 +11,5 @@ select distinct
 from {{ ref('int_user_events') }}
 where is_resolved
 {%- if is_incremental() %}
-  and {{ utc_date('occurred_at') }} >= {{ rebuild }}
+  and {{ from_day(utc_date('occurred_at'), rebuild) }}
 {%- endif %}

@@ -40,7 +40,19 @@
 (select min(date_day) from {{ ref('int_date_spine') }})
 {%- endmacro %}
 
-{#- The config of a model built by days: `date_column >= rebuild` (rebuild: a rebuild_from
+{#- The rows of `day` (an expression) an incremental run of a model built by days rebuilds: those
+    on or after `rebuild`, and those of no day. An action whose time Bitbucket did not give counts
+    under a null day, which no `>=` selects, so this engine rebuilds that group on every run; under
+    dbt, which replaces rows by day, it stays as the last full build made it. -#}
+{% macro from_day(day, rebuild) -%}
+{%- if invocation_id is defined -%}
+{{ day }} >= {{ rebuild }}
+{%- else -%}
+({{ day }} >= {{ rebuild }} or {{ day }} is null)
+{%- endif -%}
+{%- endmacro %}
+
+{#- The config of a model built by days: from_day(date_column, rebuild) (rebuild: a rebuild_from
     expression) selects the rows an incremental run replaces; `inputs` are the models whose
     changes that accounts for (any other change: a full build).
     Under dbt (`invocation_id` is dbt's), config values are fixed when dbt parses the project,
@@ -61,7 +73,7 @@
 {{ config(
   materialized='incremental',
   incremental_strategy='replace_where',
-  incremental_predicates=[date_column ~ ' >= ' ~ rebuild],
+  incremental_predicates=['' ~ from_day(date_column, rebuild)],
   incremental_inputs=inputs
 ) }}
 {%- endif -%}

@@ -12,6 +12,6 @@ select
 from {{ ref('int_user_events') }}
 where is_resolved
 {%- if is_incremental() %}
-  and {{ utc_date('occurred_at') }} >= {{ rebuild }}
+  and {{ from_day(utc_date('occurred_at'), rebuild) }}
 {%- endif %}
 group by 1, 2, 3, 4

@@ -13,6 +13,6 @@ select
   {{ timestamp_literal(run_started_at) }} as _transformed_at
 from {{ ref('int_team_events') }}
 {%- if is_incremental() %}
-where activity_date >= {{ rebuild }}
+where {{ from_day('activity_date', rebuild) }}
 {%- endif %}
 group by 1, 2, 3, 4

@@ -96,18 +96,26 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       extractedAt: '2026-12-01T00:00:00Z',
     });
     const raw = (stream: string) => fx.db.table('raw_bitbucket', stream);
-    // Tombstones, as a sync that no longer lists them: the first (by key) of the records of one
-    // parent with several, of one repository's commits, and of one pull request's comments (a
-    // change to a child record alone).
-    const tombstoneFirst = async (stream: string) => {
+    // Tombstones, as a sync that no longer lists them: `record`, or the first (by key) of the
+    // records of one parent with several: one repository's commits and one pull request's comments
+    // (a change to a child record alone) here, the oldest pipeline run below.
+    const tombstoneFirst = async (
+      stream: string,
+      record?: { record_key: string },
+      at = '2026-12-01T01:00:00Z',
+    ) => {
       const [parent] = await fx.db.query<{ parent_key: string }>(
-        `select parent_key from ${raw(stream)} group by parent_key having count(*) > 1 order by parent_key limit 1`,
+        record
+          ? `select parent_key from ${raw(stream)} where record_key = $1`
+          : `select parent_key from ${raw(stream)} group by parent_key having count(*) > 1 order by parent_key limit 1`,
+        record ? [record.record_key] : [],
       );
       const listed = await fx.db.query<{ record_key: string; workspace_uuid: string }>(
         `select record_key, workspace_uuid from ${raw(stream)} where parent_key = $1 order by record_key`,
         [parent?.parent_key],
       );
-      const keep = listed.slice(1).map((r) => r.record_key);
+      const gone = record?.record_key ?? listed[0]?.record_key;
+      const keep = listed.map((r) => r.record_key).filter((k) => k !== gone);
       const parentKey = parent?.parent_key;
       await markDeleted(fx.db, {
         stream,
@@ -115,7 +123,7 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
         parentKey,
         keep,
         runId: 'r3',
-        at: '2026-12-01T01:00:00Z',
+        at,
       });
       return { parentKey, workspaceUuid: listed[0]?.workspace_uuid };
     };
@@ -253,8 +261,10 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     for (const r of built.filter((r) => windowed.includes(r.name) && !r.build?.incremental))
       expect(r.build?.fullBecause, r.name).toMatch(/ changed$/);
     for (const name of byDays) {
+      // (fct_pipeline_usage_daily, built from stg_pipelines' changes, keeps their stamp instead)
+      const stamp = name === 'fct_pipeline_usage_daily' ? '_changed_at' : '_transformed_at';
       const [stamps] = await fx.db.query<{ n: unknown }>(
-        `select count(distinct _transformed_at) as n from ${fx.db.table(layerOf(name), name)}`,
+        `select count(distinct ${stamp}) as n from ${fx.db.table(layerOf(name), name)}`,
       );
       expect(Number(stamps?.n), name).toBe(2);
     }
@@ -287,7 +297,24 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
         user: account(someone?.user_uuid as string, 'Someone'),
       });
       await linked('r6', '2026-12-02T00:00:00Z', someone?.user_uuid);
+      // A pipeline run answered again without its creation time: the day it counted on is unknown,
+      // so every day of fct_pipeline_usage_daily is rebuilt (and the run counts under a null day).
+      const [run] = await fx.db.query<{ record_key: string; parent_key: string; payload: unknown }>(
+        `select record_key, parent_key, payload from ${raw('pipelines')} where _deleted_at is null order by record_key limit 1`,
+      );
+      const { created_on: _dropped, ...undated } = asText(run?.payload);
+      await loadRecords(fx.db, {
+        stream: 'pipelines',
+        connectionId: 'c1',
+        workspaceUuid: repo.workspaceUuid ?? null,
+        runId: 'r6',
+        extractedAt: '2026-12-02T00:00:00Z',
+        records: [{ key: run?.record_key as string, parentKey: run?.parent_key, payload: undated }],
+      });
       const perUser = await build();
+      expect(perUser.find((r) => r.name === 'fct_pipeline_usage_daily')?.build).toEqual({
+        incremental: true,
+      });
       expect(perUser.find((r) => r.name === 'int_user_activity')?.build).toEqual({ incremental: true });
       const rewritten = await fx.db.query<{ user_uuid: string }>(
         `select user_uuid from ${activity} where _transformed_at = (select max(_transformed_at) from ${activity})`,
@@ -310,6 +337,11 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
     // The identity map now names an author: the days of their every commit change (every day is
     // rebuilt, as the models' incremental_inputs say).
     await mapIdentity(fx.db, 'late@example.com', '{u-late}');
+    // With it, the oldest pipeline run tombstoned: its day is before every other change's.
+    const [oldestRun] = await fx.db.query<{ record_key: string }>(
+      `select record_key from ${fx.db.table('staging', 'stg_pipelines')} where created_on is not null order by created_on, record_key limit 1`,
+    );
+    await tombstoneFirst('pipelines', oldestRun, '2026-12-03T00:00:00Z');
     await build();
     const afterIdentity = await snapshot();
     await build({ fullRefresh: true });
