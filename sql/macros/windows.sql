@@ -6,15 +6,18 @@
       spine   the model's last day (the date spine grew past it), or, when the spine no longer
               starts where the model does, the earlier of the two starts.
     `date_column` is the model's date; `spine_start` an expression for the spine's first day
-    (none: the model does not follow the spine). No change at all: the model's last day. -#}
-{% macro rebuild_from(date_column, events=true, spine_start=none) -%}
+    (none: the model does not follow the spine). No change at all: the model's last day. A model
+    whose first row need not be on the spine's first day (months that have seats) names the column
+    in which each row keeps the spine's first day it was built with, `built_from`. -#}
+{% macro rebuild_from(date_column, events=true, spine_start=none, built_from=none) -%}
+{%- set first = built_from or date_column -%}
 (
   select min(day) from (
     select
       {%- if spine_start %}
       case
-        when min({{ date_column }}) = {{ spine_start }} then max({{ date_column }})
-        when min({{ date_column }}) < {{ spine_start }} then min({{ date_column }})
+        when min({{ first }}) = {{ spine_start }} then max({{ date_column }})
+        when min({{ first }}) < {{ spine_start }} then min({{ first }})
         else {{ spine_start }}
       end
       {%- else %}

@@ -15,6 +15,7 @@ import { mapIdentity } from '../../warehouse/identityMap';
 import { finishRun, startRun } from '../../warehouse/ledger';
 import { loadRecords } from '../../warehouse/raw/load';
 import { markDeleted } from '../../warehouse/raw/reconcile';
+import { setSeatPrice } from '../../warehouse/seatPrices';
 import { sandboxTokens } from '../support/crawl';
 import { crawlAndLoad } from '../support/crawlLoad';
 import { modelRows } from '../support/modelSnapshots';
@@ -85,6 +86,13 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       runId: 'r1',
       connectionId: 'c1',
       extractedAt: '2026-11-01T00:00:00Z',
+    });
+    // A price for every seat, so that the seat-spend months sum every day they hold.
+    await setSeatPrice(fx.db, {
+      workspace: '*',
+      amount: '10.00',
+      currency: 'USD',
+      effectiveFrom: '2000-01-01',
     });
     await build();
 
@@ -260,7 +268,9 @@ describeEachWarehouse('incremental models equal their full refresh', (engine) =>
       expect(byDays).toEqual(expect.arrayContaining(['int_active_user_days', 'fct_seat_utilization_daily']));
     for (const r of built.filter((r) => windowed.includes(r.name) && !r.build?.incremental))
       expect(r.build?.fullBecause, r.name).toMatch(/ changed$/);
-    for (const name of byDays) {
+    // (The seat-spend months are left out: this month of changes reaches back to the data's first
+    // month, so every month is rebuilt.)
+    for (const name of byDays.filter((n) => !n.endsWith('_monthly'))) {
       // (fct_pipeline_usage_daily, built from stg_pipelines' changes, keeps their stamp instead)
       const stamp = name === 'fct_pipeline_usage_daily' ? '_changed_at' : '_transformed_at';
       const [stamps] = await fx.db.query<{ n: unknown }>(
