@@ -138,7 +138,9 @@ successes as (
 -- A failed deployment is restored by the next success in the same environment: strictly later,
 -- so in each environment's order successes come before failures of the same instant, and the
 -- restoration is the earliest success among the rows after the failure (one pass, not every
--- failure against every success).
+-- failure against every success). The window runs backwards (latest first) so that the rows
+-- after a failure are the ones before it: a running minimum, where a frame that ends at the
+-- partition's end is aggregated again for every row.
 outcomes as (
   select deployment_uuid, environment_uuid, completed_on, 0 as failed
   from successes
@@ -157,8 +159,8 @@ restorations as (
       failed,
       min(case when failed = 0 then completed_on end) over (
         partition by environment_uuid
-        order by completed_on, failed, deployment_uuid
-        rows between 1 following and unbounded following
+        order by completed_on desc, failed desc, deployment_uuid desc
+        rows between unbounded preceding and 1 preceding
       ) as restored_on
     from outcomes
   ) ordered
