@@ -21,8 +21,8 @@ export interface DataTest {
   sql: string;
   params: unknown[];
   /**
-   * not_null, unique and accepted_values: an aggregate over the model's relation that is 0 exactly
-   * when the test passes. A model's screens are read together in one query (testRun.ts), so its
+   * not_null, unique, accepted_values and unique_combination: an aggregate over the model's
+   * relation that is 0 exactly when the test passes. A model's screens are read together in one query (testRun.ts), so its
    * passing column tests cost one query, not one each: on BigQuery every query is a job, billed
    * 10 MB at least, and a view is computed once, not once a test. `param` makes a placeholder for
    * a value of the shared query.
@@ -84,10 +84,15 @@ function genericQuery(
     }
     case 'unique_combination': {
       const columns = spec.columns.map(q).join(', ');
+      // One value per combination, equal when the combinations are (nulls alike, as GROUP BY has
+      // them): a row value on Postgres, its JSON text on BigQuery, which counts no distinct STRUCT.
+      const combination =
+        db.dialect === 'bigquery' ? `to_json_string(struct(${columns}))` : `row(${columns})`;
       return {
         sql: `select ${columns}, count(*) as n_records from ${relation} group by ${columns} having count(*) > 1`,
         params: [],
         refs,
+        screen: { relation, aggregate: () => `count(*) - count(distinct ${combination})` },
       };
     }
   }

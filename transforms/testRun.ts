@@ -1,7 +1,7 @@
 // Runs data tests: each one's first offending rows, and how many there are. Fewer rows than the
 // sample holds means that is all of them, so a passing test costs one query, a failing one two;
-// a model's not_null, unique and accepted_values tests first share one screening query, which
-// settles the passing.
+// a model's not_null, unique, accepted_values and unique_combination tests first share one
+// screening query, which settles the passing.
 
 import { formatTable } from '../lib/table';
 import type { Queryable, Row } from '../warehouse/engine';
