@@ -30,6 +30,21 @@ export interface DataTest {
   screen?: { relation: string; aggregate: (param: (value: unknown) => string) => string };
 }
 
+/**
+ * What a screen counts distinct values of: on Postgres and PGlite the 64-bit hash of `columns`
+ * (already quoted), which sorts far faster than text or row values (at medium, 63 ms against 100
+ * for 115,000 event keys; six columns, 26 against 93). Values alike hash alike, nulls too; two
+ * values of one hash only send the test to its own query. `unique` leaves nulls out, as
+ * count(distinct …) does: their hash is then null. BigQuery counts the value, or a combination's
+ * JSON text (it counts no distinct STRUCT; nulls alike, as GROUP BY has them).
+ */
+function distinctValue(db: RelationNamer, columns: string[], { nullsOut }: { nullsOut: boolean }) {
+  const list = columns.join(', ');
+  if (db.dialect === 'bigquery') return nullsOut ? list : `to_json_string(struct(${list}))`;
+  const hash = `hash_record_extended(row(${list}), 0)`;
+  return nullsOut ? `case when ${list} is not null then ${hash} end` : hash;
+}
+
 function genericQuery(
   db: RelationNamer,
   project: Project,
@@ -55,7 +70,10 @@ function genericQuery(
         sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null group by ${c} having count(*) > 1`,
         params: [],
         refs,
-        screen: { relation, aggregate: () => `count(${c}) - count(distinct ${c})` },
+        screen: {
+          relation,
+          aggregate: () => `count(${c}) - count(distinct ${distinctValue(db, [c], { nullsOut: true })})`,
+        },
       };
     }
     case 'accepted_values': {
@@ -84,14 +102,7 @@ function genericQuery(
     }
     case 'unique_combination': {
       const columns = spec.columns.map(q).join(', ');
-      // One value per combination, the same for combinations GROUP BY has as one (nulls alike):
-      // on Postgres the row's 64-bit hash (distinct row values sort four times slower than the
-      // GROUP BY; two combinations of one hash only send the test to its own query), on BigQuery
-      // its JSON text (it counts no distinct STRUCT).
-      const combination =
-        db.dialect === 'bigquery'
-          ? `to_json_string(struct(${columns}))`
-          : `hash_record_extended(row(${columns}), 0)`;
+      const combination = distinctValue(db, spec.columns.map(q), { nullsOut: false });
       return {
         sql: `select ${columns}, count(*) as n_records from ${relation} group by ${columns} having count(*) > 1`,
         params: [],

@@ -225,11 +225,12 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
         union all select 2, 'b', null union all select 2, 'c', 'y'`,
       'staging/screened.yml':
         'columns:\n  id: { tests: [unique, not_null] }\n  note: { tests: [unique, not_null, accepted_values: [a, b]] }\n  code: { tests: [not_null, accepted_values: [x, y]] }',
-      // Combinations: (a, b) repeats with b null (nulls alike, as GROUP BY has them); (a, c) does not.
-      'staging/paired.sql': `select 1 as a, cast(null as integer) as b, 'p' as c
-        union all select 1, null, 'q' union all select 2, 3, 'r'`,
+      // Combinations: (a, b) repeats with b null (nulls alike, as GROUP BY has them); (a, c) does
+      // not. d repeats beside a null (which unique leaves out).
+      'staging/paired.sql': `select 1 as a, cast(null as integer) as b, 'p' as c, 5 as d
+        union all select 1, null, 'q', 5 union all select 2, 3, 'r', null`,
       'staging/paired.yml':
-        'columns:\n  a: { tests: [not_null] }\n  b: {}\n  c: {}\ntests:\n  - unique_combination: [a, b]\n  - unique_combination: [a, c]',
+        'columns:\n  a: { tests: [not_null] }\n  b: {}\n  c: {}\n  d: { tests: [unique] }\ntests:\n  - unique_combination: [a, b]\n  - unique_combination: [a, c]',
       // A column the model lacks: the shared screen fails, so each test runs its own query.
       'staging/ghosted.sql': `select 1 as id`,
       'staging/ghosted.yml': 'columns:\n  id: { tests: [unique, not_null] }\n  ghost: { tests: [not_null] }',
@@ -248,6 +249,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       ['ghosted.id.not_null', 'pass', 0],
       ['ghosted.ghost.not_null', 'error', null],
       ['paired.a.not_null', 'pass', 0],
+      ['paired.d.unique', 'fail', 1],
       ['paired.unique_combination(a,b)', 'fail', 1],
       ['paired.unique_combination(a,c)', 'pass', 0],
       ['screened.id.unique', 'fail', 1],
@@ -258,10 +260,11 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       ['screened.code.not_null', 'fail', 1],
       ['screened.code.accepted_values', 'pass', 0],
     ]);
-    expect(tests[4]?.error).toMatch(/^1 offending row:\n {2}a\s+b\s+n_records\n {2}1\s+null\s+2$/);
-    expect(tests[6]?.error).toMatch(/^1 offending row:\n {2}id\s+n_records\n {2}2\s+2$/);
-    expect(tests[10]?.error).toMatch(/^1 offending row:\n {2}note\s+n_records\n {2}c\s+1$/);
-    expect(tests[11]?.error).toMatch(/^1 offending row:\n {2}id\s+note\s+code\n {2}2\s+b\s+null$/);
+    expect(tests[4]?.error).toMatch(/^1 offending row:\n {2}d\s+n_records\n {2}5\s+2$/);
+    expect(tests[5]?.error).toMatch(/^1 offending row:\n {2}a\s+b\s+n_records\n {2}1\s+null\s+2$/);
+    expect(tests[7]?.error).toMatch(/^1 offending row:\n {2}id\s+n_records\n {2}2\s+2$/);
+    expect(tests[11]?.error).toMatch(/^1 offending row:\n {2}note\s+n_records\n {2}c\s+1$/);
+    expect(tests[12]?.error).toMatch(/^1 offending row:\n {2}id\s+note\s+code\n {2}2\s+b\s+null$/);
     expect(tests[2]?.error).toMatch(/ghost/);
     // screened and paired: one screen, then one query for each failing test's rows; ghosted: the
     // failed screen, then each test alone.
@@ -271,7 +274,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
           q.includes(fx.db.table('staging', model)) && !/limit 0|^\s*(create|drop|comment|alter)/i.test(q),
       );
     expect(reading('screened')).toHaveLength(4);
-    expect(reading('paired')).toHaveLength(2);
+    expect(reading('paired')).toHaveLength(3);
     expect(reading('ghosted')).toHaveLength(4);
   }, 120_000);
 
