@@ -231,6 +231,9 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
         union all select 1, null, 'q', 5 union all select 2, 3, 'r', null`,
       'staging/paired.yml':
         'columns:\n  a: { tests: [not_null] }\n  b: {}\n  c: {}\n  d: { tests: [unique] }\ntests:\n  - unique_combination: [a, b]\n  - unique_combination: [a, c]',
+      // One test alone is screened too (an aggregate, cheaper than its GROUP BY).
+      'staging/single.sql': `select 1 as id union all select 2`,
+      'staging/single.yml': 'columns:\n  id: { tests: [unique] }',
       // A column the model lacks: the shared screen fails, so each test runs its own query.
       'staging/ghosted.sql': `select 1 as id`,
       'staging/ghosted.yml': 'columns:\n  id: { tests: [unique, not_null] }\n  ghost: { tests: [not_null] }',
@@ -259,6 +262,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       ['screened.note.accepted_values', 'fail', 1],
       ['screened.code.not_null', 'fail', 1],
       ['screened.code.accepted_values', 'pass', 0],
+      ['single.id.unique', 'pass', 0],
     ]);
     expect(tests[4]?.error).toMatch(/^1 offending row:\n {2}d\s+n_records\n {2}5\s+2$/);
     expect(tests[5]?.error).toMatch(/^1 offending row:\n {2}a\s+b\s+n_records\n {2}1\s+null\s+2$/);
@@ -275,6 +279,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       );
     expect(reading('screened')).toHaveLength(4);
     expect(reading('paired')).toHaveLength(3);
+    expect(reading('single')).toEqual([expect.stringMatching(/^select count\(/)]);
     expect(reading('ghosted')).toHaveLength(4);
   }, 120_000);
 
