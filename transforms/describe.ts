@@ -3,8 +3,10 @@
 //   Postgres, PGlite  `comment on table|view` and `comment on column`, in one transaction
 //   BigQuery          the table's or view's description and its fields', by the tables API
 //                     (WarehouseEngine.describeRelation)
-// Written after every build: a recreated table has none, while a replaced Postgres view and an
-// incremental table keep the old ones, so a description taken out of the yml is removed here.
+// Checked after every build: a recreated table has none, while a replaced Postgres view and an
+// incremental table keep the old ones, so a description taken out of the yml is removed here. Only
+// those that differ from what the relation carries are written: a run that rebuilt nothing's
+// descriptions sends one query per model (Postgres, PGlite), not one statement per column.
 import { quotePgIdent, type RelationDescriptions, type WarehouseEngine } from '../warehouse/engine';
 import type { Materialization } from './compile';
 import type { ModelDoc } from './modelDoc';
@@ -22,14 +24,14 @@ export function descriptionsOf(doc: ModelDoc): RelationDescriptions {
 const pgLiteral = (text: string | null) =>
   text === null ? 'null' : `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
-/** The comment statements of `relation` (quoted, qualified), a table or a view. */
+/** The comment statements of `relation` (quoted, qualified), a table or a view; an undefined description: none for the relation. */
 export function commentStatements(
   relation: string,
   kind: 'table' | 'view' | 'materialized view',
-  { description, columns }: RelationDescriptions,
+  { description, columns }: Omit<RelationDescriptions, 'description'> & { description?: string | null },
 ): string[] {
   return [
-    `comment on ${kind} ${relation} is ${pgLiteral(description)}`,
+    ...(description === undefined ? [] : [`comment on ${kind} ${relation} is ${pgLiteral(description)}`]),
     ...columns.map(
       (c) => `comment on column ${relation}.${quotePgIdent(c.name)} is ${pgLiteral(c.description)}`,
     ),
@@ -50,8 +52,31 @@ export async function writeDescriptions(
     return;
   }
   const kind = materialized === 'view' ? 'view' : 'table';
-  const statements = commentStatements(db.table(file.layer, file.name), kind, descriptions);
+  const relation = db.table(file.layer, file.name);
+  const stored = await storedComments(db, relation);
+  // (a yml column the relation lacks is never stored: its statement fails, and says so)
+  const statements = commentStatements(relation, kind, {
+    description: stored.get(null) === descriptions.description ? undefined : descriptions.description,
+    columns: descriptions.columns.filter((c) => !stored.has(c.name) || stored.get(c.name) !== c.description),
+  });
+  if (statements.length === 0) return;
   await db.transaction(async (tx) => {
     for (const statement of statements) await tx.query(statement);
   });
+}
+
+/** The comments `relation` carries now: its own (key null) and each column's (null: none). */
+async function storedComments(
+  db: WarehouseEngine,
+  relation: string,
+): Promise<Map<string | null, string | null>> {
+  const rows = await db.query<{ name: string | null; description: string | null }>(
+    `select cast(null as text) as name, obj_description($1::regclass, 'pg_class') as description
+     union all
+     select attname::text, col_description(attrelid, attnum)
+       from pg_catalog.pg_attribute
+      where attrelid = $1::regclass and attnum > 0 and not attisdropped`,
+    [relation],
+  );
+  return new Map(rows.map((r) => [r.name, r.description]));
 }

@@ -48,7 +48,11 @@ function parseJsonFields(rows: Row[], fields: TableField[] | undefined): Row[] {
 }
 
 /** The table's top-level fields with the descriptions given (none: the field's own is removed). */
-function describeFields(table: string, fields: TableField[], columns: RelationDescriptions['columns']) {
+function describeFields(
+  table: string,
+  fields: TableField[],
+  columns: RelationDescriptions['columns'],
+): TableField[] {
   const given = new Map(columns.map((c) => [c.name, c.description]));
   const missing = [...given.keys()].filter((name) => !fields.some((f) => f.name === name));
   if (missing.length > 0) throw new Error(`${table} has no column ${missing.join(', ')}`);
@@ -103,8 +107,16 @@ export async function openBigQuery(config: BigQueryConfig): Promise<WarehouseEng
     async describeRelation(schema, name, { description, columns }) {
       const table = bq.dataset(schemaName(schema)).table(name);
       const [metadata] = await table.getMetadata();
+      const stored: TableField[] = metadata.schema?.fields ?? [];
       // A patch replaces the whole schema: every field goes back as it was, descriptions aside.
-      const fields = describeFields(name, metadata.schema?.fields ?? [], columns);
+      const fields = describeFields(name, stored, columns);
+      // (None differing from what the table carries: no patch, one API call less a model a run.)
+      const same = (a: string | null | undefined, b: string | null | undefined) => (a ?? '') === (b ?? '');
+      if (
+        same(metadata.description, description) &&
+        fields.every((field, i) => same(field.description, stored[i]?.description))
+      )
+        return;
       // '' removes the relation's description.
       await table.setMetadata({ description: description ?? '', schema: { fields } });
     },

@@ -10,8 +10,8 @@ import {
   TransformFailedError,
   type TransformOutcome,
 } from '../../transforms/service';
-import type { WarehouseEngine } from '../../warehouse/engine';
 import { listTransformRun, recordTransformRun } from '../../warehouse/transformLedger';
+import { recordingEngine } from '../support/recordingEngine';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { FIXTURES, tempProjects } from './support';
 
@@ -238,14 +238,7 @@ describeEachWarehouse('data tests, post hooks and the transform ledger', (engine
       'staging/ghosted.sql': `select 1 as id`,
       'staging/ghosted.yml': 'columns:\n  id: { tests: [unique, not_null] }\n  ghost: { tests: [not_null] }',
     });
-    const queries: string[] = [];
-    const counting: WarehouseEngine = {
-      ...fx.db,
-      query: (sql, params) => {
-        queries.push(sql);
-        return fx.db.query(sql, params);
-      },
-    };
+    const { engine: counting, statements: queries } = recordingEngine(fx.db);
     const { tests } = await runProject(counting, project());
     expect(tests.map((t) => [t.name, t.status, t.failures])).toEqual([
       ['ghosted.id.unique', 'pass', 0],

@@ -9,6 +9,7 @@ import { loadProject } from '../../transforms/project';
 import { runModels } from '../../transforms/run';
 import { DEFAULT_PROJECT_DIR } from '../../transforms/service';
 import { readDescriptions } from '../support/descriptions';
+import { recordingEngine } from '../support/recordingEngine';
 import { describeEachWarehouse, useMigratedWarehouse } from '../support/warehouse';
 import { tempProjects } from './support';
 
@@ -117,6 +118,18 @@ describeEachWarehouse('descriptions in the warehouse', (engine) => {
     expect(drift?.error).toMatch(/^descriptions not written: .*gone/);
     expect(after).toMatchObject({ name: 'fct_after_drift', status: 'success', error: undefined });
     expect((await read('marts', 'fct_after_drift')).columns).toEqual({ kept: 'Kept.' });
+  }, 180_000);
+
+  it('writes none the relation already carries: a view replaced and an incremental table keep theirs', async () => {
+    const { engine: counting, statements } = recordingEngine(fx.db);
+    const results = await runModels(counting, project(), { select: ['stg_people', 'int_people'] });
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ['stg_people', 'success'],
+      ['int_people', 'success'],
+    ]);
+    expect(statements.filter((q) => /^comment on/.test(q))).toEqual([]);
+    expect((await read('staging', 'stg_people')).description).toBe(TRICKY);
+    expect((await read('intermediate', 'int_people')).columns.person_id).toBe('Kept by every run.');
   }, 180_000);
 
   it('rewrites them on the next run, removing those taken out of the yml', async () => {
