@@ -1,10 +1,13 @@
+{#- A pull request's child lists (its incremental_inputs besides stg_pullrequests): each row names
+    its pull request by repository_uuid and pr_id. #}
+{%- set children = ['stg_pr_activity', 'stg_pr_comments', 'stg_pr_commits'] %}
 {#- The pull requests an incremental build recomputes: those with a record (the pull request, or
     an item of its activity, comments or commits, tombstones included) changed since the newest
     change the model holds. #}
 {%- set changed %}
 (
   select record_key from {{ ref('stg_pullrequests') }} where {{ changed_after('_changed_at') }}
-  {%- for child in ['stg_pr_activity', 'stg_pr_comments', 'stg_pr_commits'] %}
+  {%- for child in children %}
   union all
   select {{ pr_key() }} from {{ ref(child) }} where {{ changed_after('_changed_at') }}
   {%- endfor %}
@@ -32,38 +35,25 @@ all_pullrequests as (
   {%- endif %}
 ),
 
-all_pr_activity as (
-  select * from {{ ref('stg_pr_activity') }}
-  {%- if is_incremental() %}
-  where {{ pr_key() }} in (select pr_key from changed_pull_requests)
-  {%- endif %}
-),
+{%- for child in children %}
 
-all_pr_comments as (
-  select * from {{ ref('stg_pr_comments') }}
+all_{{ child | replace('stg_', '') }} as (
+  select * from {{ ref(child) }}
   {%- if is_incremental() %}
   where {{ pr_key() }} in (select pr_key from changed_pull_requests)
   {%- endif %}
 ),
-
-all_pr_commits as (
-  select * from {{ ref('stg_pr_commits') }}
-  {%- if is_incremental() %}
-  where {{ pr_key() }} in (select pr_key from changed_pull_requests)
-  {%- endif %}
-),
+{%- endfor %}
 
 -- Each pull request's newest change, tombstones included: the watermark of incremental builds.
 changes as (
   select pr_key, max(changed_at) as changed_at
   from (
     select record_key as pr_key, {{ changed_at() }} as changed_at from all_pullrequests
+    {%- for child in children %}
     union all
-    select {{ pr_key() }}, {{ changed_at() }} from all_pr_activity
-    union all
-    select {{ pr_key() }}, {{ changed_at() }} from all_pr_comments
-    union all
-    select {{ pr_key() }}, {{ changed_at() }} from all_pr_commits
+    select {{ pr_key() }}, {{ changed_at() }} from all_{{ child | replace('stg_', '') }}
+    {%- endfor %}
   ) records
   group by pr_key
 ),
