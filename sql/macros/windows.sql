@@ -73,6 +73,7 @@
 {%- elif invocation_id is defined -%}
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=date_column) }}
 {%- else -%}
+{#- (a macro call gives markup, not a string: `'' ~` makes it the string config takes) -#}
 {{ config(
   materialized='incremental',
   incremental_strategy='replace_where',
