@@ -1,6 +1,6 @@
 // A model's yml descriptions end up in the warehouse, where BI tools read them: on views, tables
-// and incremental tables, rewritten by every run; a description that cannot be written leaves the
-// model built, as warn.
+// and incremental tables, checked by every run and written where they differ; a description that
+// cannot be written leaves the model built, as warn.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
