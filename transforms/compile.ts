@@ -9,6 +9,8 @@
 //   this                      the model's own relation
 //   var('name', default)      a run variable (no default and not given: an error)
 //   target.type               'postgres' | 'bigquery', so macros can dispatch per engine (dbt's spelling)
+//   evaluated_first(sql, 'date')  an uncorrelated scalar subquery an incremental build evaluates once,
+//                             before its statements, and writes in as a literal (CompiledModel.evaluatedFirst)
 // Every macro is imported into every model on the model's first line (no line shift). As in dbt,
 // macros are global: a macro file imports nothing, and calls the macros of any other file.
 // post_hook statements are templates too, rendered with the model's globals (so `{{ this }}`).
@@ -70,6 +72,24 @@ export interface CompiledModel {
   config: ModelConfig;
   /** config(post_hook=…), rendered. */
   postHooks: string[];
+  /** evaluated_first() calls, distinct: what to replace in `sql` and the predicates, and by what. */
+  evaluatedFirst: EvaluatedFirst[];
+}
+
+/** The types evaluated_first() takes. */
+export type EvaluatedFirstType = 'date';
+const EVALUATED_FIRST_TYPES: readonly EvaluatedFirstType[] = ['date'];
+
+/**
+ * A scalar subquery to evaluate once per build: as rendered, `text` is valid SQL that computes it
+ * where it stands (so plans, docs and a build that skips this read it as written); a build may
+ * replace every `text` by the value of `expression`. Why: Postgres runs such a subquery once per
+ * reference and cannot estimate `day >= (subquery)`, so a literal gets the better plan.
+ */
+export interface EvaluatedFirst {
+  text: string;
+  expression: string;
+  type: EvaluatedFirstType;
 }
 
 export interface CompiledTest {
@@ -280,6 +300,7 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
   const { label } = subject;
   const refs: string[] = [];
   const sources: string[] = [];
+  const evaluatedFirst = new Map<string, EvaluatedFirst>();
   let configured = false;
   // The globals' errors are reported as they are, not wrapped in nunjucks' render error.
   let failure: Error | undefined;
@@ -317,6 +338,18 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
     }
     return '';
   });
+  env.addGlobal('evaluated_first', (expression: unknown, type: unknown) => {
+    const sql = String(expression ?? '').trim();
+    if (sql === '') return fail(`${label}: evaluated_first() takes an SQL expression`);
+    if (!EVALUATED_FIRST_TYPES.includes(type as EvaluatedFirstType))
+      return fail(
+        `${label}: evaluated_first()'s type must be one of ${EVALUATED_FIRST_TYPES.join(', ')}, got ${JSON.stringify(type)}`,
+      );
+    const text = `(/* evaluated first */ ${sql})`;
+    if (!evaluatedFirst.has(text))
+      evaluatedFirst.set(text, { text, expression: sql, type: type as EvaluatedFirstType });
+    return text;
+  });
   env.addGlobal('is_incremental', () => subject.isIncremental());
   if (subject.relation) env.addGlobal('this', subject.relation);
   env.addGlobal('target', { type: db.dialect });
@@ -333,6 +366,7 @@ function templateRenderer(db: RelationNamer, project: Project, subject: Subject,
   return {
     refs,
     sources,
+    evaluatedFirst: () => [...evaluatedFirst.values()],
     /** Renders `source`; `path` names it in template errors. */
     render(path: string, source: string): string {
       try {
@@ -378,7 +412,16 @@ export function compileModel(
   const postHooks = (config.postHook ?? []).map((hook, i) =>
     renderer.render(`${model.path} post_hook ${i + 1}`, hook),
   );
-  return { name, relation, sql, refs: renderer.refs, sources: renderer.sources, config, postHooks };
+  return {
+    name,
+    relation,
+    sql,
+    refs: renderer.refs,
+    sources: renderer.sources,
+    config,
+    postHooks,
+    evaluatedFirst: renderer.evaluatedFirst(),
+  };
 }
 
 /**

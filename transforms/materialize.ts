@@ -4,7 +4,8 @@
 //                transaction. BigQuery: `create or replace view` (a table of that name is dropped first).
 //   table        Postgres: build `<name>__bbetl_new`, then in one transaction replace the old
 //                relation: drop it and rename the new one into place. BigQuery: `create or replace table`.
-//   incremental  first run or full refresh: as a table. Otherwise the new rows into a temp table
+//   incremental  first run or full refresh: as a table. Otherwise each evaluated_first() subquery
+//                is evaluated and written in as its value, then the new rows go into a temp table
 //                (BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
 //                `delete` the rows whose unique_key comes again (replace_where: the rows matching
 //                its predicates) and `insert` the new rows. On Postgres, the table of an
@@ -18,9 +19,9 @@
 // a model this run builds later). BigQuery's views are late-bound and survive as they are.
 import type { Queryable, RelationKind, Row, WarehouseEngine } from '../warehouse/engine';
 import { quotePgIdent } from '../warehouse/engine';
-import type { CompiledModel } from './compile';
+import type { CompiledModel, EvaluatedFirst } from './compile';
 import { commentStatements } from './describe';
-import { DependentViewError, errorMessage } from './errors';
+import { DependentViewError, errorMessage, ProjectError } from './errors';
 import type { ModelFile } from './project';
 import { quoteColumn } from './quote';
 
@@ -243,14 +244,47 @@ function replacedRows(
   return `(${cols.map((c) => alias + c).join(', ')}) in (select ${cols.join(', ')} from ${staged})`;
 }
 
+/** A value of evaluated_first(), as its SQL literal; anything else is refused, not written into SQL. */
+function evaluatedLiteral(model: string, first: EvaluatedFirst, value: unknown): string {
+  if (value === null || value === undefined) return `cast(null as ${first.type})`;
+  const text = String(value);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text))
+    throw new ProjectError(
+      `model "${model}": evaluated_first(…, '${first.type}') gave ${JSON.stringify(text)}, not a date: ${first.expression}`,
+    );
+  return `date '${text}'`;
+}
+
+/** `model` with each evaluated_first() subquery evaluated now, on `on`, and written in as its value. */
+async function evaluateFirst(
+  on: Queryable,
+  dialect: WarehouseEngine['dialect'],
+  model: CompiledModel,
+): Promise<CompiledModel> {
+  let { sql } = model;
+  let predicates = model.config.incrementalPredicates;
+  const text = dialect === 'bigquery' ? 'string' : 'text';
+  for (const first of model.evaluatedFirst) {
+    const uses = (s: string) => s.includes(first.text);
+    if (!uses(sql) && !predicates?.some(uses)) continue;
+    const [row] = await on.query<{ value: unknown }>(`select cast(${first.expression} as ${text}) as value`);
+    const literal = evaluatedLiteral(model.name, first, row?.value);
+    sql = sql.replaceAll(first.text, literal);
+    predicates = predicates?.map((p) => p.replaceAll(first.text, literal));
+  }
+  return { ...model, sql, config: { ...model.config, incrementalPredicates: predicates } };
+}
+
 async function materializeIncremental(
   db: WarehouseEngine,
   file: ModelFile,
-  model: CompiledModel,
+  compiled: CompiledModel,
 ): Promise<Materialized> {
-  if (db.dialect === 'bigquery') return materializeIncrementalOnBigQuery(db, file, model);
-  const tmp = quotePgIdent(`${model.name}__bbetl_incr`);
+  if (db.dialect === 'bigquery')
+    return materializeIncrementalOnBigQuery(db, file, await evaluateFirst(db, db.dialect, compiled));
+  const tmp = quotePgIdent(`${compiled.name}__bbetl_incr`);
   return db.transaction(async (tx: Queryable) => {
+    const model = await evaluateFirst(tx, db.dialect, compiled);
     await tx.query(`create temporary table ${tmp} on commit drop as\n${model.sql}`);
     const condition = replacedRows(model, tmp, quotePgIdent);
     const [deleted] = condition

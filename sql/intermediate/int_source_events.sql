@@ -1,12 +1,14 @@
 {#- The indexes: each daily mart's incremental run looks up the events changed since its last build
-    (macros/windows.sql, rebuild_from), a few rows of many, and this model's own run starts from
-    its newest _changed_at; BigQuery has no indexes. #}
+    (macros/windows.sql, rebuild_from), a few rows of many, then reads the events of the days it
+    rebuilds (by their UTC day, the expression utc_date writes; the day is a literal there); this
+    model's own run starts from its newest _changed_at. BigQuery has no indexes. #}
 {{ config(
   materialized='incremental',
   unique_key='event_key',
   post_hook=[] if target.type == 'bigquery' else [
     'create index if not exists int_source_events_transformed_at on {{ this }} (_transformed_at)',
-    'create index if not exists int_source_events_changed_at on {{ this }} (_changed_at)'
+    'create index if not exists int_source_events_changed_at on {{ this }} (_changed_at)',
+    'create index if not exists int_source_events_occurred_on on {{ this }} ((' ~ utc_date('occurred_at') ~ '))'
   ]
 ) }}
 -- Every user action the sources record, named by feature, as extracted: tombstoned source rows

@@ -11,6 +11,7 @@
     in which each row keeps the spine's first day it was built with, `built_from`. -#}
 {% macro rebuild_from(date_column, events=true, spine_start=none, built_from=none) -%}
 {%- set first = built_from or date_column -%}
+{%- set rebuild -%}
 (
   select min(day) from (
     select
@@ -36,6 +37,13 @@
     {%- endif %}
   ) changes
 )
+{%- endset -%}
+{#- This engine evaluates it once, before the build, and writes the day in (dbt: as written). -#}
+{%- if invocation_id is defined -%}
+{{ rebuild }}
+{%- else -%}
+{{ evaluated_first(rebuild, 'date') }}
+{%- endif -%}
 {%- endmacro %}
 
 {#- The first day of the date spine (int_date_spine), for rebuild_from's spine_start. -#}

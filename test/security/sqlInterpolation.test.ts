@@ -55,6 +55,7 @@ const REVIEWED: Record<string, Record<string, string>> = {
     "cols.join(', ')": 'unique_key columns of the project, quoted',
     staged: 'a relation from db.table(), or the quoted name of a temporary table',
     deleting: 'a count of the rows `remove` deletes, or 0',
+    'first.expression': "an evaluated_first() subquery: compiled from the project's own files",
   },
   'warehouse/modelBuilds.ts': {
     source: 'rows of `$n` placeholders, cast',

@@ -9,6 +9,7 @@ import { planRun, runModels } from '../../transforms/run';
 import { failedNodes, runTransformProject, TransformFailedError } from '../../transforms/service';
 import type { WarehouseEngine } from '../../warehouse/engine';
 import { loadRecords } from '../../warehouse/raw/load';
+import { recordingEngine } from '../support/recordingEngine';
 import { describeEachWarehouse, useMigratedWarehouse, type WarehouseUnderTest } from '../support/warehouse';
 import { bq, FIXTURES, pg, tempProjects } from './support';
 
@@ -118,6 +119,7 @@ describe('compiling a model', () => {
       'marts/c.sql': "{{ config(materialized='ephemeral') }} select 1",
       'marts/k.sql': "{{ config(materialised='table') }} select 1",
       'marts/u.sql': 'select {{ undefined_thing }}',
+      'marts/e.sql': "select {{ evaluated_first('(select 1)', 'integer') }}",
     });
     const q = p();
     expect(() => compileModel(pg, q, 'm')).toThrow(`model "m" refers to unknown model "nope"`);
@@ -127,6 +129,9 @@ describe('compiling a model', () => {
     expect(() => compileModel(pg, q, 'k')).toThrow(`model "k": unknown config "materialised"`);
     expect(() => compileModel(pg, q, 'u')).toThrow(
       /model "u" \(marts\/u\.sql\) failed to compile: .*Line 1.*undefined value/s,
+    );
+    expect(() => compileModel(pg, q, 'e')).toThrow(
+      `model "e": evaluated_first()'s type must be one of date, got "integer"`,
     );
   });
 
@@ -486,6 +491,45 @@ describeEachWarehouse(
   },
   ['pglite', 'postgres'],
 );
+
+describeEachWarehouse('a subquery evaluated first', (engine) => {
+  const fx = useMigratedWarehouse(engine);
+  // An input of three days; an incremental run replaces the days from the model's last one on.
+  const model = `{%- set last = evaluated_first('(select max(day) from ' ~ this ~ ')', 'date') %}
+{{ config(materialized='incremental', incremental_strategy='replace_where', incremental_predicates=['day >= ' ~ last]) }}
+select day, n from {{ source('etl_meta', 'evaluated_first_days') }}
+{% if is_incremental() %}where day >= {{ last }}{% endif %}`;
+
+  it('is evaluated once per incremental build and written into the model and its predicate as a date', async () => {
+    const { project } = tempProject({ 'marts/days.sql': model });
+    const rows = async () =>
+      (
+        await fx.db.query<{ day: unknown; n: unknown }>(
+          `select cast(day as ${fx.db.dialect === 'bigquery' ? 'string' : 'text'}) as day, n from ${fx.db.table('marts', 'days')} order by day`,
+        )
+      ).map((r) => [r.day, Number(r.n)]);
+    const input = fx.db.table('etl_meta', 'evaluated_first_days');
+    await fx.db.query(
+      `create table ${input} as select date '2026-01-01' as day, 1 as n
+       union all select date '2026-01-02', 1 union all select date '2026-01-03', 1`,
+    );
+    await runModels(fx.db, project());
+    await fx.db.query(`update ${input} set n = 2 where true`);
+    const { engine: recording, statements } = recordingEngine(fx.db);
+    const [result] = await runModels(recording, project());
+    expect(result?.status).toBe('success');
+    expect(await rows()).toEqual([
+      ['2026-01-01', 1],
+      ['2026-01-02', 1],
+      ['2026-01-03', 2],
+    ]);
+    // One evaluation; nothing sent still holds the subquery, and the day went in as a literal.
+    expect(statements.filter((s) => s.includes('max(day)'))).toEqual([
+      expect.stringMatching(/^select cast\(\(select max\(day\) from .*\) as \w+\) as value$/),
+    ]);
+    expect(statements.filter((s) => s.includes("date '2026-01-03'")).length).toBeGreaterThanOrEqual(2);
+  });
+});
 
 describeEachWarehouse(
   'an incremental model whose SQL changed',
