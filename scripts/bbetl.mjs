@@ -16,6 +16,8 @@
 import { cliBundleStatus } from './cliBundle.mjs';
 
 const bundle = cliBundleStatus();
+// For `bbetl doctor`, which says how the CLI runs.
+process.env.BBETL_CLI_RUNS = bundle.fresh ? 'bundle' : `tsx: ${bundle.reason}`;
 if (bundle.fresh) {
   // Stack traces name the TypeScript sources, as under tsx.
   process.setSourceMapsEnabled(true);

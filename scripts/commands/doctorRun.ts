@@ -1,5 +1,5 @@
-// `bbetl doctor`: checks the configuration, Temporal, the warehouse, the OAuth consumer and every
-// connection, and prints one line per check with what to do about each problem. It only reads:
+// `bbetl doctor`: says how the CLI runs (bundled or through tsx), checks the configuration,
+// Temporal, the warehouse, the OAuth consumer and every connection, and prints one line per check with what to do about each problem. It only reads:
 // no migration, no dev server, no token stored.
 //
 // Exit code: 0 when no check failed (warnings allowed), 1 when one did. An invalid configuration
@@ -7,6 +7,7 @@
 // wrong is what the doctor is for.
 import { type Config, ConfigError, loadConfig } from '../../temporal.config';
 import { type CheckResult, type CheckStatus, errorText, fail, ok } from './doctor/check';
+import { checkCli } from './doctor/cli';
 import { checkOAuthClient } from './doctor/oauth';
 import { checkTemporal } from './doctor/temporal';
 import { checkWarehouse } from './doctor/warehouse';
@@ -62,7 +63,7 @@ function report(results: CheckResult[]): string {
 
 export async function doctor(flags: { json?: boolean }): Promise<never> {
   const { result, config } = checkConfig();
-  const groups = [Promise.resolve([result])];
+  const groups = [Promise.resolve([checkCli(), result])];
   if (config) {
     const now = new Date();
     // Independent of each other, so at once: a dead warehouse does not keep the OAuth check waiting.

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/net';
 import { type Sandbox, startSandbox } from '../../sandbox/index';
+import { checkCli } from '../../scripts/commands/doctor/cli';
 import { WarehouseConnectionStore } from '../../warehouse/connections';
 import { openWarehouse, type WarehouseEngine } from '../../warehouse/engine';
 import { finishRun, startRun } from '../../warehouse/ledger';
@@ -81,6 +82,7 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
     expect(fresh.code, fresh.stdout + fresh.stderr).toBe(0);
     const lines = checkLines(fresh.stdout);
     expect([...lines.keys()]).toEqual([
+      'cli',
       'config',
       'temporal',
       'temporal namespace',
@@ -103,7 +105,9 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
     );
     expect(lines.get('freshness default/acme')?.detail).toBe('never synced');
     expect(fresh.stdout).toContain('→ fix: sync it now: `bbetl sync --wait`');
-    expect(fresh.stdout).toMatch(/^8 ok, 2 warnings, 0 failed$/m);
+    // (globalSetup built the bundle from the sources as they are)
+    expect(lines.get('cli')?.detail).toBe('runs its bundle (.build/cli), built from the sources as they are');
+    expect(fresh.stdout).toMatch(/^9 ok, 2 warnings, 0 failed$/m);
 
     // Three hours ago: stale after two 60-minute intervals, fresh after two 120-minute ones.
     await recordSync(new Date(Date.now() - 3 * 3_600_000));
@@ -182,12 +186,23 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
       detail: expect.stringContaining(`cannot reach Temporal at ${temporal} (TEMPORAL_ADDRESS)`),
     });
     expect(broken.stdout).toContain(`→ fix: start Temporal at ${temporal} or correct TEMPORAL_ADDRESS`);
-    expect(broken.stdout).toMatch(/^1 ok, 0 warnings, 3 failed$/m);
+    expect(broken.stdout).toMatch(/^2 ok, 0 warnings, 3 failed$/m);
     for (const text of [broken.stdout, broken.stderr]) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain('db-password');
     }
   }, 30_000);
+
+  it('says when the CLI runs its TypeScript through tsx, and how to bundle it', () => {
+    expect(checkCli('tsx: not built (/srv/bbetl/.build/cli)')).toEqual({
+      status: 'warn',
+      name: 'cli',
+      detail:
+        'runs its TypeScript through tsx, slower to start each command: the bundle is not built (/srv/bbetl/.build/cli)',
+      fix: '`npm run build` (`npm ci` builds it too)',
+    });
+    expect(checkCli(undefined).status).toBe('ok');
+  });
 
   it('lists every configuration problem as a failed check', async () => {
     const result = await bbetl(['doctor'], { ...env, TEMPORAL_ADDRESS: 'temporal', PORT: 'eighty' });
