@@ -198,7 +198,7 @@ describe.skipIf(!temporalAvailable())('bbetl doctor', () => {
       status: 'warn',
       name: 'cli',
       detail:
-        'runs its TypeScript through tsx, slower to start each command: the bundle is not built (/srv/bbetl/.build/cli)',
+        'runs its TypeScript through tsx, slower to start each command (bundle: not built (/srv/bbetl/.build/cli))',
       fix: '`npm run build` (`npm ci` builds it too)',
     });
     expect(checkCli(undefined).status).toBe('ok');

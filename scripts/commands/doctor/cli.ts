@@ -8,7 +8,7 @@ export function checkCli(runs = process.env.BBETL_CLI_RUNS): CheckResult {
   if (runs === 'bundle') return ok('cli', 'runs its bundle (.build/cli), built from the sources as they are');
   return warn(
     'cli',
-    `runs its TypeScript through tsx, slower to start each command: the bundle is ${runs.replace(/^tsx: /, '')}`,
+    `runs its TypeScript through tsx, slower to start each command (bundle: ${runs.replace(/^tsx: /, '')})`,
     '`npm run build` (`npm ci` builds it too)',
   );
 }
