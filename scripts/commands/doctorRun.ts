@@ -1,6 +1,6 @@
 // `bbetl doctor`: says how the CLI runs (bundled or through tsx), checks the configuration,
-// Temporal, the warehouse, the OAuth consumer and every connection, and prints one line per check with what to do about each problem. It only reads:
-// no migration, no dev server, no token stored.
+// Temporal, the warehouse, the OAuth consumer and every connection, and prints one line per check
+// with what to do about each problem. It only reads: no migration, no dev server, no token stored.
 //
 // Exit code: 0 when no check failed (warnings allowed), 1 when one did. An invalid configuration
 // is a failed check like any other (every problem listed), not a usage error: finding what is
