@@ -9,8 +9,9 @@
 //   this                      the model's own relation
 //   var('name', default)      a run variable (no default and not given: an error)
 //   target.type               'postgres' | 'bigquery', so macros can dispatch per engine (dbt's spelling)
-//   evaluated_first(sql, 'date')  an uncorrelated scalar subquery an incremental build evaluates once,
-//                             before its statements, and writes in as a literal (CompiledModel.evaluatedFirst)
+//   evaluated_first(sql, type)  an uncorrelated scalar subquery ('date' or 'timestamp') an incremental
+//                             build evaluates once, before its statements, and writes in as a literal
+//                             (CompiledModel.evaluatedFirst)
 // Every macro is imported into every model on the model's first line (no line shift). As in dbt,
 // macros are global: a macro file imports nothing, and calls the macros of any other file.
 // post_hook statements are templates too, rendered with the model's globals (so `{{ this }}`).
@@ -77,8 +78,8 @@ export interface CompiledModel {
 }
 
 /** The types evaluated_first() takes. */
-export type EvaluatedFirstType = 'date';
-const EVALUATED_FIRST_TYPES: readonly EvaluatedFirstType[] = ['date'];
+export type EvaluatedFirstType = 'date' | 'timestamp';
+const EVALUATED_FIRST_TYPES: readonly EvaluatedFirstType[] = ['date', 'timestamp'];
 
 /**
  * A scalar subquery to evaluate once per build: as rendered, `text` is valid SQL that computes it
@@ -409,9 +410,10 @@ export function compileModel(
     options,
   );
   const sql = renderer.render(model.path, model.source);
-  const postHooks = (config.postHook ?? []).map((hook, i) =>
-    renderer.render(`${model.path} post_hook ${i + 1}`, hook),
-  );
+  // A hook that renders empty (a macro with nothing to do on this engine) is skipped, as in dbt.
+  const postHooks = (config.postHook ?? [])
+    .map((hook, i) => renderer.render(`${model.path} post_hook ${i + 1}`, hook))
+    .filter((hook) => hook.trim() !== '');
   return {
     name,
     relation,

@@ -28,6 +28,8 @@ export interface DataTest {
    * once, not once a test. `param` makes a placeholder for a value of the shared query.
    */
   screen?: { relation: string; aggregate: (param: (value: unknown) => string) => string };
+  /** A generic test: what it checks (to plan it again on the rows a build wrote: onWrittenRows). */
+  spec?: DataTestSpec;
 }
 
 /**
@@ -51,13 +53,21 @@ function distinctCombination(db: RelationNamer, columns: readonly string[]): str
   return db.dialect === 'bigquery' ? `to_json_string(struct(${columns.join(', ')}))` : rowHash(columns);
 }
 
+/**
+ * What a generic test reads: the model's relation, or, given `written` (a table of the rows an
+ * incremental build wrote, on Postgres), only what those rows can have made wrong. A row's own
+ * checks (not_null, accepted_values, relationships) read the rows written; unique and
+ * unique_combination read the model's rows that share a value (or combination) with one of them.
+ */
 function genericQuery(
   db: RelationNamer,
   project: Project,
   model: ModelFile,
   spec: DataTestSpec,
+  written?: string,
 ): Pick<DataTest, 'sql' | 'params' | 'refs' | 'screen'> {
-  const relation = db.table(model.layer, model.name);
+  const whole = db.table(model.layer, model.name);
+  const relation = written ?? whole;
   const q = (name: string) => quoteColumn(db.dialect, name);
   const refs = [model.name];
   switch (spec.kind) {
@@ -72,6 +82,10 @@ function genericQuery(
     }
     case 'unique': {
       const c = q(spec.column);
+      // (`in` leaves nulls out, as the test does; the column is often the unique_key, indexed.)
+      const relation = written
+        ? `(select ${c} from ${whole} where ${c} in (select ${c} from ${written})) sharing_written`
+        : whole;
       return {
         sql: `select ${c}, count(*) as n_records from ${relation} where ${c} is not null group by ${c} having count(*) > 1`,
         params: [],
@@ -110,6 +124,10 @@ function genericQuery(
       const quoted = spec.columns.map(q);
       const columns = quoted.join(', ');
       const combination = distinctCombination(db, quoted);
+      // (By the combination's hash, which has nulls alike as GROUP BY does, where `in` would not.)
+      const relation = written
+        ? `(select ${columns} from ${whole} where ${rowHash(quoted)} in (select ${rowHash(quoted)} from ${written})) sharing_written`
+        : whole;
       return {
         sql: `select ${columns}, count(*) as n_records from ${relation} group by ${columns} having count(*) > 1`,
         params: [],
@@ -134,6 +152,7 @@ export function planDataTests(
         name,
         model: model.name,
         severity: spec.severity,
+        spec,
         ...genericQuery(db, project, model, spec),
       });
     }
@@ -144,4 +163,26 @@ export function planDataTests(
     tests.push({ name, refs, severity, sql: sql.replace(/;\s*$/, ''), params: [] });
   }
   return tests;
+}
+
+/**
+ * `test` planned again on the rows an incremental build of its model wrote (`written`), for a
+ * model whose tests all passed on its rows before this build: the rows it kept were checked then,
+ * so only the rows written can fail now (a row deleted cannot make a test fail, a duplicate needs
+ * a row written). Kept as it is: a custom test; a test at severity warn, whose offending rows are
+ * reported again each run; a relationships test whose `to` model changed this run (a parent gone
+ * orphans rows kept).
+ */
+export function onWrittenRows(
+  db: RelationNamer,
+  project: Project,
+  test: DataTest,
+  written: string,
+  changedThisRun: (model: string) => boolean,
+): DataTest {
+  const { spec, model } = test;
+  const file = model ? project.models.get(model) : undefined;
+  if (!spec || !file || spec.severity === 'warn') return test;
+  if (spec.kind === 'relationships' && changedThisRun(spec.to)) return test;
+  return { ...test, ...genericQuery(db, project, file, spec, written) };
 }

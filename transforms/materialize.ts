@@ -5,8 +5,9 @@
 //   table        Postgres: build `<name>__bbetl_new`, then in one transaction replace the old
 //                relation: drop it and rename the new one into place. BigQuery: `create or replace table`.
 //   incremental  first run or full refresh: as a table. Otherwise each evaluated_first() subquery
-//                is evaluated and written in as its value, then the new rows go into a temp table
-//                (BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
+//                is evaluated and written in as its value, then the new rows go into a table of
+//                their own (Postgres: etl_meta.<name>__bbetl_written, kept for the model's tests;
+//                BigQuery: a `<name>__bbetl_incr` table, dropped after), then in one transaction
 //                `delete` the rows whose unique_key comes again (replace_where: the rows matching
 //                its predicates) and `insert` the new rows. On Postgres, the table of an
 //                incremental model with a unique_key is indexed on it when built.
@@ -17,9 +18,9 @@
 // the drop takes them with it (cascade), so they are re-created on the new one in the same
 // transaction; one that no longer fits fails the model and leaves the old relation (unless it is
 // a model this run builds later). BigQuery's views are late-bound and survive as they are.
-import type { Queryable, RelationKind, Row, WarehouseEngine } from '../warehouse/engine';
+import type { Dialect, Queryable, RelationKind, Row, WarehouseEngine } from '../warehouse/engine';
 import { quotePgIdent } from '../warehouse/engine';
-import type { CompiledModel, EvaluatedFirst } from './compile';
+import type { CompiledModel, EvaluatedFirst, EvaluatedFirstType } from './compile';
 import { commentStatements } from './describe';
 import { DependentViewError, errorMessage, ProjectError } from './errors';
 import type { ModelFile } from './project';
@@ -44,6 +45,11 @@ export interface MaterializeContext {
 /** Whether the relation's rows may have changed. */
 export interface Materialized {
   changed: boolean;
+  /**
+   * Postgres, an incremental build: a table holding the rows it wrote, for their tests
+   * (run.ts); the caller drops it (dropWrittenRows).
+   */
+  written?: string;
 }
 
 /** What the model's relation is now, if it exists. */
@@ -244,37 +250,70 @@ function replacedRows(
   return `(${cols.map((c) => alias + c).join(', ')}) in (select ${cols.join(', ')} from ${staged})`;
 }
 
+/**
+ * How each type of evaluated_first() is read (as text, exactly: a timestamp to the microsecond, in
+ * UTC, whatever the session's time zone), what its text must look like, and its SQL literal.
+ */
+const EVALUATED_TYPES: Record<
+  EvaluatedFirstType,
+  {
+    read: (dialect: Dialect, sql: string) => string;
+    shape: RegExp;
+    literal: (dialect: Dialect, text: string) => string;
+  }
+> = {
+  date: {
+    read: (dialect, sql) => `cast(${sql} as ${dialect === 'bigquery' ? 'string' : 'text'})`,
+    shape: /^\d{4}-\d{2}-\d{2}$/,
+    literal: (_, text) => `date '${text}'`,
+  },
+  timestamp: {
+    read: (dialect, sql) =>
+      dialect === 'bigquery'
+        ? `format_timestamp('%Y-%m-%dT%H:%M:%E6SZ', ${sql}, 'UTC')`
+        : `to_char((${sql}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    shape: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+    literal: (dialect, text) => `${dialect === 'bigquery' ? 'timestamp' : 'timestamptz'} '${text}'`,
+  },
+};
+
 /** A value of evaluated_first(), as its SQL literal; anything else is refused, not written into SQL. */
-function evaluatedLiteral(model: string, first: EvaluatedFirst, value: unknown): string {
-  if (value === null || value === undefined) return `cast(null as ${first.type})`;
+function evaluatedLiteral(model: string, dialect: Dialect, first: EvaluatedFirst, value: unknown): string {
+  if (value === null || value === undefined)
+    return `cast(null as ${first.type === 'timestamp' && dialect === 'postgres' ? 'timestamptz' : first.type})`;
+  const type = EVALUATED_TYPES[first.type];
   const text = String(value);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text))
+  if (!type.shape.test(text))
     throw new ProjectError(
-      `model "${model}": evaluated_first(…, '${first.type}') gave ${JSON.stringify(text)}, not a date: ${first.expression}`,
+      `model "${model}": evaluated_first(…, '${first.type}') gave ${JSON.stringify(text)}, not a ${first.type}: ${first.expression}`,
     );
-  return `date '${text}'`;
+  return type.literal(dialect, text);
 }
 
 /** `model` with each evaluated_first() subquery evaluated now, on `on`, and written in as its value. */
-async function evaluateFirst(
-  on: Queryable,
-  dialect: WarehouseEngine['dialect'],
-  model: CompiledModel,
-): Promise<CompiledModel> {
+async function evaluateFirst(on: Queryable, dialect: Dialect, model: CompiledModel): Promise<CompiledModel> {
   let { sql } = model;
   let predicates = model.config.incrementalPredicates;
-  const text = dialect === 'bigquery' ? 'string' : 'text';
   for (const first of model.evaluatedFirst) {
     const uses = (s: string) => s.includes(first.text);
     if (!uses(sql) && !predicates?.some(uses)) continue;
-    const [row] = await on.query<{ value: unknown }>(`select cast(${first.expression} as ${text}) as value`);
-    const literal = evaluatedLiteral(model.name, first, row?.value);
+    const [row] = await on.query<{ value: unknown }>(
+      `select ${EVALUATED_TYPES[first.type].read(dialect, first.expression)} as value`,
+    );
+    const literal = evaluatedLiteral(model.name, dialect, first, row?.value);
     sql = sql.replaceAll(first.text, literal);
     predicates = predicates?.map((p) => p.replaceAll(first.text, literal));
   }
   return { ...model, sql, config: { ...model.config, incrementalPredicates: predicates } };
 }
 
+/**
+ * Postgres: the new rows go into a table of their own in etl_meta (unlogged: it lives only until
+ * their tests have read it, and a crash loses nothing the next build needs), then replace the rows
+ * they supersede, in one transaction. The table outlives the transaction so that the model's tests
+ * can read the rows written rather than all of them (run.ts); a crash that leaves it behind is
+ * cleared by the next build.
+ */
 async function materializeIncremental(
   db: WarehouseEngine,
   file: ModelFile,
@@ -282,21 +321,27 @@ async function materializeIncremental(
 ): Promise<Materialized> {
   if (db.dialect === 'bigquery')
     return materializeIncrementalOnBigQuery(db, file, await evaluateFirst(db, db.dialect, compiled));
-  const tmp = quotePgIdent(`${compiled.name}__bbetl_incr`);
+  const written = db.table('etl_meta', `${compiled.name}__bbetl_written`);
+  await dropWrittenRows(db, written);
   return db.transaction(async (tx: Queryable) => {
     const model = await evaluateFirst(tx, db.dialect, compiled);
-    await tx.query(`create temporary table ${tmp} on commit drop as\n${model.sql}`);
-    const condition = replacedRows(model, tmp, quotePgIdent);
+    await tx.query(`create unlogged table ${written} as\n${model.sql}`);
+    const condition = replacedRows(model, written, quotePgIdent);
     const [deleted] = condition
       ? await tx.query<{ n: unknown }>(
           `with d as (delete from ${model.relation} where ${condition} returning 1) select count(*) as n from d`,
         )
       : [];
     const [inserted] = await tx.query<{ n: unknown }>(
-      `with i as (insert into ${model.relation} select * from ${tmp} returning 1) select count(*) as n from i`,
+      `with i as (insert into ${model.relation} select * from ${written} returning 1) select count(*) as n from i`,
     );
-    return { changed: Number(deleted?.n ?? 0) + Number(inserted?.n) > 0 };
+    return { changed: Number(deleted?.n ?? 0) + Number(inserted?.n) > 0, written };
   });
+}
+
+/** Drops a table of written rows (Materialized.written), if it is there. */
+export async function dropWrittenRows(db: Queryable, written: string): Promise<void> {
+  await db.query(`drop table if exists ${written}`);
 }
 
 /**

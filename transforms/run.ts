@@ -14,11 +14,11 @@
 import type { WarehouseEngine } from '../warehouse/engine';
 import { type CompiledModel, compileModel, compileModelForPlan, type Materialization } from './compile';
 import { buildDag, type Dag, selectModels, topologicalOrder } from './dag';
-import { type DataTest, planDataTests } from './dataTests';
+import { type DataTest, onWrittenRows, planDataTests } from './dataTests';
 import { writeDescriptions } from './describe';
 import { errorMessage, ProjectError } from './errors';
 import { BuildTracker } from './freshness';
-import { materialize, relationKind } from './materialize';
+import { dropWrittenRows, materialize, relationKind } from './materialize';
 import type { ModelFile, Project } from './project';
 import { runDataTests, skippedTest, type TestResult, testFailed } from './testRun';
 
@@ -177,8 +177,11 @@ interface BuildStep {
 
 interface Built {
   result: ModelRunResult;
-  /** Whether the relation was materialized: incrementally or not, and whether its rows may have changed. */
-  materialized?: { changed: boolean; full: boolean };
+  /**
+   * Whether the relation was materialized: incrementally or not, whether its rows may have
+   * changed, and (Postgres, incrementally) the table of the rows it wrote, to drop once tested.
+   */
+  materialized?: { changed: boolean; full: boolean; written?: string };
 }
 
 /** Compiles (incremental branch when the relation exists), materializes, runs the post hooks, writes the descriptions. */
@@ -222,13 +225,13 @@ async function buildModel(
       runStartedAt: tracker.stamp,
     });
     const incremental = materialized === 'incremental' && existing === 'table' && !fullRefresh;
-    const { changed } = await materialize(db, file, model, existing, {
+    const { changed, written } = await materialize(db, file, model, existing, {
       incremental,
       models: project.models,
       later,
       keepIfSameRows: sameSql && hasDependents,
     });
-    done = { changed, full: !incremental };
+    done = { changed, full: !incremental, written };
     for (const [i, hook] of model.postHooks.entries()) {
       try {
         await db.query(hook);
@@ -346,8 +349,14 @@ export async function runProject(
     const dueTests = sameRows
       ? ownTests.filter((t) => t.refs.some((r) => r !== name && tracker.changedThisRun(r)))
       : ownTests;
+    // Built incrementally, its tests all passed before: they read the rows written (dataTests.ts).
+    const written = built.materialized?.written;
+    const onRowsWritten = written && tracker.passedBefore(name);
     if (isBuilt(outcome.status)) {
-      const [runnable, skipped] = await splitByUnbuiltRefs(db, project, dueTests, inRun);
+      const tests = onRowsWritten
+        ? dueTests.map((t) => onWrittenRows(db, project, t, written, (m) => tracker.changedThisRun(m)))
+        : dueTests;
+      const [runnable, skipped] = await splitByUnbuiltRefs(db, project, tests, inRun);
       const testResults = [...skipped, ...(await runDataTests(db, runnable))];
       const failed = testResults.filter(testFailed);
       if (failed.length > 0) {
@@ -360,6 +369,7 @@ export async function runProject(
     } else {
       results.tests.push(...ownTests.map((t) => skippedTest(t, `model "${name}" was not built`)));
     }
+    if (written) await dropWrittenRows(db, written);
     if (built.materialized) tracker.built(name, { ...built.materialized, ok: isBuilt(outcome.status) });
     // A current model whose test now fails is built (and tested) again next run.
     else if (outcome.status === 'error') tracker.built(name, { changed: false, full: false, ok: false });

@@ -29,15 +29,30 @@ where _row_number = 1
 
 {#- A raw or staging row changed (extracted or tombstoned) after the model's newest change,
     `watermark` (an expression over its rows: the newest is their max), less the lookback (var
-    incremental_lookback_minutes); every row while the model is empty. -#}
+    incremental_lookback_minutes); every row while the model is empty. This engine evaluates the
+    watermark once, before the build, and writes it in: Postgres then reads the changed rows
+    through the index on their change time (raw tables: 015_raw_change_indexes) rather than all
+    of them (dbt: the subquery as written). -#}
 {% macro changed_after(watermark) -%}
-{{ changed_at() }} > (
+{%- set newest -%}
+(
   select coalesce(
     {{ minus_minutes('max(' ~ watermark ~ ')', var('incremental_lookback_minutes', 10)) }},
     {{ timestamp_literal('1900-01-01T00:00:00Z') }}
   )
   from {{ this }}
 )
+{%- endset -%}
+{{ changed_at() }} > {% if invocation_id is defined %}{{ newest }}{% else %}{{ evaluated_first(newest, 'timestamp') }}{% endif %}
+{%- endmacro %}
+
+{#- A staging model's post_hook (Postgres, PGlite; nothing on BigQuery, which has no indexes): an
+    index on changed_at(), for the max its own incremental run starts from and for the models that
+    read its rows changed since theirs (int_source_events, fct_pull_requests). -#}
+{% macro changed_at_index(name) -%}
+{%- if target.type != 'bigquery' -%}
+create index if not exists {{ name }}_changed_at on {{ this }} (({{ changed_at() }}))
+{%- endif -%}
 {%- endmacro %}
 
 {#- When a raw row (or a staging row, which keeps both columns) last changed: extracted or tombstoned. -#}
@@ -49,11 +64,6 @@ greatest(_extracted_at, coalesce(_deleted_at, _extracted_at))
     since the newest `_changed_at` the model holds, less the lookback (none on a full build). -#}
 {% macro changed_since_last_run() -%}
 {%- if is_incremental() %}
-  and (
-    not exists (select 1 from {{ this }})
-    or {{ changed_at() }} > (
-      select {{ minus_minutes('max(_changed_at)', var('incremental_lookback_minutes', 10)) }} from {{ this }}
-    )
-  )
+  and {{ changed_after('_changed_at') }}
 {%- endif -%}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_branches") }}') }}
 -- Branches (GET …/refs/branches, projected to name and head commit); keyed `{repo}:{name}`.
 with branches as (
   {{ latest_per_key(source('bitbucket', 'branches')) }}

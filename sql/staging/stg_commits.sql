@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_commits") }}') }}
 -- Commits (GET …/commits; the repository is projected away, so it comes from parent_key).
 -- author.user is absent when the commit's author matches no Bitbucket account.
 with commits as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_deployments") }}') }}
 -- Deployments (GET …/deployments). An in-progress deployment has no status and no completion_date.
 with deployments as (
   {{ latest_per_key(source('bitbucket', 'deployments')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_environments") }}') }}
 -- Deployment environments (GET …/environments).
 with environments as (
   {{ latest_per_key(source('bitbucket', 'environments')) }}

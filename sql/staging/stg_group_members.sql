@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_group_members") }}') }}
 -- Workspace group members (the v1 groups API): one row per (group, member). record_key is
 -- `{workspace uuid}:{group slug}:{user uuid}`, parent_key `{workspace uuid}:{group slug}`; a member
 -- who left the group is tombstoned.

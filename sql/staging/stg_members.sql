@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_members") }}') }}
 -- Workspace members (GET /workspaces/{ws}/members): one row per (workspace, user).
 with members as (
   {{ latest_per_key(source('bitbucket', 'members')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_permissions") }}') }}
 -- Workspace permissions (GET /workspaces/{ws}/permissions): a member's role in the workspace.
 -- added_on and last_accessed are absent for workspaces managed in admin.atlassian.com.
 with permissions as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pipeline_steps") }}') }}
 -- Pipeline steps (GET …/pipelines/{uuid}/steps); parent_key is `{repo}:{pipeline uuid}`.
 with steps as (
   {{ latest_per_key(source('bitbucket', 'pipeline_steps')) }}

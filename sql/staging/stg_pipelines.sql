@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pipelines") }}') }}
 -- Pipeline runs (GET …/pipelines; the repository is projected away, so it comes from parent_key).
 -- creator is absent for runs nobody started; completed_on for unfinished runs; trigger and
 -- build_seconds_used may be absent too (null here). Times end in `Z`. Names (state, stage, result,

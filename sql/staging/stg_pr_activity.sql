@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pr_activity") }}') }}
 -- Pull request activity (GET …/pullrequests/{id}/activity): each item is exactly one of comment,
 -- approval, changes_requested or update. parent_key is `{repo}:{pr id}`.
 with activity as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pr_comments") }}') }}
 -- Pull request comments (GET …/pullrequests/{id}/comments); a deleted comment stays listed with
 -- deleted = true and empty content. parent_key is `{repo}:{pr id}`.
 with comments as (

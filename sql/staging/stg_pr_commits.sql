@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pr_commits") }}') }}
 -- Pull request commits (GET …/pullrequests/{id}/commits, projected to hash, date and author);
 -- keyed `{repo}:{pr id}:{hash}` with parent_key `{repo}:{pr id}`, so a commit on two pull requests
 -- is a row under each. author.user is absent when the author matches no Bitbucket account.

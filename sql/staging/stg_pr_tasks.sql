@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pr_tasks") }}') }}
 -- Pull request tasks (GET …/pullrequests/{id}/tasks). record_key is `{repo}:{pr id}:{task id}`,
 -- parent_key `{repo}:{pr id}`. A reopened task is UNRESOLVED again (resolved_on may stay set).
 with tasks as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_project_group_permissions") }}') }}
 -- Group permissions on projects (GET /workspaces/{ws}/projects/{key}/permissions-config/groups):
 -- the access a workspace group (a team) has to a project. record_key is `{project uuid}:{group slug}`.
 with permissions as (

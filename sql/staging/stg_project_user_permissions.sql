@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_project_user_permissions") }}') }}
 -- Direct user permissions on projects (GET /workspaces/{ws}/projects/{key}/permissions-config/users):
 -- access granted to one account, not through a group. record_key is `{project uuid}:{user uuid}`.
 with permissions as (

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_projects") }}') }}
 -- Projects (GET /workspaces/{ws}/projects).
 with projects as (
   {{ latest_per_key(source('bitbucket', 'projects')) }}

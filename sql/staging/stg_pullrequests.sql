@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_pullrequests") }}') }}
 -- Pull requests in every state (GET …/pullrequests?state=…); keyed `{repo}:{id}`.
 with pullrequests as (
   {{ latest_per_key(source('bitbucket', 'pullrequests')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_repositories") }}') }}
 -- Repositories (GET /repositories/{ws}); project is null for a repository outside any project.
 with repositories as (
   {{ latest_per_key(source('bitbucket', 'repositories')) }}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='record_key') }}
+{{ config(materialized='incremental', unique_key='record_key', post_hook='{{ changed_at_index("stg_workspaces") }}') }}
 -- Workspaces (GET /user/workspaces): every workspace a connection's user can see, synced or not.
 -- The listing gives a workspace's uuid and slug only (its name, privacy and creation date are not
 -- in it).

@@ -32,6 +32,9 @@ const REVIEWED: Record<string, Record<string, string>> = {
     c: 'a column of the SQL project, quoted by quoteColumn()',
     f: 'a column of the SQL project, quoted by quoteColumn()',
     columns: 'columns of the SQL project, quoted by quoteColumn()',
+    written: 'a relation from db.table(): the rows an incremental build wrote (materialize.ts)',
+    relation:
+      'a relation from db.table() (the model, or the rows written), or a subquery of the two with quoted columns',
   },
   'transforms/describe.ts': {
     relation: 'a relation name from db.table()',
@@ -55,7 +58,9 @@ const REVIEWED: Record<string, Record<string, string>> = {
     "cols.join(', ')": 'unique_key columns of the project, quoted',
     staged: 'a relation from db.table(), or the quoted name of a temporary table',
     deleting: 'a count of the rows `remove` deletes, or 0',
-    'first.expression': "an evaluated_first() subquery: compiled from the project's own files",
+    written: 'a relation from db.table(): the rows an incremental build wrote, dropped by dropWrittenRows',
+    'EVALUATED_TYPES[first.type].read(dialect, first.expression)':
+      "an evaluated_first() subquery (compiled from the project's own files) in a fixed cast or format call",
   },
   'warehouse/modelBuilds.ts': {
     source: 'rows of `$n` placeholders, cast',

@@ -1,6 +1,7 @@
 // Data tests (each kind passing and failing, warn, custom), post hooks, skipping after a failed
 // test, and the transform ledger, on every engine. The fixture `tested/` holds one model per
 // failing test kind and one model passing them all.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { runProject } from '../../transforms/run';
@@ -313,3 +314,97 @@ select 3 as n union all select 4`,
     expect(await numbers('hooked')).toEqual([10, 20]);
   }, 180_000);
 });
+
+describeEachWarehouse(
+  'the tests of an incremental build read the rows it wrote',
+  (engine) => {
+    const fx = useMigratedWarehouse(engine);
+    // Appends the input rows past the newest `seq` it holds. `parent` must name a row of parents,
+    // `id` is unique, `kind` a or b; `note` is checked at severity warn.
+    const parentsOf = (ids: number[]) => ids.map((id) => `select ${id} as id`).join(' union all ');
+    const { dir, project } = tempProject({
+      'intermediate/parents.sql': parentsOf([1, 2, 3]),
+      'intermediate/appended.sql': `{{ config(materialized='incremental') }}
+select seq, id, kind, parent, note from {{ source('etl_meta', 'wr_input') }}
+{% if is_incremental() %}where seq > (select max(seq) from {{ this }}){% endif %}`,
+      'intermediate/appended.yml': `columns:
+  id: { tests: [unique, not_null] }
+  kind: { tests: [{ accepted_values: [a, b] }] }
+  parent: { tests: [{ relationships: { to: parents, field: id } }] }
+  note: { tests: [{ not_null: {}, severity: warn }] }
+tests:
+  - unique_combination: [id, kind]
+`,
+    });
+    const input = () => fx.db.table('etl_meta', 'wr_input');
+    const run = async () => {
+      const { engine: recording, statements } = recordingEngine(fx.db);
+      const { tests } = await runProject(recording, project());
+      const of = (name: string) => tests.find((t) => t.name === `appended.${name}`);
+      return { statements, of, tests };
+    };
+    const add = (rows: string) =>
+      fx.db.query(`insert into ${input()} (seq, id, kind, parent, note) values ${rows}`);
+
+    it('reads only the rows written, finds what they break (a duplicate of a row kept among them), and reads the whole model for warn tests and a changed parent', async () => {
+      await fx.db.query(`create table ${input()} (seq int, id int, kind text, parent int, note text)`);
+      await add("(1, 1, 'a', 1, null), (2, 2, 'b', 2, 'x'), (3, 3, 'a', 3, 'x')");
+      const first = await run();
+      expect(first.tests.map((t) => [t.name, t.status, t.failures])).toEqual([
+        ['appended.id.unique', 'pass', 0],
+        ['appended.id.not_null', 'pass', 0],
+        ['appended.kind.accepted_values', 'pass', 0],
+        ['appended.parent.relationships', 'pass', 0],
+        ['appended.note.not_null', 'warn', 1],
+        ['appended.unique_combination(id,kind)', 'pass', 0],
+      ]);
+
+      // A row kept, edited by hand, breaks no test of the next build: they read the rows written
+      // (the warn test, run whole, still reports the note it found before).
+      await fx.db.query(`update ${fx.db.table('intermediate', 'appended')} set kind = 'edited' where id = 1`);
+      await add("(4, 4, 'b', 1, 'x')");
+      const second = await run();
+      expect(second.tests.map((t) => [t.name, t.status, t.failures])).toEqual(
+        first.tests.map((t) => [t.name, t.status, t.failures]),
+      );
+      const written = second.statements.filter((s) => s.includes('appended__bbetl_written'));
+      expect(written.some((s) => s.startsWith('select count('))).toBe(true);
+      expect(written.some((s) => s.includes('as child'))).toBe(true);
+      // Dropped once tested.
+      expect(second.statements.at(-1)).not.toContain('appended__bbetl_written');
+      expect(
+        await fx.db.query(
+          `select table_name from information_schema.tables where table_name like '%bbetl_written'`,
+        ),
+      ).toEqual([]);
+
+      // Rows that break each test: the one whose id a row kept has, a kind not accepted, a parent
+      // not there, a null id.
+      await add("(5, 2, 'c', 9, 'x'), (6, null, 'a', 2, 'x')");
+      const third = await run();
+      expect(third.tests.map((t) => [t.name, t.status, t.failures])).toEqual([
+        ['appended.id.unique', 'fail', 1],
+        ['appended.id.not_null', 'fail', 1],
+        ['appended.kind.accepted_values', 'fail', 1],
+        ['appended.parent.relationships', 'fail', 1],
+        ['appended.note.not_null', 'warn', 1],
+        ['appended.unique_combination(id,kind)', 'pass', 0],
+      ]);
+      expect(third.of('id.unique')?.sample).toEqual([{ id: 2, n_records: expect.anything() }]);
+
+      // After a failed test the model is built again in full (the row edited by hand is gone).
+      await fx.db.query(`delete from ${input()} where seq >= 5`);
+      await add("(7, 7, 'a', 2, 'x')");
+      const fourth = await run();
+      expect(fourth.tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'warn', 'pass']);
+      expect(fourth.statements.some((s) => s.includes('appended__bbetl_written'))).toBe(false);
+
+      // A parent dropped orphans a row kept: the relationships test reads every row.
+      writeFileSync(join(dir, 'intermediate/parents.sql'), parentsOf([1, 2]));
+      await add("(8, 8, 'a', 2, 'x')");
+      const fifth = await run();
+      expect(fifth.of('parent.relationships')?.sample).toEqual([{ parent: 3, n_records: expect.anything() }]);
+    });
+  },
+  ['pglite', 'postgres'],
+);

@@ -131,7 +131,7 @@ describe('compiling a model', () => {
       /model "u" \(marts\/u\.sql\) failed to compile: .*Line 1.*undefined value/s,
     );
     expect(() => compileModel(pg, q, 'e')).toThrow(
-      `model "e": evaluated_first()'s type must be one of date, got "integer"`,
+      `model "e": evaluated_first()'s type must be one of date, timestamp, got "integer"`,
     );
   });
 
@@ -528,6 +528,34 @@ select day, n from {{ source('etl_meta', 'evaluated_first_days') }}
       expect.stringMatching(/^select cast\(\(select max\(day\) from .*\) as \w+\) as value$/),
     ]);
     expect(statements.filter((s) => s.includes("date '2026-01-03'")).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('writes a timestamp in to the microsecond, in UTC', async () => {
+    // Rows after the newest one held: a literal a microsecond too late or early would lose the
+    // row at .000002 or take the one at .000001 again (the model would hold it twice).
+    const { project } = tempProject({
+      'marts/stamps.sql': `{%- set newest = evaluated_first('(select max(seen_at) from ' ~ this ~ ')', 'timestamp') %}
+{{ config(materialized='incremental') }}
+select id, seen_at from {{ source('etl_meta', 'evaluated_first_stamps') }}
+{% if is_incremental() %}where seen_at > {{ newest }}{% endif %}`,
+    });
+    const input = fx.db.table('etl_meta', 'evaluated_first_stamps');
+    const stamp = (s: string) => `${fx.db.dialect === 'bigquery' ? 'timestamp' : 'timestamptz'} '${s}'`;
+    await fx.db.query(
+      `create table ${input} as select 1 as id, ${stamp('2026-01-01T10:00:00.000001+02:00')} as seen_at`,
+    );
+    await runModels(fx.db, project());
+    await fx.db.query(
+      `insert into ${input} (id, seen_at) values (2, ${stamp('2026-01-01T08:00:00.000002Z')})`,
+    );
+    const { engine: recording, statements } = recordingEngine(fx.db);
+    const [result] = await runModels(recording, project());
+    expect(result?.status).toBe('success');
+    const ids = await fx.db.query<{ id: unknown }>(
+      `select id from ${fx.db.table('marts', 'stamps')} order by id`,
+    );
+    expect(ids.map((r) => Number(r.id))).toEqual([1, 2]);
+    expect(statements.filter((s) => s.includes("'2026-01-01T08:00:00.000001Z'")).length).toBe(1);
   });
 });
 

@@ -13,6 +13,7 @@ import { modelBuilds } from './011_model_builds';
 import { modelChanges } from './012_model_changes';
 import { auditEvents } from './013_audit_events';
 import { seatPrices } from './014_seat_prices';
+import { rawChangeIndexes } from './015_raw_change_indexes';
 
 /** Every migration, in the order they apply. Append only. */
 export const MIGRATIONS: Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: Migration[] = [
   modelChanges,
   auditEvents,
   seatPrices,
+  rawChangeIndexes,
 ];
