@@ -139,9 +139,18 @@ export class BuildTracker {
   /**
    * The model was materialized (`full`: not incrementally); `changed`: its rows may differ from
    * before; `ok`: it and its tests passed (else its next run builds it in full: the record names
-   * no SQL).
+   * no SQL); `untested`: some of its tests could not run (a model they read was not built), so it
+   * has not passed them all: its next run builds it (incrementally) and tests every row.
    */
-  built(name: string, { changed, full, ok }: { changed: boolean; full: boolean; ok: boolean }): void {
+  built(
+    name: string,
+    {
+      changed,
+      full,
+      ok,
+      untested = false,
+    }: { changed: boolean; full: boolean; ok: boolean; untested?: boolean },
+  ): void {
     const record = this.builds.get(name);
     if (!this.sameSql(name)) this.redefined.add(name);
     // After a run that did not finish, rows found unchanged may be ones that run changed: counted
@@ -151,7 +160,7 @@ export class BuildTracker {
     this.changedAt.set(name, changedAt.getTime());
     if (rebuiltAt) this.rebuiltAt.set(name, rebuiltAt.getTime());
     this.written.set(name, {
-      sqlHash: ok ? this.definition(name) : '',
+      sqlHash: !ok ? '' : untested ? `${this.definition(name)}.untested` : this.definition(name),
       builtAt: ok ? this.stamp : (record?.builtAt ?? new Date(0)),
       changedAt,
       rebuiltAt,

@@ -352,12 +352,14 @@ export async function runProject(
     // Built incrementally, its tests all passed before: they read the rows written (dataTests.ts).
     const written = built.materialized?.written;
     const onRowsWritten = written && tracker.passedBefore(name);
+    let untested = false;
     if (isBuilt(outcome.status)) {
       const tests = onRowsWritten
         ? dueTests.map((t) => onWrittenRows(db, project, t, written, (m) => tracker.changedThisRun(m)))
         : dueTests;
       const [runnable, skipped] = await splitByUnbuiltRefs(db, project, tests, inRun);
       const testResults = [...skipped, ...(await runDataTests(db, runnable))];
+      untested = skipped.length > 0;
       const failed = testResults.filter(testFailed);
       if (failed.length > 0) {
         outcome.status = 'error';
@@ -370,7 +372,8 @@ export async function runProject(
       results.tests.push(...ownTests.map((t) => skippedTest(t, `model "${name}" was not built`)));
     }
     if (written) await dropWrittenRows(db, written);
-    if (built.materialized) tracker.built(name, { ...built.materialized, ok: isBuilt(outcome.status) });
+    if (built.materialized)
+      tracker.built(name, { ...built.materialized, ok: isBuilt(outcome.status), untested });
     // A current model whose test now fails is built (and tested) again next run.
     else if (outcome.status === 'error') tracker.built(name, { changed: false, full: false, ok: false });
     status.set(name, outcome.status);

@@ -405,6 +405,29 @@ tests:
       const fifth = await run();
       expect(fifth.of('parent.relationships')?.sample).toEqual([{ parent: 3, n_records: expect.anything() }]);
     });
+
+    it('after a run that could not run one of its tests, the next builds the model again and tests every row', async () => {
+      const { project: kinship } = tempProject({
+        'intermediate/dads.sql': 'select 1 as id',
+        'intermediate/kids.sql': `{{ config(materialized='incremental') }}
+select 1 as id, 1 as dad
+{% if is_incremental() %}where false{% endif %}`,
+        'intermediate/kids.yml': 'columns:\n  dad: { tests: [{ relationships: { to: dads, field: id } }] }\n',
+      });
+      // Selected alone, before dads exists: its relationships test cannot run.
+      const alone = await runProject(fx.db, kinship(), { select: ['kids'] });
+      expect(alone.tests.map((t) => [t.name, t.status])).toEqual([['kids.dad.relationships', 'skipped']]);
+      // A row no build wrote: only a test of every row sees it.
+      await fx.db.query(`insert into ${fx.db.table('intermediate', 'kids')} (id, dad) values (2, 9)`);
+      const { engine: recording, statements } = recordingEngine(fx.db);
+      const whole = await runProject(recording, kinship());
+      expect(whole.models.map((m) => [m.name, m.status, m.build])).toEqual([
+        ['dads', 'success', undefined],
+        ['kids', 'error', { incremental: true }],
+      ]);
+      expect(whole.tests[0]?.sample).toEqual([{ dad: 9, n_records: expect.anything() }]);
+      expect(statements.some((s) => s.includes('kids__bbetl_written') && s.includes('as child'))).toBe(false);
+    });
   },
   ['pglite', 'postgres'],
 );
