@@ -1,5 +1,5 @@
 // `npm run bench -- [--scale tiny|small|medium|large] [--only part,part…] [--repos N]
-//   [--memory-repositories N] [--note TEXT]`: prints Markdown tables and writes
+//   [--memory-repositories N] [--transform-runs N] [--note TEXT]`: prints Markdown tables and writes
 // bench/results/<date>-<scale>.json (several runs on one day add to the day's file). Numbers, not
 // pass/fail. Parts: sandbox, extract, pipeline-pglite, pipeline-postgres, peer, incremental, load,
 // ratelimit, memory, requests, transforms-pglite, transforms-postgres. The Postgres parts need DATABASE_URL
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     scale: { type: 'string', default: 'small' },
     repos: { type: 'string', default: '1000' },
     'memory-repositories': { type: 'string', default: '8' },
+    // The transforms parts: how many times to measure the full refresh and the incremental run.
+    'transform-runs': { type: 'string', default: '1' },
     only: { type: 'string' },
     note: { type: 'string' },
   },
@@ -67,6 +69,7 @@ const wholeNumber = (flag: string, raw: string) => {
 };
 const repos = wholeNumber('repos', values.repos as string);
 const memoryRepositories = wholeNumber('memory-repositories', values['memory-repositories'] as string);
+const transformRuns = wholeNumber('transform-runs', values['transform-runs'] as string);
 const hasPostgres = Boolean(process.env.DATABASE_URL);
 
 function table(title: string, result: object): string {
@@ -169,7 +172,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
     notRun('Transforms on postgres', 'not run: set DATABASE_URL');
     continue;
   }
-  results[`transforms-${engine}`] = await benchTransforms(scale, engine);
+  results[`transforms-${engine}`] = await benchTransforms(scale, engine, transformRuns);
   console.log(
     table(
       `Transforms on ${engine}: full refresh, then incremental`,

@@ -4,6 +4,10 @@
 // clock moves as far as changes about 1% of the raw records (CLOCK_ADVANCE_HOURS, the premise of
 // issue 18's goal) and a second load (only changed records are rewritten), an incremental run.
 // Deletions are not reconciled in the second load (the pipeline does that; tests cover it).
+// With `runs` above 1 the pair is measured again that many times on the same data: the raw tables
+// go back to the first load (the rows the second load replaced are kept aside), a full refresh,
+// the second load's rows again, an incremental run. This machine's timings drift by a quarter from
+// one run to the next; the medians of several, side by side, are what to compare.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +18,9 @@ import { sandboxTokens } from '../test/support/crawl';
 import { crawlAndLoad } from '../test/support/crawlLoad';
 import { loadProject } from '../transforms/project';
 import { DEFAULT_PROJECT_DIR, runTransformProject, type TransformOutcome } from '../transforms/service';
-import { openWarehouse, SCHEMAS } from '../warehouse/engine';
+import { openWarehouse, SCHEMAS, type WarehouseEngine } from '../warehouse/engine';
 import { migrate } from '../warehouse/migrate';
+import { RAW_STREAMS } from '../warehouse/rawStreams';
 import { CLOCK_ADVANCE_HOURS } from './incremental';
 
 export interface TransformBenchResult {
@@ -45,6 +50,50 @@ export interface TransformBenchResult {
   /** Where each run's time went: building each layer's models, and the data tests (while any ran). */
   fullRefreshByPart: Record<string, number>;
   incrementalByPart: Record<string, number>;
+  /** With several runs: each run's full refresh and incremental seconds, and their medians. */
+  runs?: {
+    fullRefreshSeconds: number[];
+    incrementalSeconds: number[];
+    medianFullRefreshSeconds: number;
+    medianIncrementalSeconds: number;
+    /** The median of the runs' shares. */
+    medianIncrementalShare: string;
+  };
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/**
+ * Sets aside, in etl_meta, each raw table's rows that the second load is about to replace: all
+ * rows now (`before`); after that load, the rows it wrote (`delta`). Then `toFirstLoad()` and
+ * `toSecondLoad()` move the raw tables between the two states.
+ */
+function rawStates(db: WarehouseEngine) {
+  const raw = (s: string) => db.table('raw_bitbucket', s);
+  const kept = (s: string, state: 'before' | 'delta') => db.table('etl_meta', `bench_${state}_${s}`);
+  const keys = (s: string) =>
+    `(connection_id, record_key) in (select connection_id, record_key from ${kept(s, 'delta')})`;
+  const each = async (sql: (s: string) => string[]) => {
+    for (const s of RAW_STREAMS) for (const statement of sql(s)) await db.query(statement);
+  };
+  const replaceDelta = (from: 'before' | 'delta') =>
+    each((s) => [
+      `delete from ${raw(s)} where ${keys(s)}`,
+      `insert into ${raw(s)} select * from ${kept(s, from)} where ${keys(s)}`,
+    ]);
+  return {
+    keepFirstLoad: () => each((s) => [`create table ${kept(s, 'before')} as select * from ${raw(s)}`]),
+    keepSecondLoad: (runId: string) =>
+      each((s) => [`create table ${kept(s, 'delta')} as select * from ${raw(s)} where _run_id = '${runId}'`]),
+    toFirstLoad: () => replaceDelta('before'),
+    toSecondLoad: () => replaceDelta('delta'),
+  };
 }
 
 /** Seconds spent building each layer's models and running the data tests. */
@@ -75,6 +124,7 @@ async function timed(run: () => Promise<TransformOutcome>): Promise<[number, Tra
 export async function benchTransforms(
   scale: 'tiny' | 'small' | 'medium' | 'large',
   engine: 'pglite' | 'postgres',
+  runs = 1,
 ): Promise<TransformBenchResult> {
   if (engine === 'postgres' && !process.env.DATABASE_URL)
     throw new Error('set DATABASE_URL for the Postgres run');
@@ -92,18 +142,34 @@ export async function benchTransforms(
       runId: 'bench-1',
       connectionId: 'bench',
     });
-    const [fullRefreshSeconds, full] = await timed(() =>
-      runTransformProject(db, { trigger: 'bench', fullRefresh: true }),
-    );
+    const states = rawStates(db);
+    if (runs > 1) await states.keepFirstLoad();
+    const fullRefresh = () => timed(() => runTransformProject(db, { trigger: 'bench', fullRefresh: true }));
+    const incrementalRun = () =>
+      timed(() => runTransformProject(db, { trigger: 'bench', vars: { incremental_lookback_minutes: 0 } }));
+    const [fullRefreshSeconds, full] = await fullRefresh();
     const clockAdvanceHours = CLOCK_ADVANCE_HOURS[scale];
     sb.store.advance(clockAdvanceHours * 3_600_000);
     const changedRecords = await crawlAndLoad(db, client, sb.urls.workspaces, {
       runId: 'bench-2',
       connectionId: 'bench',
     });
-    const [incrementalSeconds, incremental] = await timed(() =>
-      runTransformProject(db, { trigger: 'bench', vars: { incremental_lookback_minutes: 0 } }),
-    );
+    const [incrementalSeconds, incremental] = await incrementalRun();
+    const times = { full: [fullRefreshSeconds], incremental: [incrementalSeconds] };
+    if (runs > 1) await states.keepSecondLoad('bench-2');
+    // Each run must do the same work: the same models built (or current), into the same rows.
+    const work = ({ results }: TransformOutcome) =>
+      results.models.map((m) => `${m.name} ${m.status} ${m.rows}`).join(', ');
+    for (let run = 2; run <= runs; run++) {
+      await states.toFirstLoad();
+      times.full.push((await fullRefresh())[0]);
+      await states.toSecondLoad();
+      const [seconds, again] = await incrementalRun();
+      if (work(again) !== work(incremental))
+        throw new Error(`incremental run ${run} did not repeat the first one's work: ${work(again)}`);
+      times.incremental.push(seconds);
+    }
+    const shares = times.full.map((f, i) => (100 * (times.incremental[i] as number)) / f);
     const slowest = (outcome: TransformOutcome, n: number) =>
       [...outcome.results.models]
         .sort((a, b) => b.ms - a.ms)
@@ -139,6 +205,17 @@ export async function benchTransforms(
         .join(', '),
       fullRefreshByPart: byPart(full),
       incrementalByPart: byPart(incremental),
+      ...(runs > 1
+        ? {
+            runs: {
+              fullRefreshSeconds: times.full,
+              incrementalSeconds: times.incremental,
+              medianFullRefreshSeconds: Number(median(times.full).toFixed(2)),
+              medianIncrementalSeconds: Number(median(times.incremental).toFixed(2)),
+              medianIncrementalShare: `${median(shares).toFixed(0)}%`,
+            },
+          }
+        : {}),
     };
   } finally {
     await sb.close();
