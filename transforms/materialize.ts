@@ -252,20 +252,17 @@ function replacedRows(
 
 /**
  * How each type of evaluated_first() is read (as text, exactly: a timestamp to the microsecond, in
- * UTC, whatever the session's time zone), what its text must look like, and its SQL literal.
+ * UTC, whatever the session's time zone), what its text must look like, and its SQL type (the
+ * literal is `<type> '<text>'`).
  */
 const EVALUATED_TYPES: Record<
   EvaluatedFirstType,
-  {
-    read: (dialect: Dialect, sql: string) => string;
-    shape: RegExp;
-    literal: (dialect: Dialect, text: string) => string;
-  }
+  { read: (dialect: Dialect, sql: string) => string; shape: RegExp; sqlType: (dialect: Dialect) => string }
 > = {
   date: {
     read: (dialect, sql) => `cast(${sql} as ${dialect === 'bigquery' ? 'string' : 'text'})`,
     shape: /^\d{4}-\d{2}-\d{2}$/,
-    literal: (_, text) => `date '${text}'`,
+    sqlType: () => 'date',
   },
   timestamp: {
     read: (dialect, sql) =>
@@ -273,21 +270,20 @@ const EVALUATED_TYPES: Record<
         ? `format_timestamp('%Y-%m-%dT%H:%M:%E6SZ', ${sql}, 'UTC')`
         : `to_char((${sql}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
     shape: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
-    literal: (dialect, text) => `${dialect === 'bigquery' ? 'timestamp' : 'timestamptz'} '${text}'`,
+    sqlType: (dialect) => (dialect === 'bigquery' ? 'timestamp' : 'timestamptz'),
   },
 };
 
 /** A value of evaluated_first(), as its SQL literal; anything else is refused, not written into SQL. */
 function evaluatedLiteral(model: string, dialect: Dialect, first: EvaluatedFirst, value: unknown): string {
-  if (value === null || value === undefined)
-    return `cast(null as ${first.type === 'timestamp' && dialect === 'postgres' ? 'timestamptz' : first.type})`;
   const type = EVALUATED_TYPES[first.type];
+  if (value === null || value === undefined) return `cast(null as ${type.sqlType(dialect)})`;
   const text = String(value);
   if (!type.shape.test(text))
     throw new ProjectError(
       `model "${model}": evaluated_first(…, '${first.type}') gave ${JSON.stringify(text)}, not a ${first.type}: ${first.expression}`,
     );
-  return type.literal(dialect, text);
+  return `${type.sqlType(dialect)} '${text}'`;
 }
 
 /** `model` with each evaluated_first() subquery evaluated now, on `on`, and written in as its value. */

@@ -29,10 +29,9 @@ where _row_number = 1
 
 {#- A raw or staging row changed (extracted or tombstoned) after the model's newest change,
     `watermark` (an expression over its rows: the newest is their max), less the lookback (var
-    incremental_lookback_minutes); every row while the model is empty. This engine evaluates the
-    watermark once, before the build, and writes it in: Postgres then reads the changed rows
-    through the index on their change time (raw tables: 015_raw_change_indexes) rather than all
-    of them (dbt: the subquery as written). -#}
+    incremental_lookback_minutes); every row while the model is empty. The watermark is evaluated
+    once (evaluated_once): Postgres then reads the changed rows through the index on their change
+    time (raw tables: 015_raw_change_indexes) rather than all of them. -#}
 {% macro changed_after(watermark) -%}
 {%- set newest -%}
 (
@@ -43,7 +42,7 @@ where _row_number = 1
   from {{ this }}
 )
 {%- endset -%}
-{{ changed_at() }} > {% if invocation_id is defined %}{{ newest }}{% else %}{{ evaluated_first(newest, 'timestamp') }}{% endif %}
+{{ changed_at() }} > {{ evaluated_once(newest, 'timestamp') }}
 {%- endmacro %}
 
 {#- A staging model's post_hook (Postgres, PGlite; nothing on BigQuery, which has no indexes): an

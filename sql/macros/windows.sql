@@ -38,12 +38,7 @@
   ) changes
 )
 {%- endset -%}
-{#- This engine evaluates it once, before the build, and writes the day in (dbt: as written). -#}
-{%- if invocation_id is defined -%}
-{{ rebuild }}
-{%- else -%}
-{{ evaluated_first(rebuild, 'date') }}
-{%- endif -%}
+{{ evaluated_once(rebuild, 'date') }}
 {%- endmacro %}
 
 {#- The first day of the date spine (int_date_spine), for rebuild_from's spine_start. -#}
