@@ -2,11 +2,12 @@
 //   [--memory-repositories N] [--transform-runs N] [--note TEXT]`: prints Markdown tables and writes
 // bench/results/<date>-<scale>.json (several runs on one day add to the day's file). Numbers, not
 // pass/fail. Parts: sandbox, extract, pipeline-pglite, pipeline-postgres, peer, incremental, load,
-// ratelimit, memory, requests, transforms-pglite, transforms-postgres. The Postgres parts need DATABASE_URL
+// ratelimit, memory, requests, transforms-pglite, transforms-postgres, cli. The Postgres parts need DATABASE_URL
 // (scripts/provision.sh writes it to .tools/services.env).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchCli } from './cli';
 import { benchExtract } from './extract';
 import { benchIncremental, CLOCK_ADVANCE_HOURS } from './incremental';
 import { benchLoad } from './loadVsCopy';
@@ -30,6 +31,7 @@ const PARTS = [
   'requests',
   'transforms-pglite',
   'transforms-postgres',
+  'cli',
 ];
 // The memory and requests parts are left out unless asked for: each repeats the backfill (the
 // requests part twice, and the peer).
@@ -179,6 +181,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
       results[`transforms-${engine}`] as object,
     ),
   );
+}
+
+if (want('cli')) {
+  results.cli = benchCli();
+  console.log(table('Brief bbetl commands on the embedded warehouse (median wall ms)', results.cli as object));
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
