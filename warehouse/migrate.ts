@@ -16,8 +16,14 @@ async function ensureSchemas(db: WarehouseEngine): Promise<void> {
   for (const schema of SCHEMAS) await db.query(`create schema if not exists ${db.schemaRef(schema)}`);
 }
 
-/** Applies every migration not applied yet; returns the ids it applied. */
-export async function migrate(db: WarehouseEngine): Promise<string[]> {
+/**
+ * Applies every migration not applied yet (in order; the project's, unless given), returns the ids
+ * it applied. One that fails throws, with the ones before it applied and recorded.
+ */
+export async function migrate(
+  db: WarehouseEngine,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<string[]> {
   await ensureSchemas(db);
   const ledger = db.table('etl_meta', 'schema_migrations');
   await db.query(
@@ -26,24 +32,25 @@ export async function migrate(db: WarehouseEngine): Promise<string[]> {
       : `create table if not exists ${ledger} (id string not null, applied_at timestamp not null)`,
   );
   const done = new Set((await db.query<{ id: string }>(`select id from ${ledger}`)).map((r) => r.id));
-  const applied: string[] = [];
-  for (const migration of MIGRATIONS) {
-    if (done.has(migration.id)) continue;
-    const statements = db.dialect === 'postgres' ? migration.postgres(db) : migration.bigquery(db);
-    if (db.dialect === 'postgres') {
+  const pending = migrations.filter((m) => !done.has(m.id));
+  if (db.dialect === 'postgres') {
+    for (const migration of pending) {
       await db.transaction(async (tx) => {
-        for (const sql of statements) await tx.query(sql);
+        for (const sql of migration.postgres(db)) await tx.query(sql);
         await tx.query(`insert into ${ledger} (id) values ($1)`, [migration.id]);
       });
-    } else {
-      // The statements as one script, one job: each job costs a round trip (a second or so on
-      // BigQuery itself), and BigQuery has no transaction for DDL to gain by running them apart.
-      if (statements.length > 0) await db.query(statements.join(';\n'));
-      await db.query(`insert into ${ledger} (id, applied_at) values ($1, current_timestamp())`, [
-        migration.id,
-      ]);
     }
-    applied.push(migration.id);
+  } else if (pending.length > 0) {
+    // Every pending migration in one script, one job: each job costs a round trip (a second or so
+    // on BigQuery itself), and BigQuery has no transaction for DDL to gain by running them apart.
+    // Each migration's ledger row follows its statements, so a script that fails part way leaves
+    // the migrations before the failure applied and recorded, as one job per migration would.
+    // (A JSON string is a BigQuery string literal: the same quotes and escapes.)
+    const script = pending.flatMap((migration) => [
+      ...migration.bigquery(db),
+      `insert into ${ledger} (id, applied_at) values (${JSON.stringify(migration.id)}, current_timestamp())`,
+    ]);
+    await db.query(script.join(';\n'));
   }
-  return applied;
+  return pending.map((m) => m.id);
 }
