@@ -185,7 +185,9 @@ for (const engine of ['pglite', 'postgres'] as const) {
 
 if (want('cli')) {
   results.cli = benchCli();
-  console.log(table('Brief bbetl commands on the embedded warehouse (median wall ms)', results.cli as object));
+  console.log(
+    table('Brief bbetl commands on the embedded warehouse (median wall ms)', results.cli as object),
+  );
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
