@@ -22,6 +22,10 @@ const REVIEWED: Record<string, Record<string, string>> = {
     stageTable: 'the staging table withStagingTable names through db.table()',
     where: 'built from literal SQL and $n placeholders; keepClause is one of three literal clauses',
   },
+  'warehouse/migrate.ts': {
+    'JSON.stringify(migration.id)':
+      "a migration id of the project's own code, as a JSON string: a BigQuery string literal, quotes and backslashes escaped",
+  },
   'warehouse/rawQueries.ts': {
     selectList:
       'record_key, parent_key and jsonText() of checked paths, aliases checked against [A-Za-z0-9_]+',
