@@ -1,6 +1,6 @@
 {%- set changed_from = rebuild_from('period_start') %}
 {%- set rebuild = 'least(' ~ week_start(changed_from) ~ ', ' ~ month_start(changed_from) ~ ')' %}
-{{ config_by_days('period_start', rebuild, ['dim_date', 'int_date_spine', 'int_active_user_days', 'int_source_events']) }}
+{{ config_by_days('period_start', rebuild, ['dim_date', 'int_date_spine', 'int_date_bounds', 'int_active_user_days', 'int_source_events']) }}
 -- Per week and month, workspace and feature: how many people used the feature and what share of
 -- the seats that is. Every feature of dim_features has a row in every period, zero when unused,
 -- so a chart of adoption has no gaps. Seats are those held on the period's last covered day.

@@ -1,5 +1,5 @@
 {%- set rebuild = rebuild_from('date_day', spine_start=spine_start()) %}
-{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_source_events']) }}
+{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_date_bounds', 'int_seat_days', 'int_source_events']) }}
 -- Per day and project (every project × dim_date, no gaps): the seat holders who can reach the
 -- project (int_project_access: a group permission through their membership, or a direct user
 -- permission) and the users acting in its repositories (int_project_events). An activity figure

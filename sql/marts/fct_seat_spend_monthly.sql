@@ -1,6 +1,6 @@
 {%- set changed_from = rebuild_from('month_start', spine_start=spine_start(), built_from='_spine_start') %}
 {%- set rebuild = month_start(changed_from) %}
-{{ config_by_days('month_start', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
+{{ config_by_days('month_start', rebuild, ['dim_date', 'int_date_spine', 'int_date_bounds', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
 -- Per workspace and month: paid seats, active and idle seats, and what they cost. A seat is paid
 -- in a month when held on any of its days; active when its holder did anything in the workspace
 -- that month, idle otherwise; each day held costs its share of the price in effect that day

@@ -1,5 +1,5 @@
 {%- set rebuild = rebuild_from('date_day', spine_start=spine_start()) %}
-{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
+{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_date_bounds', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
 -- Per day and workspace: seats, active users over trailing windows, utilization and idle seats.
 -- A user is active over N days on day D when they did anything (int_user_events) in the N days
 -- ending with D. Seats are the billable memberships held that day (int_seat_days).

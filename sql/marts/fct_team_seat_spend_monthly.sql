@@ -1,6 +1,6 @@
 {%- set changed_from = rebuild_from('month_start', spine_start=spine_start(), built_from='_spine_start') %}
 {%- set rebuild = month_start(changed_from) %}
-{{ config_by_days('month_start', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events', 'fct_seat_spend_monthly']) }}
+{{ config_by_days('month_start', rebuild, ['dim_date', 'int_date_spine', 'int_date_bounds', 'int_seat_days', 'int_active_user_days', 'int_source_events', 'fct_seat_spend_monthly']) }}
 -- Per team (workspace group) and month: the paid seats of its members, active and idle, and what
 -- they cost (int_seat_cost_days), counting a seat while its holder was in the group
 -- (int_team_memberships). A person in several groups counts in each. The price and its currency

@@ -1,5 +1,5 @@
 {%- set rebuild = rebuild_from('date_day', spine_start=spine_start()) %}
-{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
+{{ config_by_days('date_day', rebuild, ['dim_date', 'int_date_spine', 'int_date_bounds', 'int_seat_days', 'int_active_user_days', 'int_source_events']) }}
 -- Per day and team (dim_teams × dim_date, no gaps): members, seats, active and idle seats, and the
 -- members' actions. Membership counts on the days it was held (until the member left the group);
 -- a user in two teams counts in each. An activity figure whose window reaches before the
