@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../lib/median';
 
 const BBETL = fileURLToPath(new URL('../scripts/bbetl.mjs', import.meta.url));
 
@@ -17,8 +18,6 @@ export interface CliBenchResult {
   firstCommandMs: number;
   medianMs: Record<string, number>;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 export function benchCli(runsEach = 5): CliBenchResult {
   const dataDir = mkdtempSync(join(tmpdir(), 'bbetl-bench-cli-'));
@@ -34,7 +33,7 @@ export function benchCli(runsEach = 5): CliBenchResult {
     const firstCommandMs = run(['runs']);
     const medianMs: Record<string, number> = {};
     for (const args of COMMANDS)
-      medianMs[`bbetl ${args.join(' ')}`] = median(Array.from({ length: runsEach }, () => run(args)));
+      medianMs[`bbetl ${args.join(' ')}`] = median(Array.from({ length: runsEach }, () => run(args))) ?? 0;
     return { runsEach, firstCommandMs, medianMs };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BitbucketClient } from '../bitbucket/client';
+import { median } from '../lib/median';
 import { startSandbox } from '../sandbox/index';
 import type { WarehouseConfig } from '../temporal.config';
 import { sandboxTokens } from '../test/support/crawl';
@@ -60,14 +61,6 @@ export interface TransformBenchResult {
     medianIncrementalShare: string;
   };
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /**
  * Sets aside, in etl_meta, each raw table's rows that the second load is about to replace: all
@@ -210,9 +203,9 @@ export async function benchTransforms(
             runs: {
               fullRefreshSeconds: times.full,
               incrementalSeconds: times.incremental,
-              medianFullRefreshSeconds: Number(median(times.full).toFixed(2)),
-              medianIncrementalSeconds: Number(median(times.incremental).toFixed(2)),
-              medianIncrementalShare: `${median(shares).toFixed(0)}%`,
+              medianFullRefreshSeconds: Number(median(times.full)?.toFixed(2)),
+              medianIncrementalSeconds: Number(median(times.incremental)?.toFixed(2)),
+              medianIncrementalShare: `${median(shares)?.toFixed(0)}%`,
             },
           }
         : {}),

@@ -1,13 +1,15 @@
 // DORA's four key metrics for one environment type: month by month as fct_dora_monthly has them,
 // and over the whole range from the deployments themselves (fct_deployments), because a median
 // or a frequency over several months cannot be put together from monthly figures.
+
+import { median } from '../../lib/median';
 import { toDate } from '../../warehouse/jsonValues';
 import { addDays, daysBetween, monthStart, startOfDay, utcDay } from './days';
 import type { Filters } from './filters';
 import { martColumn, martKpi } from './glossary';
 import { type MartReader, toNumber, toText } from './marts';
 import type { Chart, Column, Format, Kpi, PageModel } from './model';
-import { median, ratio } from './stats';
+import { ratio } from './stats';
 
 const MART = 'fct_dora_monthly';
 const MONTHLY: Array<[string, string, Format]> = [

@@ -1,13 +1,15 @@
 // Pull-request flow: the pull requests merged in the range (fct_pull_requests), week by week (the
 // UTC week of the merge), as the median hours of each part of their cycle — coding, pickup,
 // review, merge — and of the whole; optionally narrowed to a project's repositories.
+
+import { median } from '../../lib/median';
 import { toDate } from '../../warehouse/jsonValues';
 import { addDays, startOfDay, utcDay, weekStart, weekStarts } from './days';
 import type { Filters } from './filters';
 import { martColumn, martKpi } from './glossary';
 import { type MartReader, toNumber, toText } from './marts';
 import type { Chart, PageModel } from './model';
-import { groupBy, median, ratio } from './stats';
+import { groupBy, ratio } from './stats';
 
 const PHASES = [
   { column: 'coding_hours', label: 'Coding' },

@@ -1,15 +1,5 @@
 // Small aggregates the marts leave to their readers: medians over a chosen range are not the
-// median of monthly medians, so pages take them from the rows.
-
-/** The median of the numbers given (nulls left out); null when there are none. */
-export function median(values: Array<number | null>): number | null {
-  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+// median of monthly medians, so pages take them from the rows (median: lib/median.ts).
 
 export function sum(values: Array<number | null>): number {
   return values.reduce<number>((total, v) => total + (v ?? 0), 0);

@@ -1,10 +1,12 @@
 // Feature usage by user: each user's actions per feature over the range (fct_feature_usage_daily),
 // named through dim_users, optionally narrowed to a team's current members (bridge_user_teams).
+
+import { median } from '../../lib/median';
 import type { Filters } from './filters';
 import { martColumn, martKpi } from './glossary';
 import { type MartReader, toNumber, toText } from './marts';
 import { type Chart, type Column, chartTable, type PageModel, type TableRow } from './model';
-import { median, sum } from './stats';
+import { sum } from './stats';
 
 const MART = 'fct_feature_usage_daily';
 /** Users drawn in the chart; the table lists all of them. */

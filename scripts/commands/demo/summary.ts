@@ -1,9 +1,10 @@
 // The demo's closing summary, read from the marts as of the data's own last day: per workspace,
 // seats and their use, the most used features, pull-request cycle time and pipeline minutes.
+
+import { median } from '../../../lib/median';
 import type { WarehouseEngine } from '../../../warehouse/engine';
 import { MartReader, toNumber, toText } from '../../../web/dashboard/marts';
 import { loadScope, type Workspace } from '../../../web/dashboard/scope';
-import { median } from '../../../web/dashboard/stats';
 
 export interface WorkspaceSummary {
   /** The slug. */
